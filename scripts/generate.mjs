@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Builds every artifact in generated/ from spec/:
+//   bundle  generated/openapi.yaml, generated/openapi.json (refs kept inside), generated/openapi.deref.json
+//   types   generated/schema.d.ts (openapi-typescript, then scripts/patch-types.mjs)
+//   docs    generated/docs/index.html (Redoc, self-contained)
+// `node scripts/generate.mjs [bundle|types|docs ...]` builds the named steps (all by default).
+// `--check` builds everything into a scratch folder and fails when generated/ differs from it.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
+
+function run(cmd, args) {
+  try {
+    execFileSync(bin(cmd), args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    process.stderr.write(String(err.stdout ?? '') + String(err.stderr ?? ''));
+    throw new Error(`${cmd} ${args.join(' ')} failed`);
+  }
+}
+
+export const steps = {
+  bundle(out) {
+    const src = 'spec/openapi.yaml';
+    run('redocly', ['bundle', src, '-o', join(out, 'openapi.yaml')]);
+    run('redocly', ['bundle', src, '-o', join(out, 'openapi.json')]);
+    run('redocly', ['bundle', src, '--dereferenced', '-o', join(out, 'openapi.deref.json')]);
+  },
+  types(out) {
+    run('openapi-typescript', [
+      join(out, 'openapi.json'),
+      '-o',
+      join(out, 'schema.d.ts'),
+      '--redocly',
+      'openapi-ts.redocly.yaml',
+    ]);
+    const patch = join(root, 'scripts', 'patch-types.mjs');
+    if (existsSync(patch)) execFileSync(process.execPath, [patch, join(out, 'schema.d.ts')], { cwd: root, stdio: 'inherit' });
+  },
+  docs(out) {
+    const docs = join(root, 'scripts', 'build-docs.mjs');
+    if (existsSync(docs)) {
+      execFileSync(process.execPath, [docs, join(out, 'openapi.json'), join(out, 'docs')], { cwd: root, stdio: 'inherit' });
+    } else {
+      run('redocly', ['build-docs', join(out, 'openapi.json'), '--inlineBundle', '-o', join(out, 'docs', 'index.html')]);
+    }
+  },
+};
+const order = ['bundle', 'types', 'docs'];
+
+function listFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...listFiles(p));
+    else out.push(p);
+  }
+  return out;
+}
+
+function build(out, names) {
+  mkdirSync(out, { recursive: true });
+  for (const name of names) steps[name](out);
+}
+
+const args = process.argv.slice(2);
+const check = args.includes('--check');
+const names = args.filter((a) => !a.startsWith('--'));
+for (const n of names) if (!order.includes(n)) throw new Error(`unknown step ${n}; steps: ${order.join(', ')}`);
+const selected = names.length ? order.filter((n) => names.includes(n)) : order;
+
+if (check) {
+  const scratch = join(root, '.tmp', 'generated-check');
+  rmSync(scratch, { recursive: true, force: true });
+  build(scratch, order);
+  const committed = join(root, 'generated');
+  const want = listFiles(scratch).map((p) => relative(scratch, p)).sort();
+  const have = existsSync(committed) ? listFiles(committed).map((p) => relative(committed, p)).sort() : [];
+  const problems = [];
+  for (const f of want) {
+    if (!have.includes(f)) problems.push(`missing: generated/${f}`);
+    else if (!readFileSync(join(scratch, f)).equals(readFileSync(join(committed, f)))) problems.push(`stale: generated/${f}`);
+  }
+  for (const f of have) if (!want.includes(f)) problems.push(`not produced by the build (remove it): generated/${f}`);
+  rmSync(scratch, { recursive: true, force: true });
+  if (problems.length) {
+    console.error(`generated/ does not match spec/:\n  ${problems.join('\n  ')}\nRun \`npm run generate\` and commit the result.`);
+    process.exit(1);
+  }
+  console.log(`generated/ is up to date (${want.length} files).`);
+} else {
+  build(join(root, 'generated'), selected);
+  console.log(`generated: ${selected.join(', ')}`);
+}
