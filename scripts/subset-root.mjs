@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Authoring aid: writes a root document that keeps only some of spec/openapi.yaml's paths, so one
+// resource can be linted and bundled while others are still being written.
+//   node scripts/subset-root.mjs .tmp/leads.yaml /lead/ /contact/
+//   npx redocly lint .tmp/leads.yaml   (refs resolve relative to spec/, the file is written there)
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+
+const [out, ...prefixes] = process.argv.slice(2);
+if (!out || prefixes.length === 0) {
+  console.error('usage: node scripts/subset-root.mjs <name> <path-prefix>...  (writes spec/_subset-<name>.yaml)');
+  process.exit(2);
+}
+const doc = parse(readFileSync('spec/openapi.yaml', 'utf8'));
+doc.paths = Object.fromEntries(Object.entries(doc.paths).filter(([p]) => prefixes.some((x) => p.startsWith(x))));
+const file = `spec/_subset-${out.replace(/[^A-Za-z0-9-]/g, '')}.yaml`;
+writeFileSync(file, stringify(doc));
+console.log(file);
