@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// `npm test`: every check CI runs, in order, stopping at the first failing step:
+//   1. generated/ matches spec/ (staleness)   2. lint (Redocly + Spectral, source and bundle)
+//   3. tsc --noEmit                            4. unit, spec, client, mock and docs tests (vitest)
+//   5. contract tests against the Prism mock   6. contract tests in live mode against the stand-in server
+// Vitest results are summed into one closing line `N passed, N failed[, N skipped]` that CI reads.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const tmp = join(root, '.tmp');
+mkdirSync(tmp, { recursive: true });
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const totals = { passed: 0, failed: 0, skipped: 0 };
+
+function step(title, cmd, args, extraEnv = {}) {
+  const started = Date.now();
+  console.log(`\n▶ ${title}`);
+  const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...extraEnv } });
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  if (res.status !== 0) {
+    console.error(`✖ ${title} failed (exit ${res.status ?? res.signal}) after ${secs}s`);
+    return false;
+  }
+  console.log(`✔ ${title} (${secs}s)`);
+  return true;
+}
+
+function vitest(title, args, extraEnv = {}) {
+  const report = join(tmp, `vitest-${title.replace(/\W+/g, '-')}.json`);
+  rmSync(report, { force: true });
+  const ok = step(title, process.execPath, [
+    join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+    'run',
+    ...args,
+    '--reporter=default',
+    '--reporter=json',
+    `--outputFile.json=${report}`,
+  ], extraEnv);
+  if (existsSync(report)) {
+    const r = JSON.parse(readFileSync(report, 'utf8'));
+    totals.passed += r.numPassedTests;
+    totals.failed += r.numFailedTests;
+    totals.skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+    if (r.numTotalTests === 0) {
+      console.error(`✖ ${title} ran no test`);
+      return false;
+    }
+  } else if (ok) {
+    console.error(`✖ ${title} wrote no report`);
+    return false;
+  }
+  return ok;
+}
+
+function finish(ok) {
+  if (!ok && totals.failed === 0) totals.failed = 1; // a non-test step failed: never report green
+  console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+  process.exit(ok ? 0 : 1);
+}
+
+const pipeline = [
+  () => step('generated/ is up to date', process.execPath, [join(root, 'scripts', 'generate.mjs'), '--check']),
+  () => step('lint', npm, ['run', '--silent', 'lint']),
+  () => step('typecheck', npm, ['run', '--silent', 'typecheck']),
+  () => vitest('unit and spec tests', []),
+  () => vitest('contract tests (mock)', ['--config', 'contract-tests/vitest.config.ts']),
+  () => existsSync(join(root, 'contract-tests', 'run-standin.mjs'))
+    ? step('contract tests (live mode against the stand-in)', process.execPath, [join(root, 'contract-tests', 'run-standin.mjs'), '--report', join(tmp, 'vitest-standin.json')])
+      && collect(join(tmp, 'vitest-standin.json'))
+    : true,
+];
+
+function collect(report) {
+  if (!existsSync(report)) return false;
+  const r = JSON.parse(readFileSync(report, 'utf8'));
+  totals.passed += r.numPassedTests;
+  totals.failed += r.numFailedTests;
+  totals.skipped += r.numPendingTests + (r.numTodoTests ?? 0);
+  return r.numFailedTests === 0 && r.numTotalTests > 0;
+}
+
+for (const run of pipeline) {
+  if (!run()) finish(false);
+}
+finish(true);
