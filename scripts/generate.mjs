@@ -40,6 +40,8 @@ export const steps = {
     ]);
     const patch = join(root, 'scripts', 'patch-types.mjs');
     if (existsSync(patch)) execFileSync(process.execPath, [patch, join(out, 'schema.d.ts')], { cwd: root, stdio: 'inherit' });
+    // generated/pagination.js + .d.ts: the x-pagination table that the client's paginate() runs on.
+    execFileSync(process.execPath, [join(root, 'scripts', 'gen-pagination.mjs'), out], { cwd: root, stdio: 'inherit' });
   },
   docs(out) {
     const docs = join(root, 'scripts', 'build-docs.mjs');

@@ -1,0 +1,218 @@
+import createClient, { type Client, type HeadersOptions, type Middleware } from 'openapi-fetch';
+import type { paths } from '../generated/schema.js';
+import { CloseNetworkError, rememberResponse } from './errors.js';
+import { Pacer, parseRateLimit, parseRetryAfter, rateLimitWaitMs } from './rate-limit.js';
+
+/** The production base URL of the Close REST API. */
+export const DEFAULT_BASE_URL = 'https://api.close.com/api/v1';
+const VERSION = '0.1.0';
+
+/** An openapi-fetch client typed by the Close spec: `GET`/`POST`/`PUT`/`DELETE` by literal path. */
+export type CloseClient = Client<paths, `${string}/${string}`>;
+
+export interface RetryOptions {
+  /** Retries after a 429 (any method) or a 502/503/504/network error (GET only). Default 5. */
+  maxRetries?: number;
+  /**
+   * Longest single wait (ms). A 429 asking for a longer wait is returned to the caller instead of being
+   * retried early; backoff delays are capped at this value. Default 60 000.
+   */
+  maxDelayMs?: number;
+  /** First backoff delay for 5xx/network retries of GETs (ms), doubled per attempt, with jitter. Default 500. */
+  baseDelayMs?: number;
+}
+
+export interface PacingOptions {
+  /** Extra wait after a rate-limit window's reset before using the new window (ms). Default 15. */
+  marginMs?: number;
+  /**
+   * Maps a request to the rate-limit group it is paced in. Close limits per endpoint group (which it does
+   * not publish); the default groups by method and first path segment (`POST /lead/`, `GET /activity/`).
+   */
+  group?: (method: string, path: string) => string;
+}
+
+/** Reported before each retry. Contains no credentials. */
+export interface RetryEvent {
+  method: string;
+  path: string;
+  /** 1 for the first retry. */
+  retry: number;
+  reason: 'rate-limited' | 'server-error' | 'network-error';
+  /** The status that caused the retry (absent for network errors). */
+  status?: number;
+  /** How long the client waits before sending again (ms). */
+  delayMs: number;
+}
+
+export interface CloseClientOptions {
+  /** API key (sent as the HTTP Basic username with an empty password). Exactly one of apiKey/accessToken. */
+  apiKey?: string;
+  /** OAuth access token (sent as `Authorization: Bearer`). Exactly one of apiKey/accessToken. */
+  accessToken?: string;
+  /** Default `https://api.close.com/api/v1`. */
+  baseUrl?: string;
+  /** The fetch implementation (default: the global fetch). Receives a Request and an optional init with a signal. */
+  fetch?: (input: Request, init?: RequestInit) => Promise<Response>;
+  /** Retry policy, or `false` to never retry. */
+  retry?: RetryOptions | false;
+  /** Pace requests from the `RateLimit` header (default true), or `false` to only react to 429s. */
+  pacing?: PacingOptions | boolean;
+  /** Per-attempt timeout (ms). A timed-out GET is retried; a timed-out write throws (outcome unknown). */
+  timeoutMs?: number;
+  /** `User-Agent` header. Default `close-crm-openapi/<version>`. */
+  userAgent?: string;
+  /** Extra headers sent with every request. */
+  headers?: HeadersOptions;
+  /** openapi-fetch middleware (`onRequest`/`onResponse`/`onError`). Runs before the credentials are added. */
+  middleware?: Middleware[];
+  /** Called before each retry (for logging/metrics). */
+  onRetry?: (event: RetryEvent) => void;
+  /** Wait function (tests inject a fake one). Default `setTimeout`. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Clock in ms (tests inject a fake one). Default `performance.now()`-based. */
+  now?: () => number;
+  /** Random source in [0, 1) for jitter. Default `Math.random`. */
+  random?: () => number;
+}
+
+const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const realNow = (): number => performance.timeOrigin + performance.now();
+
+function defaultGroup(method: string, path: string): string {
+  const end = path.indexOf('/', 1);
+  return `${method} ${end === -1 ? path : path.slice(0, end + 1)}`;
+}
+
+function makeRedactor(secret: string, authorization: string): (text: string) => string {
+  const needles = [...new Set([authorization, authorization.split(' ')[1] ?? '', secret, encodeURIComponent(secret)])].filter(
+    (n) => n.length >= 4,
+  );
+  return (text) => {
+    let out = text;
+    for (const n of needles) if (out.includes(n)) out = out.split(n).join('[REDACTED]');
+    return out;
+  };
+}
+
+function credentials(options: CloseClientOptions): { authorization: string; secret: string } {
+  const hasKey = options.apiKey !== undefined && options.apiKey !== null;
+  const hasToken = options.accessToken !== undefined && options.accessToken !== null;
+  if (hasKey === hasToken) {
+    throw new TypeError(
+      'createCloseClient: pass exactly one of `apiKey` (HTTP Basic) or `accessToken` (OAuth Bearer)' + (hasKey ? ', not both.' : '.'),
+    );
+  }
+  const secret = hasKey ? options.apiKey : options.accessToken;
+  if (typeof secret !== 'string' || secret.trim() === '' || /[\s:]/.test(secret) || /[^\x21-\x7e]/.test(secret)) {
+    throw new TypeError(`createCloseClient: \`${hasKey ? 'apiKey' : 'accessToken'}\` must be a non-empty string of printable ASCII without spaces or colons.`);
+  }
+  return { secret, authorization: hasKey ? `Basic ${btoa(`${secret}:`)}` : `Bearer ${secret}` };
+}
+
+/**
+ * Creates a typed Close API client: an openapi-fetch client whose transport adds the credentials,
+ * paces requests from the `RateLimit` header, retries 429s (any method) and 502/503/504/network errors
+ * (GET only), and never retries a write whose outcome is unknown.
+ */
+export function createCloseClient(options: CloseClientOptions): CloseClient {
+  const { authorization, secret } = credentials(options);
+  const redact = makeRedactor(secret, authorization);
+  const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const basePath = new URL(baseUrl).pathname.replace(/\/+$/, '');
+  const baseFetch = options.fetch ?? ((input: Request, init?: RequestInit) => globalThis.fetch(input, init));
+  const retry = options.retry === false ? { maxRetries: 0 } : (options.retry ?? {});
+  const maxRetries = retry.maxRetries ?? 5;
+  const maxDelayMs = retry.maxDelayMs ?? 60_000;
+  const baseDelayMs = retry.baseDelayMs ?? 500;
+  const sleep = options.sleep ?? realSleep;
+  const now = options.now ?? realNow;
+  const random = options.random ?? Math.random;
+  const timeoutMs = options.timeoutMs;
+  const userAgent = options.userAgent ?? `close-crm-openapi/${VERSION}`;
+  const onRetry = options.onRetry;
+  const pacingOpts = options.pacing === false ? undefined : options.pacing === true || options.pacing === undefined ? {} : options.pacing;
+  const pacer = pacingOpts ? new Pacer({ now, sleep, marginMs: pacingOpts.marginMs ?? 15 }) : undefined;
+  const groupOf = pacingOpts?.group ?? defaultGroup;
+
+  const pathOf = (url: string): string => {
+    const u = new URL(url);
+    return u.pathname.startsWith(basePath) ? u.pathname.slice(basePath.length) || '/' : u.pathname;
+  };
+  const backoff = (retryNo: number): number => Math.min(maxDelayMs, baseDelayMs * 2 ** (retryNo - 1) * (0.5 + random() / 2));
+  // Jitter is only ever added to the wait the server asked for, never taken off it.
+  const jitter = (waitMs: number): number => random() * Math.min(1000, Math.max(25, waitMs * 0.05));
+
+  async function transport(request: Request, init?: RequestInit): Promise<Response> {
+    request.headers.set('Authorization', authorization);
+    if (userAgent) request.headers.set('User-Agent', userAgent);
+    const method = request.method;
+    const path = pathOf(request.url);
+    const group = pacer ? groupOf(method, path) : '';
+    const isRead = method === 'GET' || method === 'HEAD';
+    const reusable = request.body === null;
+
+    for (let attempt = 0; ; attempt++) {
+      const mayRetry = attempt < maxRetries;
+      // A body can be read once: keep the original intact while another attempt may follow.
+      const outgoing = reusable || !mayRetry ? request : request.clone();
+      let counted = false;
+      if (pacer) {
+        const a = pacer.acquire(group);
+        counted = a === true || a === false ? a : await a;
+      }
+      let timeout: AbortSignal | undefined;
+      let sendInit = init;
+      if (timeoutMs !== undefined) {
+        timeout = AbortSignal.timeout(timeoutMs);
+        sendInit = { ...init, signal: AbortSignal.any([timeout, request.signal]) };
+      }
+      let response: Response;
+      try {
+        response = await baseFetch(outgoing, sendInit);
+      } catch (err) {
+        pacer?.release(group, undefined, counted);
+        if (request.signal.aborted) throw err; // cancelled by the caller: not ours to retry or wrap
+        if (isRead && mayRetry) {
+          const delayMs = backoff(attempt + 1);
+          onRetry?.({ method, path, retry: attempt + 1, reason: 'network-error', delayMs });
+          await sleep(delayMs);
+          continue;
+        }
+        throw new CloseNetworkError({ method, path, attempts: attempt + 1, outcomeUnknown: !isRead, cause: err }, redact);
+      }
+      pacer?.release(group, response.headers, counted);
+      const status = response.status;
+      if (mayRetry && (status === 429 || (isRead && (status === 502 || status === 503 || status === 504)))) {
+        let delayMs: number | undefined;
+        if (status === 429) {
+          const wait = rateLimitWaitMs(response.headers, now()) ?? backoff(attempt + 1);
+          if (wait <= maxDelayMs) {
+            pacer?.block(group, wait, parseRateLimit(response.headers)?.limit);
+            delayMs = wait + jitter(wait);
+          }
+        } else {
+          const asked = parseRetryAfter(response.headers.get('retry-after'), now());
+          const wait = asked === undefined ? backoff(attempt + 1) : asked + jitter(asked);
+          if (wait <= maxDelayMs) delayMs = wait;
+        }
+        if (delayMs !== undefined) {
+          await response.body?.cancel().catch(() => undefined);
+          onRetry?.({ method, path, retry: attempt + 1, reason: status === 429 ? 'rate-limited' : 'server-error', status, delayMs });
+          await sleep(delayMs);
+          continue;
+        }
+      }
+      rememberResponse(response, { method, path, redact });
+      return response;
+    }
+  }
+
+  const client = createClient<paths, `${string}/${string}`>({
+    baseUrl,
+    fetch: transport,
+    ...(options.headers === undefined ? {} : { headers: options.headers }),
+  });
+  if (options.middleware?.length) client.use(...options.middleware);
+  return client;
+}

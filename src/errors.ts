@@ -1,0 +1,168 @@
+/**
+ * Typed errors. Nothing here ever holds the API key or access token: errors are built from the method,
+ * the URL path, the status, the parsed body and one response header, and every string taken from the
+ * wire passes through the client's redactor as well.
+ */
+import type { components } from '../generated/schema.js';
+
+/** The error body of a 4xx response (`error`, or `errors` + `field-errors`). */
+export type CloseErrorBody = components['schemas']['ApiError'];
+/** The body of a 429 (deprecated by Close since 2024; may be absent). */
+export type CloseRateLimitBody = components['schemas']['RateLimitError'];
+
+/** What the transport remembers about each response, keyed by the Response object. */
+export interface ResponseMeta {
+  method: string;
+  path: string;
+  redact: (text: string) => string;
+}
+
+const responseMeta = new WeakMap<Response, ResponseMeta>();
+
+/** @internal */
+export function rememberResponse(response: Response, meta: ResponseMeta): void {
+  responseMeta.set(response, meta);
+}
+
+/** Response headers that carry a request/trace id, checked in order. */
+export const TRACE_ID_HEADERS = ['x-trace-id', 'x-request-id', 'x-amzn-trace-id', 'traceparent'] as const;
+
+function traceIdOf(headers: Headers): string | undefined {
+  for (const name of TRACE_ID_HEADERS) {
+    const v = headers.get(name);
+    if (v) return v;
+  }
+  return undefined;
+}
+
+const MAX_DETAIL = 300;
+
+function summarize(body: unknown): string {
+  if (typeof body === 'string') return body.slice(0, MAX_DETAIL);
+  if (!body || typeof body !== 'object') return '';
+  const b = body as Record<string, unknown>;
+  const parts: string[] = [];
+  if (typeof b.error === 'string') parts.push(b.error);
+  else if (b.error && typeof b.error === 'object' && typeof (b.error as Record<string, unknown>).message === 'string') {
+    parts.push((b.error as Record<string, string>).message!);
+  }
+  if (typeof b.message === 'string') parts.push(b.message);
+  if (Array.isArray(b.errors)) parts.push(...b.errors.filter((e): e is string => typeof e === 'string'));
+  const fe = b['field-errors'];
+  if (fe && typeof fe === 'object') {
+    for (const [k, v] of Object.entries(fe as Record<string, unknown>)) parts.push(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  }
+  return parts.join('; ').slice(0, MAX_DETAIL);
+}
+
+function redactDeep(value: unknown, redact: (s: string) => string): unknown {
+  if (typeof value === 'string') return redact(value);
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, redact));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redact(k), redactDeep(v, redact)]));
+  }
+  return value;
+}
+
+/** A non-2xx answer from the Close API, thrown by `unwrap()` and `paginate()`. */
+export class CloseApiError extends Error {
+  override readonly name = 'CloseApiError';
+  /** HTTP status (400, 401, 404, 429, 503...). */
+  readonly status: number;
+  /** HTTP method of the request. */
+  readonly method: string;
+  /** Path of the request below the base URL, without the query (e.g. `/lead/lead_abc/`). */
+  readonly path: string;
+  /** The parsed error body (`{error}`, `{errors, "field-errors"}`, a rate-limit object) or its text. */
+  readonly body: CloseErrorBody | CloseRateLimitBody | string | undefined;
+  /** Validation errors keyed by field (`{}` when none). */
+  readonly fieldErrors: Readonly<Record<string, string>>;
+  /** The response's request/trace id header, when the server sent one. */
+  readonly traceId: string | undefined;
+
+  constructor(init: { status: number; method: string; path: string; body: unknown; traceId?: string | undefined }, redact: (s: string) => string = (s) => s) {
+    const body = redactDeep(init.body, redact) as CloseApiError['body'];
+    const detail = summarize(body);
+    super(redact(`Close API ${init.method} ${init.path} failed with ${init.status}${detail ? `: ${detail}` : ''}`));
+    this.status = init.status;
+    this.method = init.method;
+    this.path = redact(init.path);
+    this.body = body;
+    const fe = body && typeof body === 'object' ? (body as CloseErrorBody)['field-errors'] : undefined;
+    this.fieldErrors = fe && typeof fe === 'object' ? { ...fe } : {};
+    this.traceId = init.traceId === undefined ? undefined : redact(init.traceId);
+  }
+
+  /** Builds the error for a `{ error, response }` result of the client. */
+  static fromResult(result: { error?: unknown; response: Response }): CloseApiError {
+    const meta = responseMeta.get(result.response);
+    let method = meta?.method ?? 'GET';
+    let path = meta?.path;
+    if (path === undefined) {
+      try {
+        path = new URL(result.response.url).pathname;
+      } catch {
+        path = '';
+      }
+      method = meta?.method ?? '?';
+    }
+    return new CloseApiError(
+      { status: result.response.status, method, path, body: result.error, traceId: traceIdOf(result.response.headers) },
+      meta?.redact,
+    );
+  }
+
+  /** Whether the request was rate limited (and can be sent again later). */
+  get isRateLimited(): boolean {
+    return this.status === 429;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, message: this.message, status: this.status, method: this.method, path: this.path, body: this.body, fieldErrors: this.fieldErrors, traceId: this.traceId };
+  }
+}
+
+/**
+ * A request whose outcome is unknown or that never reached the server (network error, timeout): thrown by
+ * the client's methods. Writes (`POST`/`PUT`/`DELETE`) are never retried after such a failure, because
+ * Close has no idempotency keys and the first attempt may have been processed.
+ */
+export class CloseNetworkError extends Error {
+  override readonly name = 'CloseNetworkError';
+  readonly method: string;
+  readonly path: string;
+  /** Attempts made (1 + retries). */
+  readonly attempts: number;
+  /** True when the request may have been processed by the server (a write was not retried). */
+  readonly outcomeUnknown: boolean;
+
+  constructor(init: { method: string; path: string; attempts: number; outcomeUnknown: boolean; cause: unknown }, redact: (s: string) => string) {
+    const reason = init.cause instanceof Error ? `${init.cause.name}: ${init.cause.message}` : String(init.cause);
+    const causeDetail = init.cause instanceof Error && init.cause.cause instanceof Error ? ` (${init.cause.cause.message})` : '';
+    super(
+      redact(
+        `Close API ${init.method} ${init.path} failed after ${init.attempts} attempt${init.attempts === 1 ? '' : 's'}: ${reason}${causeDetail}` +
+          (init.outcomeUnknown ? '. The outcome is unknown and the request was not retried: check before sending it again.' : ''),
+      ),
+    );
+    this.method = init.method;
+    this.path = redact(init.path);
+    this.attempts = init.attempts;
+    this.outcomeUnknown = init.outcomeUnknown;
+    // The original error stays reachable for debugging, but only as a redacted copy of its message.
+    Object.defineProperty(this, 'cause', { value: redact(reason + causeDetail), enumerable: false, configurable: true, writable: true });
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, message: this.message, method: this.method, path: this.path, attempts: this.attempts, outcomeUnknown: this.outcomeUnknown };
+  }
+}
+
+/**
+ * The `data` of a successful client result, or throws `CloseApiError` for an error result:
+ * `const lead = unwrap(await close.GET('/lead/{lead_id}/', { params: { path: { lead_id } } }))`.
+ */
+export function unwrap<R extends { data?: unknown; error?: unknown; response: Response }>(result: R): Exclude<R['data'], undefined> {
+  if (result.error !== undefined || !result.response.ok) throw CloseApiError.fromResult(result);
+  return result.data as Exclude<R['data'], undefined>;
+}

@@ -1,0 +1,11 @@
+export { createCloseClient, DEFAULT_BASE_URL } from './client.js';
+export type { CloseClient, CloseClientOptions, PacingOptions, RetryEvent, RetryOptions } from './client.js';
+export { CloseApiError, CloseNetworkError, TRACE_ID_HEADERS, unwrap } from './errors.js';
+export type { CloseErrorBody, CloseRateLimitBody } from './errors.js';
+export { paginate } from './paginate.js';
+export type { PaginatedItem, PaginatedPath, PaginateInit } from './paginate.js';
+export { parseRateLimit, parseRetryAfter } from './rate-limit.js';
+export type { RateLimitInfo } from './rate-limit.js';
+export { customFieldKey, customFields, customFieldsOf, getCustomField } from './custom-fields.js';
+export type { CustomFieldId, CustomFieldInput, CustomFieldKey, CustomFieldValue, WithCustomFields } from './custom-fields.js';
+export type * from './types.js';

@@ -1,0 +1,91 @@
+import type { FetchOptions, FetchResponse } from 'openapi-fetch';
+import { paginationStyles } from '../generated/pagination.js';
+import type { paths } from '../generated/schema.js';
+import type { CloseClient } from './client.js';
+import { CloseApiError } from './errors.js';
+
+type Table = typeof paginationStyles;
+/** The paths of list operations (`x-pagination` in the spec) that `paginate()` accepts. */
+export type PaginatedPath = keyof Table & keyof paths;
+type MethodOf<P extends PaginatedPath> = Table[P]['method'];
+type OperationOf<P extends PaginatedPath> = NonNullable<paths[P][MethodOf<P>]>;
+/** The request options of a paginated operation (query parameters, or the body of `POST /data/search/`). */
+export type PaginateInit<P extends PaginatedPath> = FetchOptions<OperationOf<P>>;
+type PageOf<P extends PaginatedPath> = NonNullable<FetchResponse<OperationOf<P>, object, `${string}/${string}`>['data']>;
+/** The item type of a paginated operation's `data` array. */
+export type PaginatedItem<P extends PaginatedPath> = PageOf<P> extends { data?: ReadonlyArray<infer T> } ? T : never;
+type InitArgs<P extends PaginatedPath> = object extends PaginateInit<P> ? [init?: PaginateInit<P>] : [init: PaginateInit<P>];
+
+interface LooseInit {
+  params?: { query?: Record<string, unknown>; [k: string]: unknown };
+  body?: Record<string, unknown>;
+  [k: string]: unknown;
+}
+type LooseRequest = (method: string, path: string, init: LooseInit) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+
+function page(result: { data?: unknown; error?: unknown; response: Response }): Record<string, unknown> {
+  if (result.error !== undefined || !result.response.ok) throw CloseApiError.fromResult(result);
+  const data = result.data;
+  if (!data || typeof data !== 'object' || !Array.isArray((data as { data?: unknown }).data)) {
+    throw new TypeError(`paginate: ${result.response.status} response without a \`data\` array`);
+  }
+  return data as Record<string, unknown>;
+}
+
+/**
+ * Iterates over the items of a list operation, page by page, following the operation's pagination style
+ * from the spec: `offset` (`_skip`/`_limit` until `has_more` is false), `cursor` (`_cursor` from
+ * `cursor_next`, the event log) or `body-cursor` (`cursor` in the body of `POST /data/search/`).
+ * Only one page is held in memory. A failed page throws `CloseApiError`.
+ *
+ *     for await (const lead of paginate(close, '/lead/', { params: { query: { query: 'status:Potential' } } })) …
+ */
+export async function* paginate<P extends PaginatedPath>(
+  client: CloseClient,
+  path: P,
+  ...[init]: InitArgs<P>
+): AsyncGenerator<PaginatedItem<P>, void, undefined> {
+  const entry = (paginationStyles as Readonly<Record<string, { method: string; style: string }>>)[path];
+  if (!entry) throw new TypeError(`paginate: ${String(path)} is not a paginated list operation`);
+  const request = (client.request as unknown as LooseRequest).bind(client);
+  const base = (init ?? {}) as LooseInit;
+  const query = base.params?.query ?? {};
+  const withQuery = (extra: Record<string, unknown>): LooseInit => ({ ...base, params: { ...base.params, query: { ...query, ...extra } } });
+  type Item = PaginatedItem<P>;
+
+  if (entry.style === 'offset') {
+    let skip = Number(query._skip ?? 0);
+    for (;;) {
+      const data = page(await request(entry.method, path, skip === Number(query._skip ?? 0) ? base : withQuery({ _skip: skip })));
+      const items = data.data as Item[];
+      yield* items;
+      if (data.has_more !== true || items.length === 0) return;
+      skip += items.length;
+    }
+  }
+  if (entry.style === 'cursor') {
+    let cursor: unknown = query._cursor;
+    const seen = new Set<unknown>();
+    for (;;) {
+      const data = page(await request(entry.method, path, cursor === undefined ? base : withQuery({ _cursor: cursor })));
+      yield* data.data as Item[];
+      cursor = data.cursor_next;
+      if (cursor === null || cursor === undefined || cursor === '' || (data.data as unknown[]).length === 0) return;
+      if (seen.has(cursor)) throw new Error(`paginate: ${String(path)} returned the same cursor twice`);
+      seen.add(cursor);
+    }
+  }
+  if (entry.style === 'body-cursor') {
+    let cursor: unknown = base.body?.cursor;
+    const seen = new Set<unknown>();
+    for (;;) {
+      const data = page(await request(entry.method, path, cursor === undefined || cursor === null ? base : { ...base, body: { ...base.body, cursor } }));
+      yield* data.data as Item[];
+      cursor = data.cursor;
+      if (cursor === null || cursor === undefined || cursor === '' || (data.data as unknown[]).length === 0) return;
+      if (seen.has(cursor)) throw new Error(`paginate: ${String(path)} returned the same cursor twice`);
+      seen.add(cursor);
+    }
+  }
+  throw new TypeError(`paginate: unknown pagination style ${entry.style} for ${String(path)}`);
+}

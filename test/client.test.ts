@@ -1,0 +1,316 @@
+import { inspect } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CloseApiError, CloseNetworkError, createCloseClient, unwrap, type CloseClientOptions, type RetryEvent } from '../src/index.js';
+import { startServer, type Handler, type TestServer } from './client-server.js';
+
+const KEY = 'api_3kYQe9mVx7TzL2pRsB4wNc.8dHfJ6uGa1';
+const TOKEN = 'access_Zr8Kq2WmX5vN9tLp3YcB7dHs';
+const servers: TestServer[] = [];
+
+async function serve(handler: Handler): Promise<TestServer> {
+  const s = await startServer(handler);
+  servers.push(s);
+  return s;
+}
+
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+/** A fake clock: `sleep` records the wait and moves the clock, so tests never wait for real. */
+function fakeTime() {
+  const clock = { t: 1_000_000, sleeps: [] as number[] };
+  return {
+    clock,
+    now: () => clock.t,
+    sleep: (ms: number) => {
+      clock.sleeps.push(ms);
+      clock.t += ms;
+      return Promise.resolve();
+    },
+    random: () => 0.5,
+  };
+}
+
+function client(server: TestServer, extra: Partial<CloseClientOptions> = {}) {
+  const time = fakeTime();
+  const events: RetryEvent[] = [];
+  const close = createCloseClient({
+    apiKey: KEY,
+    baseUrl: server.baseUrl,
+    now: time.now,
+    sleep: time.sleep,
+    random: time.random,
+    onRetry: (e) => events.push(e),
+    ...extra,
+  });
+  return { close, clock: time.clock, events };
+}
+
+const lead = { id: 'lead_1', name: 'Acme', display_name: 'Acme' };
+
+describe('authentication on the wire', () => {
+  it('sends the API key as HTTP Basic username with an empty password', async () => {
+    const server = await serve(() => ({ body: lead }));
+    const { close } = client(server);
+    const { data } = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
+    expect(data?.name).toBe('Acme');
+    const auth = server.requests[0]!.headers.authorization!;
+    expect(auth).toBe(`Basic ${Buffer.from(`${KEY}:`).toString('base64')}`);
+    expect(Buffer.from(auth.slice(6), 'base64').toString()).toBe(`${KEY}:`);
+    expect(server.requests[0]!.url).toBe('/api/v1/lead/lead_1/');
+    expect(server.requests[0]!.headers['user-agent']).toMatch(/^close-crm-openapi\//);
+  });
+
+  it('sends an access token as Bearer', async () => {
+    const server = await serve(() => ({ body: lead }));
+    const close = createCloseClient({ accessToken: TOKEN, baseUrl: server.baseUrl, userAgent: 'my-app/2.0' });
+    await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
+    expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(server.requests[0]!.headers['user-agent']).toBe('my-app/2.0');
+  });
+
+  it('refuses to start without exactly one credential, without echoing it', () => {
+    expect(() => createCloseClient({})).toThrow(/exactly one of `apiKey`.*`accessToken`/);
+    let err: unknown;
+    try {
+      createCloseClient({ apiKey: KEY, accessToken: TOKEN });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(TypeError);
+    expect(String(err)).toMatch(/not both/);
+    expect(inspect(err)).not.toContain(KEY);
+    expect(inspect(err)).not.toContain(TOKEN);
+    expect(() => createCloseClient({ apiKey: '' })).toThrow(/apiKey/);
+    expect(() => createCloseClient({ apiKey: 'has space' })).toThrow(/apiKey/);
+  });
+
+  it('runs middleware before the credentials are added', async () => {
+    const server = await serve(() => ({ body: lead }));
+    const seen: Array<string | null> = [];
+    const close = createCloseClient({
+      apiKey: KEY,
+      baseUrl: server.baseUrl,
+      middleware: [{ onRequest: ({ request }) => void seen.push(request.headers.get('authorization')) }],
+    });
+    await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
+    expect(seen).toEqual([null]);
+    expect(server.requests[0]!.headers.authorization).toMatch(/^Basic /);
+  });
+});
+
+describe('rate limits', () => {
+  it('retries a 429 after Retry-After and re-sends the POST body intact', async () => {
+    const server = await serve((_req, i) =>
+      i === 0 ? { status: 429, headers: { 'retry-after': '2' }, body: { error: { message: 'API call count exceeded for this period' } } } : { body: lead },
+    );
+    const { close, clock, events } = client(server);
+    const body = { name: 'Acme', 'custom.cf_src': 'Website' };
+    const res = await close.POST('/lead/', { body });
+    expect(res.data?.id).toBe('lead_1');
+    expect(server.requests).toHaveLength(2);
+    expect(server.requests.map((r) => JSON.parse(r.body))).toEqual([body, body]);
+    // waited at least what Retry-After asked, plus bounded jitter
+    expect(clock.sleeps[0]).toBeGreaterThanOrEqual(2000);
+    expect(clock.sleeps[0]).toBeLessThanOrEqual(2000 + 1000);
+    expect(events).toEqual([expect.objectContaining({ method: 'POST', path: '/lead/', retry: 1, reason: 'rate-limited', status: 429 })]);
+  });
+
+  it('waits the precise RateLimit reset rather than the rounded-up Retry-After', async () => {
+    const server = await serve((_req, i) =>
+      i === 0 ? { status: 429, headers: { ratelimit: 'limit=40, remaining=0, reset=0.35', 'retry-after': '1' } } : { body: lead },
+    );
+    const { close, clock } = client(server);
+    const res = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
+    expect(res.response.status).toBe(200);
+    expect(server.requests).toHaveLength(2);
+    const waited = clock.sleeps.reduce((a, b) => a + b, 0);
+    expect(waited).toBeGreaterThanOrEqual(350);
+    expect(waited).toBeLessThan(1000);
+  });
+
+  it('reads the RateLimit header alone, and the deprecated X-Rate-Limit-* headers', async () => {
+    for (const headers of [{ ratelimit: 'limit=40, remaining=0, reset=3' }, { 'x-rate-limit-limit': '320', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': '4.5' }]) {
+      const server = await serve((_req, i) => (i === 0 ? { status: 429, headers } : { body: lead }));
+      const { close, clock } = client(server, { pacing: false });
+      await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
+      expect(server.requests).toHaveLength(2);
+      const expected = 'ratelimit' in headers ? 3000 : 4500;
+      expect(clock.sleeps[0]).toBeGreaterThanOrEqual(expected);
+      expect(clock.sleeps[0]).toBeLessThanOrEqual(expected + 1000);
+    }
+  });
+
+  it('gives up after maxRetries and returns the typed 429', async () => {
+    const server = await serve(() => ({ status: 429, headers: { 'retry-after': '1' }, body: { error: { message: 'API call count exceeded for this period', rate_reset: 1 } } }));
+    const { close, events } = client(server, { retry: { maxRetries: 3 } });
+    const res = await close.POST('/lead/', { body: { name: 'Acme' } });
+    expect(server.requests).toHaveLength(4);
+    expect(events).toHaveLength(3);
+    expect(res.response.status).toBe(429);
+    expect(() => unwrap(res)).toThrow(CloseApiError);
+    try {
+      unwrap(res);
+    } catch (e) {
+      expect((e as CloseApiError).isRateLimited).toBe(true);
+      expect((e as CloseApiError).message).toContain('API call count exceeded');
+    }
+  });
+
+  it('does not retry early when the server asks for longer than maxDelayMs', async () => {
+    const server = await serve(() => ({ status: 429, headers: { 'retry-after': '120' } }));
+    const { close } = client(server, { retry: { maxDelayMs: 30_000 } });
+    const res = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
+    expect(res.response.status).toBe(429);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('paces from the RateLimit header so a burst gets no 429', async () => {
+    // A fixed window of 3 requests per 150 ms; real time here, the whole test takes about half a second.
+    const limit = 3;
+    const windowMs = 150;
+    let windowStart = 0;
+    let used = 0;
+    let rejected = 0;
+    const server = await serve(() => {
+      const now = performance.now();
+      if (now - windowStart >= windowMs) {
+        windowStart = now;
+        used = 0;
+      }
+      const reset = ((windowStart + windowMs - now) / 1000).toFixed(3);
+      if (used >= limit) {
+        rejected++;
+        return { status: 429, headers: { ratelimit: `limit=${limit}, remaining=0, reset=${reset}`, 'retry-after': '1' } };
+      }
+      used++;
+      return { body: lead, headers: { ratelimit: `limit=${limit}, remaining=${limit - used}, reset=${reset}` } };
+    });
+    const close = createCloseClient({ apiKey: KEY, baseUrl: server.baseUrl });
+    // one request teaches the client the window; then a burst of 9 concurrent creates
+    await close.POST('/lead/', { body: { name: 'first' } });
+    rejected = 0;
+    const started = performance.now();
+    const results = await Promise.all(Array.from({ length: 9 }, (_, i) => close.POST('/lead/', { body: { name: `Lead ${i}` } })));
+    const elapsed = performance.now() - started;
+    expect(results.every((r) => r.response.status === 200)).toBe(true);
+    expect(rejected).toBe(0);
+    expect(server.requests).toHaveLength(10);
+    // 9 requests at 3 per 150 ms need at least two window resets
+    expect(elapsed).toBeGreaterThanOrEqual(windowMs);
+  });
+});
+
+describe('failures', () => {
+  it('never retries a POST after a 503: it surfaces as an error', async () => {
+    const server = await serve(() => ({ status: 503, body: 'Service Unavailable' }));
+    const { close, events } = client(server);
+    const res = await close.POST('/lead/', { body: { name: 'Acme' } });
+    expect(server.requests).toHaveLength(1);
+    expect(events).toHaveLength(0);
+    expect(res.response.status).toBe(503);
+    expect(() => unwrap(res)).toThrow(/POST \/lead\/ failed with 503/);
+  });
+
+  it('never retries a PUT after a 502', async () => {
+    const server = await serve(() => ({ status: 502 }));
+    const { close } = client(server);
+    const res = await close.PUT('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } }, body: { name: 'New' } });
+    expect(res.response.status).toBe(502);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries a GET after 502/503/504 with backoff', async () => {
+    const statuses = [502, 503, 504];
+    const server = await serve((_req, i) => (i < statuses.length ? { status: statuses[i]! } : { body: lead }));
+    const { close, clock, events } = client(server);
+    const { data } = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
+    expect(data?.id).toBe('lead_1');
+    expect(server.requests).toHaveLength(4);
+    expect(events.map((e) => e.status)).toEqual([502, 503, 504]);
+    // exponential: each wait longer than the one before
+    expect(clock.sleeps[1]!).toBeGreaterThan(clock.sleeps[0]!);
+    expect(clock.sleeps[2]!).toBeGreaterThan(clock.sleeps[1]!);
+  });
+
+  it('retries a GET after a network error but never a POST', async () => {
+    const server = await serve((req, i) => (req.method === 'GET' && i > 0 ? { body: lead } : { destroy: true }));
+    const { close } = client(server);
+    await expect(close.POST('/lead/', { body: { name: 'Acme' } })).rejects.toSatisfy((e: unknown) => {
+      expect(e).toBeInstanceOf(CloseNetworkError);
+      expect((e as CloseNetworkError).outcomeUnknown).toBe(true);
+      expect((e as CloseNetworkError).attempts).toBe(1);
+      expect((e as Error).message).toMatch(/POST \/lead\/ failed after 1 attempt.*not retried/);
+      return true;
+    });
+    expect(server.requests).toHaveLength(1);
+    const { data } = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
+    expect(data?.id).toBe('lead_1');
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('times out: a GET is retried, a POST throws with its outcome unknown', async () => {
+    const server = await serve((req, i) => (i === 0 || req.method === 'POST' ? { delayMs: 300, body: lead } : { body: lead }));
+    const { close } = client(server, { timeoutMs: 50 });
+    const got = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
+    expect(got.data?.id).toBe('lead_1');
+    expect(server.requests).toHaveLength(2);
+    await expect(close.POST('/lead/', { body: { name: 'Acme' } })).rejects.toBeInstanceOf(CloseNetworkError);
+    expect(server.requests).toHaveLength(3);
+  });
+
+  it('unwrap() throws CloseApiError with status, method, path, field errors and trace id', async () => {
+    const server = await serve(() => ({
+      status: 400,
+      headers: { 'x-request-id': 'req_abc123' },
+      body: { errors: [], 'field-errors': { name: 'This field is required.' } },
+    }));
+    const { close } = client(server);
+    const res = await close.POST('/lead/', { body: { name: '' } });
+    let err: CloseApiError | undefined;
+    try {
+      unwrap(res);
+    } catch (e) {
+      err = e as CloseApiError;
+    }
+    expect(err).toBeInstanceOf(CloseApiError);
+    expect(err).toMatchObject({ status: 400, method: 'POST', path: '/lead/', traceId: 'req_abc123', fieldErrors: { name: 'This field is required.' } });
+    expect(err!.message).toBe('Close API POST /lead/ failed with 400: name: This field is required.');
+  });
+});
+
+describe('secrets never leak', () => {
+  it('keeps the key out of every error, property, log line and toString', async () => {
+    // A hostile server that echoes the credentials back in its error body and headers.
+    const server = await serve((req) => ({
+      status: 401,
+      headers: { 'x-request-id': `echo ${req.headers.authorization ?? ''}` },
+      body: { error: `Invalid key ${KEY} (${req.headers.authorization ?? ''})`, 'field-errors': { [KEY]: KEY } },
+    }));
+    const logs: string[] = [];
+    const { close, events } = client(server, { onRetry: (e) => logs.push(JSON.stringify(e)) });
+    const res = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
+    const basic = Buffer.from(`${KEY}:`).toString('base64');
+    let err: unknown;
+    try {
+      unwrap(res);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(CloseApiError);
+    const renderings = [String(err), (err as Error).message, (err as Error).stack ?? '', JSON.stringify(err), inspect(err, { depth: 10, showHidden: true }), inspect(close, { depth: 5, showHidden: true }), ...logs, JSON.stringify(events)];
+    for (const text of renderings) {
+      expect(text).not.toContain(KEY);
+      expect(text).not.toContain(basic);
+    }
+    expect((err as CloseApiError).message).toContain('[REDACTED]');
+
+    // network errors too, for the token flavour
+    const down = await serve(() => ({ destroy: true }));
+    const tclose = createCloseClient({ accessToken: TOKEN, baseUrl: down.baseUrl, retry: false });
+    const netErr = await tclose.POST('/lead/', { body: { name: 'x' } }).catch((e: unknown) => e);
+    expect(netErr).toBeInstanceOf(CloseNetworkError);
+    for (const text of [String(netErr), JSON.stringify(netErr), inspect(netErr, { depth: 10, showHidden: true })]) expect(text).not.toContain(TOKEN);
+  });
+});
