@@ -1,0 +1,252 @@
+// Validates payloads against the bundled OpenAPI 3.1 description (generated/openapi.json) with
+// Ajv's JSON Schema 2020-12 implementation. Used by the spec tests (test/spec-*.test.ts), the mock
+// tests and the contract tests.
+//
+// How: the whole bundle is added to Ajv as one schema document under DOC_ID, and every schema is
+// compiled as `{ $ref: DOC_ID#<json-pointer> }`, so `#/components/schemas/...` references inside the
+// bundle resolve as they do for any OpenAPI 3.1 tool. OpenAPI-level `$ref`s (responses, request
+// bodies, parameters, headers, examples) are followed here before handing the schema location to Ajv.
+// OpenAPI-only keywords (discriminator, example, externalDocs, xml, deprecated, readOnly/writeOnly)
+// are ignored by Ajv with `strict: false`; validation is done by `oneOf`/`const`/`required` as written.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import formatsModule from 'ajv-formats';
+
+export type ValidationIssue = { path: string; message: string; keyword: string };
+export type ValidationResult = { valid: boolean; errors: ValidationIssue[]; undeclaredStatus?: boolean };
+export type OperationRef = { operationId: string; method: 'get' | 'post' | 'put' | 'delete'; path: string };
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DOC_ID = 'https://close-crm-openapi.local/openapi.json';
+const METHODS = ['get', 'post', 'put', 'delete'] as const;
+// ajv-formats is CommonJS; under NodeNext its default import is `module.exports`, typed as the namespace.
+const addFormats = ((formatsModule as unknown as { default?: unknown }).default ?? formatsModule) as (ajv: Ajv2020) => Ajv2020;
+
+const docCache = new Map<string, any>();
+
+/** Reads and parses the bundled spec (default generated/openapi.json); cached per absolute path. */
+export function loadBundledSpec(file?: string): any {
+  const abs = file ? (isAbsolute(file) ? file : resolve(root, file)) : join(root, 'generated', 'openapi.json');
+  let doc = docCache.get(abs);
+  if (!doc) {
+    doc = JSON.parse(readFileSync(abs, 'utf8'));
+    docCache.set(abs, doc);
+  }
+  return doc;
+}
+
+/** Escapes one JSON pointer segment. */
+export function pointerSegment(key: string | number): string {
+  return String(key).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function pointerParts(pointer: string): string[] {
+  if (pointer === '' || pointer === '#') return [];
+  return pointer
+    .replace(/^#/, '')
+    .split('/')
+    .slice(1)
+    .map((p) => decodeURIComponent(p).replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** Converts Ajv's instancePath (`/data/0/name`) into a readable path (`data[0].name`); `(root)` if empty. */
+function readablePath(instancePath: string): string {
+  if (!instancePath) return '(root)';
+  let out = '';
+  for (const part of pointerParts('#' + instancePath)) {
+    if (/^\d+$/.test(part)) out += `[${part}]`;
+    else if (/^[A-Za-z_$][\w$]*$/.test(part)) out += (out ? '.' : '') + part;
+    else out += `[${JSON.stringify(part)}]`;
+  }
+  return out;
+}
+
+function toIssue(e: ErrorObject): ValidationIssue {
+  let message = e.message ?? e.keyword;
+  const p = e.params as Record<string, unknown>;
+  if (e.keyword === 'additionalProperties' && p.additionalProperty !== undefined) message += `: '${String(p.additionalProperty)}'`;
+  else if (e.keyword === 'enum' && Array.isArray(p.allowedValues)) message += `: ${p.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  else if (e.keyword === 'const' && 'allowedValue' in p) message += `: ${JSON.stringify(p.allowedValue)}`;
+  else if (e.keyword === 'unevaluatedProperties' && p.unevaluatedProperty !== undefined) message += `: '${String(p.unevaluatedProperty)}'`;
+  return { path: readablePath(e.instancePath), message, keyword: e.keyword };
+}
+
+export class SpecValidator {
+  readonly doc: any;
+  private readonly ajv: Ajv2020;
+  private readonly compiled = new Map<string, ValidateFunction>();
+  private ops?: (OperationRef & { regex: RegExp; params: number })[];
+
+  constructor(doc?: any) {
+    this.doc = doc ?? loadBundledSpec();
+    this.ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false, validateFormats: true });
+    addFormats(this.ajv);
+    this.ajv.addSchema(this.doc, DOC_ID);
+  }
+
+  /** Every operation of the spec, in document order. */
+  operations(): OperationRef[] {
+    return this.index().map(({ operationId, method, path }) => ({ operationId, method, path }));
+  }
+
+  /**
+   * The operation for a concrete request: `findOperation('GET', '/lead/lead_x/?_limit=1')`. The query
+   * string is ignored; a `/api/v1` prefix (or a full `https://api.close.com/api/v1/...` URL) is
+   * tolerated. Literal path segments win over templated ones (`/lead/merge/` before `/lead/{lead_id}/`).
+   */
+  findOperation(method: string, path: string): OperationRef | undefined {
+    const m = method.toLowerCase();
+    let p = path.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]+/i, '').replace(/[?#].*$/, '');
+    p = p.replace(/^\/api\/v1(?=\/)/, '');
+    const hit = this.index()
+      .filter((o) => o.method === m && o.regex.test(p))
+      .sort((a, b) => a.params - b.params)[0];
+    return hit ? { operationId: hit.operationId, method: hit.method, path: hit.path } : undefined;
+  }
+
+  /** The operation object (resolved path item) for an operationId. */
+  operation(operationId: string): any | undefined {
+    const ref = this.index().find((o) => o.operationId === operationId);
+    return ref ? this.resolve(`#/paths/${pointerSegment(ref.path)}`).node?.[ref.method] : undefined;
+  }
+
+  /**
+   * The application/json schema of a response (as written, possibly a `$ref`). Falls back to the
+   * `NXX` range and then to `default` when the exact status is not declared.
+   */
+  responseSchema(operationId: string, status: number): any | undefined {
+    const loc = this.responseLocation(operationId, status);
+    if (!loc) return undefined;
+    const media = this.jsonMedia(loc.pointer);
+    return media ? this.resolve(media).node?.schema : undefined;
+  }
+
+  validateResponse(operationId: string, status: number, body: unknown): ValidationResult {
+    const opRef = this.requireOp(operationId);
+    const loc = this.responseLocation(operationId, status);
+    if (!loc) {
+      return {
+        valid: false,
+        undeclaredStatus: true,
+        errors: [{ path: '(root)', keyword: 'status', message: `status ${status} is not declared for ${operationId} (${opRef.method.toUpperCase()} ${opRef.path})` }],
+      };
+    }
+    const media = this.jsonMedia(loc.pointer);
+    if (!media) {
+      if (body === undefined || body === null || body === '') return { valid: true, errors: [] };
+      return { valid: false, errors: [{ path: '(root)', keyword: 'content', message: `response ${loc.key} of ${operationId} declares no JSON body, but one was given` }] };
+    }
+    return this.validateAt(`${this.resolve(media).pointer}/schema`, body);
+  }
+
+  validateRequestBody(operationId: string, body: unknown): ValidationResult {
+    const opRef = this.requireOp(operationId);
+    const opPointer = `${this.resolve(`#/paths/${pointerSegment(opRef.path)}`).pointer}/${opRef.method}`;
+    const op = this.resolve(opPointer).node;
+    if (!op?.requestBody) {
+      if (body === undefined) return { valid: true, errors: [] };
+      return { valid: false, errors: [{ path: '(root)', keyword: 'requestBody', message: `${operationId} declares no request body, but one was given` }] };
+    }
+    const rb = this.resolve(`${opPointer}/requestBody`);
+    if (body === undefined) {
+      return rb.node?.required
+        ? { valid: false, errors: [{ path: '(root)', keyword: 'required', message: `${operationId} requires a request body` }] }
+        : { valid: true, errors: [] };
+    }
+    const media = this.jsonMedia(rb.pointer);
+    if (!media) return { valid: false, errors: [{ path: '(root)', keyword: 'content', message: `${operationId} has no application/json request body` }] };
+    return this.validateAt(`${this.resolve(media).pointer}/schema`, body);
+  }
+
+  /**
+   * Validates `data` against the schema at a JSON pointer of the bundle (`#/components/schemas/Lead`
+   * or the `schema` of a media type, parameter or header). OpenAPI-level `$ref`s on the way are followed.
+   */
+  validateAt(pointer: string, data: unknown): ValidationResult {
+    const target = this.resolvePointerPath(pointer);
+    let validate = this.compiled.get(target);
+    if (!validate) {
+      if (this.resolve(target).node === undefined) throw new Error(`no schema at ${pointer}`);
+      validate = this.ajv.compile({ $ref: `${DOC_ID}#${target.replace(/^#/, '')}` });
+      this.compiled.set(target, validate);
+    }
+    const valid = validate(data) as boolean;
+    return { valid, errors: valid ? [] : (validate.errors ?? []).map(toIssue) };
+  }
+
+  /** Looks up a node by JSON pointer, following `$ref`s on the way and at the end. */
+  resolve(pointer: string): { pointer: string; node: any } {
+    const target = this.resolvePointerPath(pointer);
+    let node: any = this.doc;
+    for (const part of pointerParts(target)) node = node?.[part];
+    return { pointer: target, node };
+  }
+
+  private resolvePointerPath(pointer: string): string {
+    const seen = new Set<string>();
+    const parts = pointerParts(pointer.startsWith('#') ? pointer : `#${pointer}`);
+    let current = '#';
+    let node: any = this.doc;
+    const follow = () => {
+      while (node && typeof node === 'object' && typeof node.$ref === 'string' && node.$ref.startsWith('#')) {
+        if (seen.has(node.$ref)) throw new Error(`circular $ref ${node.$ref}`);
+        seen.add(node.$ref);
+        current = node.$ref;
+        node = this.doc;
+        for (const p of pointerParts(current)) node = node?.[p];
+      }
+    };
+    for (const part of parts) {
+      follow();
+      node = node?.[part];
+      current += `/${pointerSegment(part)}`;
+    }
+    follow();
+    return current;
+  }
+
+  private index() {
+    if (!this.ops) {
+      this.ops = [];
+      for (const [path, rawItem] of Object.entries<any>(this.doc.paths ?? {})) {
+        const item = this.resolve(`#/paths/${pointerSegment(path)}`).node ?? rawItem;
+        for (const method of METHODS) {
+          const op = item?.[method];
+          if (!op) continue;
+          const params = (path.match(/\{[^}]+\}/g) ?? []).length;
+          const source = path
+            .split(/(\{[^}]+\})/)
+            .map((s) => (s.startsWith('{') ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+            .join('');
+          this.ops.push({ operationId: op.operationId, method, path, regex: new RegExp(`^${source}$`), params });
+        }
+      }
+    }
+    return this.ops;
+  }
+
+  private requireOp(operationId: string): OperationRef {
+    const op = this.index().find((o) => o.operationId === operationId);
+    if (!op) throw new Error(`unknown operationId ${operationId}`);
+    return op;
+  }
+
+  private responseLocation(operationId: string, status: number): { key: string; pointer: string } | undefined {
+    const op = this.requireOp(operationId);
+    const opPointer = `${this.resolve(`#/paths/${pointerSegment(op.path)}`).pointer}/${op.method}`;
+    const responses = this.resolve(`${opPointer}/responses`).node ?? {};
+    const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in responses);
+    return key ? { key, pointer: `${opPointer}/responses/${pointerSegment(key)}` } : undefined;
+  }
+
+  /** Pointer of the JSON media type object under a response or request body (application/json first). */
+  private jsonMedia(pointer: string): string | undefined {
+    const { pointer: at, node } = this.resolve(pointer);
+    const content = node?.content;
+    if (!content) return undefined;
+    const type = 'application/json' in content ? 'application/json' : Object.keys(content).find((t) => /[/+]json\b/.test(t));
+    return type ? `${at}/content/${pointerSegment(type)}` : undefined;
+  }
+}
