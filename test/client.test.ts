@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseApiError, CloseNetworkError, createCloseClient, unwrap, type CloseClientOptions, type RetryEvent } from '../src/index.js';
-import { startServer, type Handler, type TestServer } from './client-server.js';
+import { startServer, type Handler, type Reply, type TestServer } from './client-server.js';
 
 const KEY = 'api_3kYQe9mVx7TzL2pRsB4wNc.8dHfJ6uGa1';
 const TOKEN = 'access_Zr8Kq2WmX5vN9tLp3YcB7dHs';
@@ -131,7 +131,11 @@ describe('rate limits', () => {
   });
 
   it('reads the RateLimit header alone, and the deprecated X-Rate-Limit-* headers', async () => {
-    for (const headers of [{ ratelimit: 'limit=40, remaining=0, reset=3' }, { 'x-rate-limit-limit': '320', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': '4.5' }]) {
+    const cases: Array<Record<string, string>> = [
+      { ratelimit: 'limit=40, remaining=0, reset=3' },
+      { 'x-rate-limit-limit': '320', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': '4.5' },
+    ];
+    for (const headers of cases) {
       const server = await serve((_req, i) => (i === 0 ? { status: 429, headers } : { body: lead }));
       const { close, clock } = client(server, { pacing: false });
       await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
@@ -173,7 +177,7 @@ describe('rate limits', () => {
     let windowStart = 0;
     let used = 0;
     let rejected = 0;
-    const server = await serve(() => {
+    const server = await serve((): Reply => {
       const now = performance.now();
       if (now - windowStart >= windowMs) {
         windowStart = now;

@@ -1,0 +1,125 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { CloseApiError, createCloseClient, customFieldKey, customFields, customFieldsOf, getCustomField, paginate } from '../src/index.js';
+import { paginationStyles } from '../generated/pagination.js';
+import { parseRecorded, startServer, type Handler, type TestServer } from './client-server.js';
+
+const servers: TestServer[] = [];
+async function serve(handler: Handler): Promise<TestServer> {
+  const s = await startServer(handler);
+  servers.push(s);
+  return s;
+}
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+const noWait = { sleep: () => Promise.resolve(), now: () => 0 };
+const leads = Array.from({ length: 250 }, (_, i) => ({ id: `lead_${i}`, name: `Lead ${i}` }));
+
+describe('paginate', () => {
+  it('takes each path’s style from the spec’s x-pagination', () => {
+    expect(paginationStyles['/lead/']).toMatchObject({ method: 'get', style: 'offset' });
+    expect(paginationStyles['/event/']).toMatchObject({ method: 'get', style: 'cursor' });
+    expect(paginationStyles['/data/search/']).toMatchObject({ method: 'post', style: 'body-cursor' });
+  });
+
+  it('offset: walks _skip until has_more is false, keeping the other query parameters', async () => {
+    const server = await serve((req) => {
+      const { query } = parseRecorded(req.url);
+      const skip = Number(query.get('_skip') ?? 0);
+      const limit = Number(query.get('_limit') ?? 100);
+      return { body: { has_more: skip + limit < leads.length, data: leads.slice(skip, skip + limit) } };
+    });
+    const close = createCloseClient({ apiKey: 'k_test1234', baseUrl: server.baseUrl, ...noWait });
+    const seen: string[] = [];
+    for await (const lead of paginate(close, '/lead/', { params: { query: { query: 'name:Lead', _limit: 100 } } })) seen.push(lead.id!);
+    expect(seen).toEqual(leads.map((l) => l.id));
+    const asked = server.requests.map((r) => parseRecorded(r.url).query);
+    expect(asked.map((q) => q.get('_skip'))).toEqual([null, '100', '200']);
+    expect(asked.every((q) => q.get('query') === 'name:Lead' && q.get('_limit') === '100')).toBe(true);
+  });
+
+  it('offset: stops early when the consumer breaks, without fetching more pages', async () => {
+    const server = await serve((req) => {
+      const skip = Number(parseRecorded(req.url).query.get('_skip') ?? 0);
+      return { body: { has_more: true, data: leads.slice(skip, skip + 10) } };
+    });
+    const close = createCloseClient({ apiKey: 'k_test1234', baseUrl: server.baseUrl, ...noWait });
+    let n = 0;
+    for await (const _ of paginate(close, '/lead/')) if (++n === 15) break;
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('cursor: follows cursor_next of the event log until it is null', async () => {
+    const pages: Record<string, { data: Array<{ id: string }>; cursor_next: string | null }> = {
+      '': { data: [{ id: 'ev_1' }, { id: 'ev_2' }], cursor_next: 'c2' },
+      c2: { data: [{ id: 'ev_3' }, { id: 'ev_4' }], cursor_next: 'c3' },
+      c3: { data: [{ id: 'ev_5' }], cursor_next: null },
+    };
+    const server = await serve((req) => ({ body: pages[parseRecorded(req.url).query.get('_cursor') ?? '']! }));
+    const close = createCloseClient({ apiKey: 'k_test1234', baseUrl: server.baseUrl, ...noWait });
+    const ids: string[] = [];
+    for await (const ev of paginate(close, '/event/', { params: { query: { _limit: 2 } } })) ids.push(ev.id!);
+    expect(ids).toEqual(['ev_1', 'ev_2', 'ev_3', 'ev_4', 'ev_5']);
+    expect(server.requests.map((r) => parseRecorded(r.url).query.get('_cursor'))).toEqual([null, 'c2', 'c3']);
+    expect(server.requests.every((r) => r.method === 'GET' && parseRecorded(r.url).query.get('_limit') === '2')).toBe(true);
+  });
+
+  it('body-cursor: sends the cursor in the POST body of /data/search/', async () => {
+    const server = await serve((req) => {
+      const body = JSON.parse(req.body) as { cursor?: string | null };
+      if (!body.cursor) return { body: { data: [{ id: 'lead_a', __object_type: 'lead' }], cursor: 'p2' } };
+      if (body.cursor === 'p2') return { body: { data: [{ id: 'lead_b', __object_type: 'lead' }], cursor: 'p3' } };
+      return { body: { data: [{ id: 'lead_c', __object_type: 'lead' }], cursor: null } };
+    });
+    const close = createCloseClient({ apiKey: 'k_test1234', baseUrl: server.baseUrl, ...noWait });
+    const query = { type: 'and' as const, queries: [{ type: 'object_type' as const, object_type: 'lead' }] };
+    const ids: string[] = [];
+    for await (const item of paginate(close, '/data/search/', { body: { query, _limit: 1 } })) ids.push(item.id!);
+    expect(ids).toEqual(['lead_a', 'lead_b', 'lead_c']);
+    const bodies = server.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    expect(bodies.map((b) => b.cursor)).toEqual([undefined, 'p2', 'p3']);
+    expect(bodies.every((b) => JSON.stringify(b.query) === JSON.stringify(query) && b._limit === 1)).toBe(true);
+    expect(server.requests.every((r) => r.method === 'POST')).toBe(true);
+  });
+
+  it('a failed page throws CloseApiError after the items before it', async () => {
+    const server = await serve((req) => {
+      const skip = Number(parseRecorded(req.url).query.get('_skip') ?? 0);
+      if (skip >= 100) return { status: 400, body: { error: 'max_skip = 100 exceeded' } };
+      return { body: { has_more: true, data: leads.slice(skip, skip + 100) } };
+    });
+    const close = createCloseClient({ apiKey: 'k_test1234', baseUrl: server.baseUrl, ...noWait });
+    let n = 0;
+    const err = await (async () => {
+      for await (const _ of paginate(close, '/lead/', { params: { query: { _limit: 100 } } })) n++;
+    })().catch((e: unknown) => e);
+    expect(n).toBe(100);
+    expect(err).toBeInstanceOf(CloseApiError);
+    expect(err).toMatchObject({ status: 400, method: 'GET', path: '/lead/' });
+    expect((err as Error).message).toContain('max_skip = 100');
+  });
+
+  it('rejects a path that is not a paginated list', async () => {
+    const close = createCloseClient({ apiKey: 'k_test1234', baseUrl: 'http://127.0.0.1:9/api/v1' });
+    // @ts-expect-error not a list operation
+    const it = paginate(close, '/lead/{lead_id}/');
+    await expect(it.next()).rejects.toThrow(/not a paginated list operation/);
+  });
+});
+
+describe('custom fields', () => {
+  it('builds and reads custom.cf_* keys', () => {
+    expect(customFieldKey('cf_abc123')).toBe('custom.cf_abc123');
+    expect(() => customFieldKey('source' as 'cf_x')).toThrow(/not a custom field id/);
+    const body = { name: 'Acme', ...customFields({ cf_src: 'Website', lcf_old: 3 }) };
+    expect(body).toEqual({ name: 'Acme', 'custom.cf_src': 'Website', 'custom.lcf_old': 3 });
+    const lead = { id: 'lead_1', 'custom.cf_src': 'Website', 'custom.cf_tags': ['a', 'b'], custom: { Source: 'Website' } };
+    expect(getCustomField(lead, 'cf_src')).toBe('Website');
+    expect(getCustomField(lead, 'cf_none')).toBeUndefined();
+    expect([...customFieldsOf(lead)]).toEqual([
+      ['cf_src', 'Website'],
+      ['cf_tags', ['a', 'b']],
+    ]);
+  });
+});
