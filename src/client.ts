@@ -1,4 +1,4 @@
-import createClient, { type Client, type HeadersOptions, type Middleware } from 'openapi-fetch';
+import createClient, { type Client, type ClientPathsWithMethod, type FetchOptions, type HeadersOptions, type Middleware } from 'openapi-fetch';
 import type { paths } from '../generated/schema.js';
 import { CloseNetworkError, rememberResponse } from './errors.js';
 import { Pacer, parseRateLimit, parseRetryAfter, rateLimitWaitMs } from './rate-limit.js';
@@ -7,8 +7,42 @@ import { Pacer, parseRateLimit, parseRetryAfter, rateLimitWaitMs } from './rate-
 export const DEFAULT_BASE_URL = 'https://api.close.com/api/v1';
 const VERSION = '0.1.0';
 
+type Media = `${string}/${string}`;
+type BaseClient = Client<paths, Media>;
+type Method = 'get' | 'put' | 'post' | 'delete';
+type OperationOf<P extends keyof paths, M extends Method> = NonNullable<paths[P][M]>;
+/** The options of one call: `params` (path/query) and `body`, typed from the operation. */
+export type CloseRequestInit<P extends keyof paths, M extends Method> = FetchOptions<OperationOf<P, M>>;
+type InitArgs<I> = object extends I ? [init?: I] : [init: I];
+
+type SuccessStatus = 200 | 201 | 202 | 203 | 204 | 206 | '2XX';
+type ResponsesOf<Op> = Op extends { responses: infer R } ? R : never;
+type JsonOf<R> = R extends { content: { 'application/json': infer C } } ? C : undefined;
+/** The JSON body of an operation's success response, exactly as the spec's schema types it. */
+export type SuccessData<Op> = JsonOf<ResponsesOf<Op>[keyof ResponsesOf<Op> & SuccessStatus]>;
+/** The JSON body of an operation's error responses (`ApiError`, `RateLimitError`, …). */
+export type ErrorData<Op> = JsonOf<ResponsesOf<Op>[Exclude<keyof ResponsesOf<Op>, SuccessStatus>]>;
+/** What a client call resolves to: `data` on success, `error` otherwise, and always the `response`. */
+export type CloseResult<Op> =
+  | { data: SuccessData<Op>; error?: never; response: Response }
+  | { data?: never; error: ErrorData<Op>; response: Response };
+/**
+ * A method of the client. Unlike openapi-fetch's own signature, the options are not a generic type
+ * parameter, so TypeScript checks object literals for excess keys: a misspelt top-level body field is a
+ * compile error (openapi-fetch 0.17 lets it through).
+ */
+export type CloseMethod<M extends Method> = <P extends ClientPathsWithMethod<BaseClient, M>>(
+  url: P,
+  ...init: InitArgs<CloseRequestInit<P, M>>
+) => Promise<CloseResult<OperationOf<P, M>>>;
+
 /** An openapi-fetch client typed by the Close spec: `GET`/`POST`/`PUT`/`DELETE` by literal path. */
-export type CloseClient = Client<paths, `${string}/${string}`>;
+export type CloseClient = Omit<BaseClient, 'GET' | 'PUT' | 'POST' | 'DELETE'> & {
+  GET: CloseMethod<'get'>;
+  PUT: CloseMethod<'put'>;
+  POST: CloseMethod<'post'>;
+  DELETE: CloseMethod<'delete'>;
+};
 
 export interface RetryOptions {
   /** Retries after a 429 (any method) or a 502/503/504/network error (GET only). Default 5. */
@@ -208,11 +242,11 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
     }
   }
 
-  const client = createClient<paths, `${string}/${string}`>({
+  const client = createClient<paths, Media>({
     baseUrl,
     fetch: transport,
     ...(options.headers === undefined ? {} : { headers: options.headers }),
   });
   if (options.middleware?.length) client.use(...options.middleware);
-  return client;
+  return client as CloseClient;
 }

@@ -1,5 +1,5 @@
 export { createCloseClient, DEFAULT_BASE_URL } from './client.js';
-export type { CloseClient, CloseClientOptions, PacingOptions, RetryEvent, RetryOptions } from './client.js';
+export type { CloseClient, CloseClientOptions, CloseMethod, CloseRequestInit, CloseResult, ErrorData, PacingOptions, RetryEvent, RetryOptions, SuccessData } from './client.js';
 export { CloseApiError, CloseNetworkError, TRACE_ID_HEADERS, unwrap } from './errors.js';
 export type { CloseErrorBody, CloseRateLimitBody } from './errors.js';
 export { paginate } from './paginate.js';

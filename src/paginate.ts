@@ -1,7 +1,7 @@
-import type { FetchOptions, FetchResponse } from 'openapi-fetch';
+import type { FetchOptions } from 'openapi-fetch';
 import { paginationStyles } from '../generated/pagination.js';
 import type { paths } from '../generated/schema.js';
-import type { CloseClient } from './client.js';
+import type { CloseClient, SuccessData } from './client.js';
 import { CloseApiError } from './errors.js';
 
 type Table = typeof paginationStyles;
@@ -11,7 +11,7 @@ type MethodOf<P extends PaginatedPath> = Table[P]['method'];
 type OperationOf<P extends PaginatedPath> = NonNullable<paths[P][MethodOf<P>]>;
 /** The request options of a paginated operation (query parameters, or the body of `POST /data/search/`). */
 export type PaginateInit<P extends PaginatedPath> = FetchOptions<OperationOf<P>>;
-type PageOf<P extends PaginatedPath> = NonNullable<FetchResponse<OperationOf<P>, object, `${string}/${string}`>['data']>;
+type PageOf<P extends PaginatedPath> = SuccessData<OperationOf<P>>;
 /** The item type of a paginated operation's `data` array. */
 export type PaginatedItem<P extends PaginatedPath> = PageOf<P> extends { data?: ReadonlyArray<infer T> } ? T : never;
 type InitArgs<P extends PaginatedPath> = object extends PaginateInit<P> ? [init?: PaginateInit<P>] : [init: PaginateInit<P>];
