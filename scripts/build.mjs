@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// `npm run build`: compiles src/ into dist/ (ESM JavaScript + .d.ts) for the published package.
+// dist/*.js import the generated pagination table from ../generated/pagination.js and dist/*.d.ts refer
+// to ../generated/schema.d.ts; both ship in the package (see package.json `files`).
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+for (const f of ['generated/schema.d.ts', 'generated/pagination.js', 'generated/pagination.d.ts']) {
+  if (!existsSync(join(root, f))) {
+    console.error(`build: ${f} is missing; run \`npm run generate\` first.`);
+    process.exit(1);
+  }
+}
+rmSync(dist, { recursive: true, force: true });
+try {
+  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+} catch {
+  console.error('build: tsc failed');
+  process.exit(1);
+}
+const files = readdirSync(dist).sort();
+for (const need of ['index.js', 'index.d.ts']) {
+  if (!files.includes(need)) {
+    console.error(`build: dist/${need} was not produced`);
+    process.exit(1);
+  }
+}
+console.log(`build: dist/ (${files.length} files: ${files.join(', ')})`);

@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+// Checks the publishable package as a consumer gets it:
+//   1. `npm run build`, then `npm pack` into .tmp/pack/
+//   2. publint (warnings fail) and @arethetypeswrong/cli (ESM-only profile) on the tarball
+//   3. the only runtime dependency is openapi-fetch
+//   4. a consumer project with the tarball unpacked into node_modules: its TypeScript (strict, NodeNext)
+//      type-checks against the package's .d.ts, and its JavaScript runs against a 127.0.0.1 server.
+// `node scripts/check-package.mjs [--no-build]`. Exit code 1 on the first failure. About 15 s.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const tmp = join(root, '.tmp', 'pack');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+function run(title, cmd, args, opts = {}) {
+  const started = Date.now();
+  const res = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', ...opts });
+  const out = `${res.stdout ?? ''}${res.stderr ?? ''}`;
+  if (res.status !== 0) {
+    console.error(`✖ ${title}\n${out}`);
+    process.exit(1);
+  }
+  console.log(`✔ ${title} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  return out;
+}
+
+rmSync(tmp, { recursive: true, force: true });
+mkdirSync(tmp, { recursive: true });
+if (!process.argv.includes('--no-build')) run('build', process.execPath, [join(root, 'scripts', 'build.mjs')]);
+
+const packed = JSON.parse(run('npm pack', npm, ['pack', '--json', '--pack-destination', tmp], { env: { ...process.env, npm_config_loglevel: 'error' } }).replace(/^[^[]*/, ''));
+const tarball = join(tmp, packed[0].filename);
+const shipped = packed[0].files.map((f) => f.path);
+for (const need of ['dist/index.js', 'dist/index.d.ts', 'generated/schema.d.ts', 'generated/pagination.js', 'generated/pagination.d.ts', 'generated/openapi.json', 'generated/openapi.yaml']) {
+  if (!shipped.includes(need)) {
+    console.error(`✖ the package lacks ${need}`);
+    process.exit(1);
+  }
+}
+console.log(`  ${packed[0].filename}: ${shipped.length} files, ${(packed[0].size / 1024).toFixed(0)} kB packed`);
+
+console.log(run('publint', bin('publint'), ['run', tarball, '--strict']).trim().split('\n').map((l) => `  ${l}`).join('\n'));
+// attw only understands JavaScript/JSON entry points: ./openapi.yaml is resolved by the consumer run below.
+run('attw (esm-only)', bin('attw'), [tarball, '--profile', 'esm-only', '--exclude-entrypoints', './openapi.yaml', '--format', 'ascii']);
+
+// Unpack as a consumer would have it.
+const consumer = join(tmp, 'consumer');
+const pkgDir = join(consumer, 'node_modules', 'close-crm-openapi');
+mkdirSync(pkgDir, { recursive: true });
+execFileSync('tar', ['xzf', tarball, '-C', pkgDir, '--strip-components=1']);
+const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+const deps = Object.keys(manifest.dependencies ?? {});
+if (deps.join() !== 'openapi-fetch') {
+  console.error(`✖ runtime dependencies must be exactly openapi-fetch, found: ${deps.join(', ') || 'none'}`);
+  process.exit(1);
+}
+console.log('✔ runtime dependencies: openapi-fetch only');
+symlinkSync(join(root, 'node_modules', 'openapi-fetch'), join(consumer, 'node_modules', 'openapi-fetch'), 'dir');
+
+writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+writeFileSync(
+  join(consumer, 'tsconfig.json'),
+  JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2022', 'DOM'], types: [] }, include: ['app.ts'] }),
+);
+writeFileSync(
+  join(consumer, 'app.ts'),
+  `import { createCloseClient, paginate, unwrap, CloseApiError, type Lead, type LeadCreate } from 'close-crm-openapi';
+export async function main(baseUrl: string): Promise<string[]> {
+  const close = createCloseClient({ apiKey: 'consumer_key_1234', baseUrl });
+  const body = { name: 'Acme', 'custom.cf_source': 'Website' } satisfies LeadCreate;
+  const lead: Lead = unwrap(await close.POST('/lead/', { body }));
+  // @ts-expect-error misspelt field
+  await close.POST('/lead/', { body: { nmae: 'x' } });
+  const names: string[] = [lead.name ?? ''];
+  for await (const l of paginate(close, '/lead/', { params: { query: { _limit: 1 } } })) names.push(l.name ?? '');
+  const e: CloseApiError | undefined = undefined;
+  void e;
+  return names;
+}
+`,
+);
+run('consumer type-checks against the packed .d.ts', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(consumer, 'tsconfig.json')]);
+
+writeFileSync(
+  join(consumer, 'run.mjs'),
+  `import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { createCloseClient, paginate, unwrap } from 'close-crm-openapi';
+const require = createRequire(import.meta.url);
+const spec = require('close-crm-openapi/openapi.json');
+if (!spec.paths['/lead/']) throw new Error('openapi.json export lacks /lead/');
+require.resolve('close-crm-openapi/openapi.yaml');
+const server = createServer((req, res) => {
+  const skip = Number(new URL(req.url, 'http://x').searchParams.get('_skip') ?? 0);
+  const body = req.method === 'POST' ? { id: 'lead_new', name: 'Acme' } : { has_more: skip < 2, data: [{ id: 'lead_' + skip, name: 'L' + skip }] };
+  res.writeHead(200, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const close = createCloseClient({ apiKey: 'consumer_key_1234', baseUrl: 'http://127.0.0.1:' + server.address().port + '/api/v1' });
+const created = unwrap(await close.POST('/lead/', { body: { name: 'Acme' } }));
+const names = [];
+for await (const l of paginate(close, '/lead/', { params: { query: { _limit: 1 } } })) names.push(l.name);
+server.close();
+if (created.id !== 'lead_new' || names.join() !== 'L0,L1,L2') throw new Error('unexpected: ' + created.id + ' ' + names.join());
+console.log('consumer ran: created ' + created.id + ', paginated ' + names.join(','));
+`,
+);
+console.log(`  ${run('consumer runs the packed JavaScript', process.execPath, [join(consumer, 'run.mjs')], { cwd: consumer }).trim()}`);
+console.log('package OK');
