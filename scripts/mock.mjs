@@ -1,0 +1,344 @@
+#!/usr/bin/env node
+// `npm run mock`: a mock of the Close API built from generated/openapi.yaml.
+//
+// Prism 5.14.2 runs in this process (its public packages: @stoplight/prism-http reads the spec,
+// @stoplight/prism-http-server serves it) on an internal port, with request validation and security
+// checks on. In front of it sits a small node:http bridge on the public port (127.0.0.1:4010, or
+// $PORT / --port) that answers like Close when a request is invalid:
+//
+//   - Prism answers an invalid request to an operation that declares a 400 with that operation's
+//     *first 400 example* and hides the real reasons in the `sl-violations` header; to an operation
+//     without a 400 it answers 422 application/problem+json with a `validation` array.
+//   - The bridge turns both into `400 {"errors": [...], "field-errors": {"<field>": "<message>"}}`,
+//     the shape Close uses for validation errors, naming every offending field (`name`,
+//     `contacts.0.emails`, `_limit`, ...). Problems not tied to a field (wrong content type, missing
+//     body) go to `errors`. The `sl-violations` header is kept for debugging.
+//   - Everything else passes through unchanged: examples, `Prefer: example=<name>`,
+//     `Prefer: code=<status>`, 401 for missing or malformed credentials, 404 for unknown paths.
+//
+// One Prism quirk is corrected when the spec is loaded: @stoplight/http-spec puts the media type's
+// *schema* `examples[0]` in front of the named examples as an extra example called `default`, so
+// Prism would answer e.g. a 401 with the ApiError schema's first example (a field-errors body) and
+// `Prefer: example=default` would pick that one instead of the spec's named `default`. Where a
+// media type declares named `examples`, only those are kept, as OpenAPI intends.
+//
+// Usage: node scripts/mock.mjs [--spec generated/openapi.yaml] [--port 4010] [--host 127.0.0.1] [--quiet]
+// Library: `const mock = await startMock({ port: 0 }); mock.url; await mock.close();`
+import { createRequire } from 'node:module';
+import http from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+
+const require = createRequire(import.meta.url);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const defaultSpec = join(root, 'generated', 'openapi.yaml');
+
+// Close's own wording, as recorded in real 400 bodies (see the ApiError schema).
+const REQUIRED = 'This field is required.';
+const BAD_CHOICE = 'Not a valid choice.';
+
+/**
+ * Turns Prism's request violations into Close's validation error body.
+ * Each violation is `{location: string[], code, message}`; the location starts with `request`
+ * (sl-violations header) or directly with `body`/`query`/`path`/`header` (422 problem+json).
+ * @param {Array<{location?: string[], code?: string|number, message?: string, severity?: string}>} violations
+ * @returns {{errors: string[], 'field-errors': Record<string, string>}}
+ */
+export function toCloseError(violations) {
+  const errors = [];
+  const fieldErrors = {};
+  const add = (field, message) => {
+    if (!field) {
+      if (!errors.includes(message)) errors.push(message);
+      return;
+    }
+    fieldErrors[field] = fieldErrors[field] && fieldErrors[field] !== message ? `${fieldErrors[field]} ${message}` : message;
+  };
+  for (const v of violations) {
+    const loc = [...(v.location ?? [])];
+    if (loc[0] === 'request') loc.shift();
+    const where = loc.shift(); // body | query | path | header | undefined
+    const message = String(v.message ?? 'Invalid request.');
+    const path = loc.map(String);
+    // Missing property: the location is the parent object, the name is only in the message.
+    const missing = /must have required property '([^']+)'/.exec(message);
+    // Unknown property (additionalProperties: false): likewise.
+    const unknown = /must NOT have additional properties; found '([^']+)'/.exec(message);
+    if (missing && where) {
+      add([...path, missing[1]].join('.'), REQUIRED);
+    } else if (unknown && where) {
+      add([...path, unknown[1]].join('.'), 'Unknown field.');
+    } else if (where && path.length) {
+      const detail = v.code === 'enum' ? BAD_CHOICE + allowed(message) : sentence(stripSubject(message));
+      add(path.join('.'), detail);
+    } else {
+      add(undefined, sentence(message));
+    }
+  }
+  return { errors, 'field-errors': fieldErrors };
+}
+
+function allowed(message) {
+  const m = /allowed values: (.+)$/.exec(message);
+  return m ? ` Allowed values: ${m[1]}.` : '';
+}
+
+// "Request body property contacts.0.name must be string" -> "must be string"
+function stripSubject(message) {
+  const m = /^Request (?:body|query parameter|path parameter|header parameter|header)(?: property)? \S+ (must .*|should .*)$/.exec(message);
+  return m ? m[1] : message;
+}
+
+function sentence(text) {
+  const t = text.trim();
+  const s = t.charAt(0).toUpperCase() + t.slice(1);
+  return /[.!?]$/.test(s) ? s : `${s}.`;
+}
+
+function parseViolations(header) {
+  if (!header) return [];
+  try {
+    const parsed = JSON.parse(String(header));
+    return Array.isArray(parsed) ? parsed : [];
+  } catch {
+    return []; // "Too many violations! ..." (truncated) or garbage: leave the response alone
+  }
+}
+
+// Security failures (code 401) are answered with the declared 401 and are not validation errors.
+const isRequestError = (v) =>
+  Array.isArray(v.location) && v.location[0] === 'request' && v.severity === 'Error' && v.code !== 401;
+
+/**
+ * Decides what the bridge sends for one Prism answer.
+ * @returns {{status: number, headers: Record<string, string|string[]>, body: Buffer, rewritten: boolean, responseViolations: any[]}}
+ */
+export function bridgeResponse(status, headers, body) {
+  const violations = parseViolations(headers['sl-violations']);
+  const responseViolations = violations.filter((v) => Array.isArray(v.location) && v.location[0] === 'response');
+  let close;
+  if (status === 400) {
+    // The declared 400 example stands in for the real reasons: replace it. A 400 without request
+    // violations (e.g. asked for with `Prefer: code=400`) passes through.
+    const requestErrors = violations.filter(isRequestError);
+    if (requestErrors.length) close = toCloseError(requestErrors);
+  } else if (status === 422 && String(headers['content-type'] ?? '').startsWith('application/problem+json')) {
+    try {
+      const problem = JSON.parse(body.toString('utf8'));
+      if (Array.isArray(problem.validation) && problem.validation.length) close = toCloseError(problem.validation);
+    } catch {
+      // not Prism's problem document: pass through
+    }
+  }
+  if (!close) return { status, headers, body, rewritten: false, responseViolations };
+  const out = Buffer.from(JSON.stringify(close));
+  const newHeaders = { ...headers, 'content-type': 'application/json', 'content-length': String(out.length) };
+  return { status: 400, headers: newHeaders, body: out, rewritten: true, responseViolations };
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+
+/**
+ * Starts Prism and the bridge.
+ * @param {{spec?: string, port?: number, host?: string, log?: (line: string) => void}} [options]
+ *   port 0 picks a free port. `log` receives one line per request (default: silent).
+ * @returns {Promise<{url: string, port: number, close: () => Promise<void>}>}
+ */
+export async function startMock(options = {}) {
+  const spec = resolveSpec(options.spec ?? defaultSpec);
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 4010;
+  const log = options.log ?? (() => {});
+
+  const { getHttpOperationsFromSpec } = require('@stoplight/prism-http');
+  const { createServer } = require('@stoplight/prism-http-server');
+  const { createLogger } = require('@stoplight/prism-core');
+
+  const operations = await getHttpOperationsFromSpec(spec);
+  if (operations.length === 0) throw new Error(`no operations found in ${spec}`);
+  keepOnlyNamedExamples(operations, parseYaml(readFileSync(spec, 'utf8'), { maxAliasCount: -1 }));
+  const prism = createServer(operations, {
+    cors: true,
+    config: {
+      validateRequest: true,
+      validateResponse: true,
+      checkSecurity: true,
+      errors: false,
+      upstreamProxy: undefined,
+      isProxy: false,
+      mock: { dynamic: false, ignoreExamples: false, seed: null },
+    },
+    // Prism's own log is JSON; the bridge prints one readable line per request instead.
+    components: { logger: createLogger('PRISM', { level: 'silent' }) },
+  });
+  const inner = new URL(await prism.listen(0, '127.0.0.1'));
+  const agent = new http.Agent({ keepAlive: true });
+
+  const bridge = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const headers = { ...req.headers, host: inner.host };
+      const upstream = http.request(
+        { host: inner.hostname, port: inner.port, method: req.method, path: req.url, headers, agent },
+        (up) => {
+          const body = [];
+          up.on('data', (c) => body.push(c));
+          up.on('end', () => {
+            const raw = {};
+            for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) raw[k] = v;
+            const out = bridgeResponse(up.statusCode ?? 502, raw, Buffer.concat(body));
+            if (!out.rewritten && !('content-length' in out.headers)) out.headers['content-length'] = String(out.body.length);
+            res.writeHead(out.status, out.headers);
+            res.end(out.body);
+            let line = `${req.method} ${req.url} -> ${out.status}`;
+            if (out.rewritten) line += ` (request invalid: ${out.body.toString('utf8')})`;
+            if (out.responseViolations.length) {
+              line += ` WARNING: the mock's own response breaks the spec: ${out.responseViolations.map((v) => `${v.location.join('.')} ${v.message}`).join('; ')}`;
+            }
+            log(line);
+          });
+          up.on('error', (err) => fail(res, err));
+        },
+      );
+      upstream.on('error', (err) => fail(res, err));
+      upstream.end(Buffer.concat(chunks));
+    });
+  });
+  await new Promise((ok, ko) => {
+    bridge.once('error', ko);
+    bridge.listen(port, host, () => {
+      bridge.off('error', ko);
+      ok();
+    });
+  });
+  const address = bridge.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
+  let closing;
+  return {
+    url,
+    port: actualPort,
+    close() {
+      closing ??= (async () => {
+        await new Promise((ok) => {
+          bridge.close(() => ok());
+          bridge.closeAllConnections();
+        });
+        agent.destroy();
+        await prism.close().catch(() => {});
+      })();
+      return closing;
+    },
+  };
+}
+
+/**
+ * Drops the example http-spec derives from a schema's `examples` wherever the media type has named
+ * `examples` of its own (see the header comment). `operations` are Prism's, `doc` the raw spec.
+ */
+export function keepOnlyNamedExamples(operations, doc) {
+  const follow = (node) => {
+    let n = node;
+    for (let i = 0; n && typeof n === 'object' && typeof n.$ref === 'string' && i < 20; i++) {
+      if (!n.$ref.startsWith('#/')) return undefined;
+      n = n.$ref
+        .slice(2)
+        .split('/')
+        .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .reduce((acc, key) => acc?.[key], doc);
+    }
+    return n;
+  };
+  let dropped = 0;
+  for (const op of operations) {
+    const raw = follow(follow(doc?.paths?.[op.path])?.[op.method]);
+    for (const response of op.responses ?? []) {
+      const rawResponse = follow(raw?.responses?.[response.code]);
+      for (const content of response.contents ?? []) {
+        const media = follow(rawResponse?.content?.[content.mediaType]);
+        if (!media || 'example' in media || !media.examples || typeof media.examples !== 'object') continue;
+        const named = Object.keys(media.examples).length;
+        if (named > 0 && content.examples?.length === named + 1 && content.examples[0].key === 'default') {
+          content.examples.shift();
+          dropped++;
+        }
+      }
+    }
+  }
+  return dropped;
+}
+
+function resolveSpec(spec) {
+  const file = isAbsolute(spec) ? spec : resolve(process.cwd(), spec);
+  if (!existsSync(file)) {
+    throw new Error(`${spec} does not exist. Build it first: npm run bundle (or npm run generate).`);
+  }
+  return file;
+}
+
+function fail(res, err) {
+  if (res.headersSent) {
+    res.destroy(err);
+    return;
+  }
+  res.writeHead(502, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ error: `mock bridge: Prism did not answer (${err.message})` }));
+}
+
+function parseArgs(argv) {
+  const opts = { spec: defaultSpec, port: Number(process.env.PORT ?? 4010), host: process.env.HOST ?? '127.0.0.1', quiet: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--spec') opts.spec = value();
+    else if (a === '--port' || a === '-p') opts.port = Number(value());
+    else if (a === '--host' || a === '-h') opts.host = value();
+    else if (a === '--quiet' || a === '-q') opts.quiet = true;
+    else if (a === '--help') {
+      console.log('usage: node scripts/mock.mjs [--spec generated/openapi.yaml] [--port 4010] [--host 127.0.0.1] [--quiet]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new Error(`invalid port ${opts.port}`);
+  return opts;
+}
+
+/** Stops `servers` on SIGINT/SIGTERM and exits 0. */
+export function stopOnSignals(servers) {
+  let stopping = false;
+  const stop = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping...`);
+    await Promise.allSettled(servers.map((s) => s.close()));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  try {
+    const opts = parseArgs(process.argv.slice(2));
+    const mock = await startMock({
+      spec: opts.spec,
+      port: opts.port,
+      host: opts.host,
+      log: opts.quiet ? undefined : (line) => console.log(`[mock] ${line}`),
+    });
+    console.log(`Mock of the Close API (Prism, request validation on) listening on ${mock.url}`);
+    console.log(`  spec: ${opts.spec}`);
+    console.log(`  try:  curl -u key: ${mock.url}/lead/`);
+    stopOnSignals([mock]);
+  } catch (err) {
+    console.error(`mock: ${err instanceof Error ? err.message : err}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,343 @@
+// The mock (`npm run mock`, scripts/mock.mjs) started from the test on a free port:
+// valid requests get spec examples that validate against the spec; invalid requests get Close's
+// validation error shape naming the offending field; auth and Prefer headers behave like Prism.
+// Requests are built from generated/openapi.json, so the test follows the spec as it grows.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMock, toCloseError, type RunningServer } from '../scripts/mock.mjs';
+import { SpecValidator } from './support/spec-validator.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+type Obj = Record<string, any>;
+
+// GENERATED_DIR points the test at another build of generated/ (default: the committed one).
+const generated = process.env.GENERATED_DIR ? resolve(process.env.GENERATED_DIR) : join(root, 'generated');
+const spec: Obj = JSON.parse(readFileSync(join(generated, 'openapi.json'), 'utf8'));
+const AUTH = { Authorization: `Basic ${Buffer.from('test_api_key:').toString('base64')}` };
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+/** Follows local `$ref`s (`#/components/...`) one level at a time. */
+function deref<T = Obj>(node: unknown, seen = new Set<string>()): T {
+  let n = node as Obj;
+  while (n && typeof n === 'object' && typeof n.$ref === 'string') {
+    if (seen.has(n.$ref)) throw new Error(`circular $ref ${n.$ref}`);
+    seen.add(n.$ref);
+    n = n.$ref
+      .replace(/^#\//, '')
+      .split('/')
+      .map((p: string) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .reduce((acc: Obj, key: string) => acc?.[key], spec);
+  }
+  return n as T;
+}
+
+/** An object schema's properties/required/additionalProperties, with `allOf` members merged. */
+function objectShape(schema: unknown): { properties: Obj; required: string[]; closed: boolean } {
+  const s = deref(schema);
+  const out = { properties: { ...(s.properties ?? {}) } as Obj, required: [...(s.required ?? [])] as string[], closed: s.additionalProperties === false };
+  for (const part of s.allOf ?? []) {
+    const p = objectShape(part);
+    Object.assign(out.properties, p.properties);
+    out.required.push(...p.required);
+    out.closed ||= p.closed;
+  }
+  return out;
+}
+
+interface Operation {
+  operationId: string;
+  method: (typeof METHODS)[number];
+  path: string;
+  tags: string[];
+  op: Obj;
+  parameters: Obj[];
+}
+
+const operations: Operation[] = Object.entries(spec.paths as Obj)
+  .flatMap(([path, item]) => {
+    const pathItem = deref(item);
+    return METHODS.filter((m) => pathItem[m]).map((method) => {
+      const op = pathItem[method] as Obj;
+      const parameters = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].map((p) => deref(p));
+      return { operationId: op.operationId as string, method, path, tags: (op.tags ?? []) as string[], op, parameters };
+    });
+  })
+  .sort((a, b) => a.operationId.localeCompare(b.operationId));
+
+function exampleOf(schema: unknown): unknown {
+  const s = deref(schema);
+  if (s.examples?.length) return s.examples[0];
+  if (s.example !== undefined) return s.example;
+  for (const part of [...(s.allOf ?? []), ...(s.anyOf ?? []), ...(s.oneOf ?? [])]) {
+    const e = exampleOf(part);
+    if (e !== undefined) return e;
+  }
+  return undefined;
+}
+
+/** Fills path parameters with their schema examples. */
+function urlFor(o: Operation, query = ''): string {
+  const path = o.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const param = o.parameters.find((p) => p.in === 'path' && p.name === name);
+    const value = param?.examples ? deref(Object.values(param.examples)[0]).value : (param?.example ?? exampleOf(param?.schema));
+    if (value === undefined) throw new Error(`${o.operationId}: no example for path parameter ${name}`);
+    return encodeURIComponent(String(value));
+  });
+  return path + query;
+}
+
+/** Named examples of the JSON request body: [name, value][]. */
+function requestExamples(o: Operation): [string, Json][] {
+  const media = deref(o.op.requestBody)?.content?.['application/json'];
+  if (!media) return [];
+  const named = Object.entries((media.examples ?? {}) as Obj).map(([name, ex]) => [name, deref(ex).value] as [string, Json]);
+  if (named.length) return named;
+  const single = media.example ?? exampleOf(media.schema);
+  return single === undefined ? [] : [['schema example', single as Json]];
+}
+
+let mock: RunningServer;
+let validator: SpecValidator;
+
+async function call(o: Operation | { method: string; url: string }, init: { body?: unknown; headers?: Record<string, string>; query?: string; auth?: boolean } = {}) {
+  const url = 'url' in o ? o.url : urlFor(o, init.query ?? '');
+  const headers: Record<string, string> = { ...(init.auth === false ? {} : AUTH), ...init.headers };
+  let body: string | undefined;
+  if (init.body !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    body = JSON.stringify(init.body);
+  }
+  const res = await fetch(mock.url + url, { method: o.method.toUpperCase(), headers, body });
+  const text = await res.text();
+  let json: unknown = undefined;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = text;
+  }
+  return { status: res.status, headers: res.headers, json };
+}
+
+function expectValid(o: Operation, status: number, body: unknown) {
+  const result = validator.validateResponse(o.operationId, status, body);
+  expect(result.errors, `${o.operationId} ${status} does not match the spec`).toEqual([]);
+  expect(result.valid).toBe(true);
+}
+
+beforeAll(async () => {
+  validator = new SpecValidator(spec);
+  mock = await startMock({ port: 0, spec: join(generated, 'openapi.yaml') });
+});
+
+afterAll(async () => {
+  await mock?.close();
+});
+
+describe('the spec the mock serves', () => {
+  it('has tagged operations with unique operationIds', () => {
+    expect(operations.length).toBeGreaterThan(0);
+    expect(new Set(operations.map((o) => o.operationId)).size).toBe(operations.length);
+    for (const o of operations) expect(o.tags.length, o.operationId).toBeGreaterThan(0);
+  });
+});
+
+describe('valid requests get responses that validate against the spec', () => {
+  it('GET /lead/ answers a list of leads', async () => {
+    const o = operations.find((x) => x.method === 'get' && x.path === '/lead/');
+    expect(o, 'GET /lead/ is in the spec').toBeDefined();
+    const res = await call(o!);
+    expect(res.status).toBe(200);
+    expect(Array.isArray((res.json as Obj).data)).toBe(true);
+    expect((res.json as Obj).data.length).toBeGreaterThan(0);
+    expectValid(o!, res.status, res.json);
+  });
+
+  const tags = (spec.tags ?? []).map((t: Obj) => t.name as string);
+  it('every declared tag has operations', () => {
+    expect(tags.length).toBeGreaterThan(0);
+    for (const tag of tags) expect(operations.some((o) => o.tags.includes(tag)), tag).toBe(true);
+  });
+
+  // One operation per tag: a GET (the first by operationId, preferring one without path parameters).
+  for (const tag of tags) {
+    const gets = operations.filter((o) => o.tags.includes(tag) && o.method === 'get');
+    const pick = gets.find((o) => !o.path.includes('{')) ?? gets[0];
+    it(`${tag}: ${pick ? `${pick.operationId} (GET ${pick.path})` : 'a GET operation'}`, async () => {
+      expect(pick, `tag ${tag} has no GET operation`).toBeDefined();
+      const res = await call(pick!);
+      expect(res.status, JSON.stringify(res.json)).toBeGreaterThanOrEqual(200);
+      expect(res.status).toBeLessThan(300);
+      expectValid(pick!, res.status, res.json);
+    });
+  }
+
+  // Every documented request body example is accepted, and the answer validates.
+  const withBodies = operations.flatMap((o) => requestExamples(o).map(([name, body]) => ({ o, name, body })));
+  it('the spec has request body examples', () => expect(withBodies.length).toBeGreaterThan(0));
+  for (const { o, name, body } of withBodies) {
+    it(`${o.operationId} accepts its request example "${name}"`, async () => {
+      const res = await call(o, { body });
+      expect(res.status, JSON.stringify(res.json)).toBeGreaterThanOrEqual(200);
+      expect(res.status).toBeLessThan(300);
+      expectValid(o, res.status, res.json);
+    });
+  }
+});
+
+describe('Prefer headers pass through to Prism', () => {
+  // An operation whose success response has several named examples.
+  const multi = operations
+    .map((o) => {
+      const [status, response] = Object.entries((o.op.responses ?? {}) as Obj).find(([s]) => s.startsWith('2')) ?? [];
+      const examples = deref(response)?.content?.['application/json']?.examples ?? {};
+      return { o, status: Number(status), examples: Object.entries(examples as Obj).map(([n, e]) => [n, deref(e).value] as const) };
+    })
+    .find((x) => x.examples.length > 1 && !x.o.op.requestBody);
+
+  it.runIf(multi)(`Prefer: example=<name> picks a named example (${multi?.o.operationId})`, async () => {
+    for (const [name, value] of multi!.examples) {
+      const res = await call(multi!.o, { headers: { Prefer: `example=${name}` } });
+      expect(res.status).toBe(multi!.status);
+      expect(res.json, `example ${name}`).toEqual(value);
+    }
+  });
+
+  it('Prefer: code=429 answers 429 with Retry-After and a spec-valid body', async () => {
+    const o = operations.find((x) => x.method === 'get' && x.path === '/lead/')!;
+    const res = await call(o, { headers: { Prefer: 'code=429' } });
+    expect(res.status).toBe(429);
+    expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expectValid(o, res.status, res.json);
+  });
+
+  it('Prefer: code=400 on a valid request returns the declared 400 example unchanged', async () => {
+    const o = operations.find((x) => x.method === 'get' && x.path === '/lead/')!;
+    const declared = deref(deref(o.op.responses['400']).content['application/json'].examples);
+    const first = deref(Object.values(declared)[0]).value;
+    const res = await call(o, { headers: { Prefer: 'code=400' } });
+    expect(res.status).toBe(400);
+    expect(res.json).toEqual(first);
+  });
+});
+
+describe('credentials', () => {
+  it('no Authorization header: 401 with a spec-valid error body', async () => {
+    const o = operations.find((x) => x.method === 'get' && x.path === '/lead/')!;
+    const res = await call(o, { auth: false });
+    expect(res.status).toBe(401);
+    expectValid(o, res.status, res.json);
+    expect(typeof (res.json as Obj).error).toBe('string');
+  });
+
+  it('malformed Basic credentials: 401', async () => {
+    const o = operations.find((x) => x.method === 'get' && x.path === '/lead/')!;
+    const res = await call(o, { auth: false, headers: { Authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` } });
+    expect(res.status).toBe(401);
+  });
+});
+
+describe('invalid requests get 400 in Close\'s shape, naming the field', () => {
+  // Candidates: operations with a JSON body and an example to start from (first by operationId wins).
+  const bodies = operations.flatMap((o) => {
+    const media = deref(o.op.requestBody)?.content?.['application/json'];
+    const example = requestExamples(o)[0]?.[1];
+    if (!media || !example || typeof example !== 'object' || Array.isArray(example)) return [];
+    return [{ o, shape: objectShape(media.schema), example: example as Obj }];
+  });
+
+  function expectFieldError(res: { status: number; json: unknown }, field: string, message?: RegExp) {
+    expect(res.status, JSON.stringify(res.json)).toBe(400);
+    const body = res.json as Obj;
+    expect(Array.isArray(body.errors)).toBe(true);
+    expect(body['field-errors'], JSON.stringify(body)).toHaveProperty([field]);
+    if (message) expect(body['field-errors'][field]).toMatch(message);
+  }
+
+  const missing = bodies.flatMap(({ o, shape, example }) => shape.required.filter((f) => f in example).map((f) => ({ o, example, f })))[0];
+  it(`missing required field (${missing?.o.operationId}: ${missing?.f})`, async () => {
+    expect(missing, 'no request body with a required field').toBeDefined();
+    const { [missing!.f]: _dropped, ...rest } = missing!.example;
+    const res = await call(missing!.o, { body: rest });
+    expectFieldError(res, missing!.f, /^This field is required\.$/);
+    const valid = validator.validateResponse(missing!.o.operationId, 400, res.json);
+    expect(valid.errors).toEqual([]);
+  });
+
+  const isPlainString = (s: Obj) => (s.type === 'string' || (Array.isArray(s.type) && s.type.includes('string') && !s.type.some((t: string) => ['number', 'integer', 'object'].includes(t)))) && !s.enum;
+  const wrongType = bodies.flatMap(({ o, shape, example }) =>
+    Object.entries(shape.properties).filter(([name, s]) => name in example && isPlainString(deref(s))).map(([f]) => ({ o, example, f })),
+  )[0];
+  it(`wrong type (${wrongType?.o.operationId}: ${wrongType?.f} as a number)`, async () => {
+    expect(wrongType, 'no request body with a string field').toBeDefined();
+    const res = await call(wrongType!.o, { body: { ...wrongType!.example, [wrongType!.f]: 12345 } });
+    expectFieldError(res, wrongType!.f, /string/);
+  });
+
+  const enumField = bodies.flatMap(({ o, shape, example }) =>
+    Object.entries(shape.properties).filter(([, s]) => Array.isArray(deref(s).enum)).map(([f]) => ({ o, example, f })),
+  )[0];
+  it(`unknown enum value (${enumField?.o.operationId}: ${enumField?.f})`, async () => {
+    expect(enumField, 'no request body with an enum field').toBeDefined();
+    const res = await call(enumField!.o, { body: { ...enumField!.example, [enumField!.f]: 'not_a_valid_choice' } });
+    expectFieldError(res, enumField!.f, /^Not a valid choice\./);
+  });
+
+  const closed = bodies.find((b) => b.shape.closed);
+  it(`unknown field (${closed?.o.operationId}: not_a_close_field)`, async () => {
+    expect(closed, 'no request body with additionalProperties: false').toBeDefined();
+    const res = await call(closed!.o, { body: { ...closed!.example, not_a_close_field: 'x' } });
+    expectFieldError(res, 'not_a_close_field', /^Unknown field\.$/);
+  });
+
+  const limited = operations.find((o) => o.method === 'get' && o.parameters.some((p) => p.in === 'query' && p.name === '_limit'));
+  it(`wrong query parameter type (${limited?.operationId}: _limit=abc)`, async () => {
+    expect(limited, 'no operation with _limit').toBeDefined();
+    const res = await call(limited!, { query: '?_limit=abc' });
+    expectFieldError(res, '_limit', /integer/);
+  });
+
+  it('a body that is not JSON: 400 with the reason in errors', async () => {
+    const o = bodies[0]!.o;
+    const res = await fetch(mock.url + urlFor(o), { method: o.method.toUpperCase(), headers: { ...AUTH, 'content-type': 'text/plain' }, body: 'hello' });
+    expect(res.status).toBe(400);
+    const json = (await res.json()) as Obj;
+    expect(json.errors.join(' ')).toMatch(/content type/i);
+    expect(json['field-errors']).toEqual({});
+  });
+});
+
+describe('toCloseError (Prism violation -> Close error body)', () => {
+  it('maps each kind of violation to a field', () => {
+    const out = toCloseError([
+      { location: ['request', 'body'], severity: 'Error', code: 'required', message: "Request body must have required property 'name'" },
+      { location: ['request', 'body', 'contacts', '0'], severity: 'Error', code: 'required', message: "Request body property contacts.0 must have required property 'emails'" },
+      { location: ['request', 'body', 'status'], severity: 'Error', code: 'enum', message: 'Request body property status must be equal to one of the allowed values: active, won' },
+      { location: ['request', 'body'], severity: 'Error', code: 'additionalProperties', message: "Request body must NOT have additional properties; found 'nmae'" },
+      { location: ['request', 'query', '_limit'], severity: 'Error', code: 'type', message: 'Request query parameter _limit must be integer' },
+      { location: ['path', 'lead_id'], severity: 'Error', code: 'pattern', message: 'Request path parameter lead_id must match pattern "^lead_"' },
+      { location: ['request'], severity: 'Error', code: 415, message: 'Supported content types: application/json' },
+    ]);
+    expect(out).toEqual({
+      errors: ['Supported content types: application/json.'],
+      'field-errors': {
+        name: 'This field is required.',
+        'contacts.0.emails': 'This field is required.',
+        status: 'Not a valid choice. Allowed values: active, won.',
+        nmae: 'Unknown field.',
+        _limit: 'Must be integer.',
+        lead_id: 'Must match pattern "^lead_".',
+      },
+    });
+  });
+
+  it('joins two problems with the same field', () => {
+    const out = toCloseError([
+      { location: ['request', 'body', 'name'], severity: 'Error', code: 'type', message: 'Request body property name must be string' },
+      { location: ['request', 'body', 'name'], severity: 'Error', code: 'minLength', message: 'Request body property name must NOT have fewer than 1 characters' },
+    ]);
+    expect(out['field-errors']).toEqual({ name: 'Must be string. Must NOT have fewer than 1 characters.' });
+  });
+});
