@@ -1,0 +1,51 @@
+// Bulk load: create N leads through the client against a local server that enforces a Close-style
+// per-key fixed-window rate limit (RateLimit on every answer, 429 + Retry-After when exceeded).
+// Prints achieved rate / allowed rate, the 429s received, and leads lost or duplicated.
+import { createCloseClient, unwrap } from '../src/index.js';
+import { result, startBenchServer } from './support.js';
+
+const N = Number(process.env.BENCH_LEADS ?? 2000);
+const LIMIT = Number(process.env.BENCH_LIMIT ?? 160);
+const WINDOW_MS = Number(process.env.BENCH_WINDOW_MS ?? 1000);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 16);
+const KEY = 'bench_bulk_key_7TzL2pRsB4wNc8dHfJ6uGa1';
+
+const server = await startBenchServer('ratelimit', String(LIMIT), String(WINDOW_MS));
+let retries429 = 0;
+const close = createCloseClient({ apiKey: KEY, baseUrl: server.baseUrl, onRetry: (e) => void (e.status === 429 && retries429++) });
+
+const created = new Set<string>();
+const failures: string[] = [];
+let next = 0;
+const t0 = performance.now();
+await Promise.all(
+  Array.from({ length: WORKERS }, async () => {
+    while (next < N) {
+      const i = next++;
+      try {
+        const lead = unwrap(await close.POST('/lead/', { body: { name: `Bulk lead ${i}`, 'custom.cf_batch': 'bench' } }));
+        created.add(lead.name ?? '');
+      } catch (err) {
+        failures.push(`${i}: ${(err as Error).message}`);
+      }
+    }
+  }),
+);
+const elapsedS = (performance.now() - t0) / 1000;
+const stats = await server.stats();
+await server.stop();
+
+const allowed = LIMIT / (WINDOW_MS / 1000);
+const achieved = N / elapsedS;
+const ratio = achieved / allowed;
+// The best any client can do against fixed windows: the last window is only partly used.
+const minS = (Math.ceil(N / LIMIT) - 1) * (WINDOW_MS / 1000);
+const lost = N - (stats.created ?? 0) + failures.length;
+const duplicated = stats.duplicates ?? 0;
+console.log(`bulk create: ${N} leads, ${WORKERS} concurrent workers, limit ${LIMIT} per ${WINDOW_MS} ms (allowed ${allowed.toFixed(0)}/s)`);
+console.log(`  elapsed ${elapsedS.toFixed(2)} s (fixed-window floor ${minS.toFixed(2)} s), achieved ${achieved.toFixed(1)}/s`);
+console.log(`  achieved / allowed = ${ratio.toFixed(3)}   (goal >= 0.9)`);
+console.log(`  429s received: ${stats.rateLimited} (retried by the client: ${retries429}) of ${stats.requests} requests`);
+console.log(`  leads lost: ${lost}, duplicated: ${duplicated}   (goal 0 and 0); server holds ${stats.created}, client saw ${created.size} distinct`);
+if (failures.length) console.log(`  failures:\n    ${failures.slice(0, 5).join('\n    ')}`);
+result('bulk', { ratio, achieved, allowed, rateLimited: stats.rateLimited ?? 0, lost, duplicated, goalMet: ratio >= 0.9 && lost === 0 && duplicated === 0 });

@@ -1,0 +1,51 @@
+// Per-request overhead on the same local endpoint: the client vs bare openapi-fetch vs plain fetch.
+// Interleaved batches (the order rotates every round) so drift and GC hit all three alike; the ratio is
+// the median of the per-round ratios. The server runs in a child process.
+import createClient from 'openapi-fetch';
+import type { paths } from '../generated/schema.js';
+import { createCloseClient } from '../src/index.js';
+import { median, result, startBenchServer } from './support.js';
+
+const BATCH = Number(process.env.BENCH_BATCH ?? 400);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
+const WARMUP = 3;
+const KEY = 'bench_3kYQe9mVx7TzL2pRsB4wNc8dHfJ6uGa1';
+
+const server = await startBenchServer('static');
+const authorization = `Basic ${btoa(`${KEY}:`)}`;
+const url = `${server.baseUrl}/lead/lead_1/`;
+const bare = createClient<paths>({ baseUrl: server.baseUrl, headers: { Authorization: authorization } });
+const close = createCloseClient({ apiKey: KEY, baseUrl: server.baseUrl });
+const init = { params: { path: { lead_id: 'lead_1' } } };
+
+const variants: Record<string, () => Promise<unknown>> = {
+  fetch: async () => (await fetch(url, { headers: { Authorization: authorization } })).json(),
+  'openapi-fetch': () => bare.GET('/lead/{lead_id}/', init),
+  client: () => close.GET('/lead/{lead_id}/', init),
+};
+const names = Object.keys(variants);
+const perRequest: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+
+for (let round = 0; round < WARMUP + ROUNDS; round++) {
+  const order = names.map((_, i) => names[(i + round) % names.length]!);
+  for (const name of order) {
+    const call = variants[name]!;
+    const t0 = performance.now();
+    for (let i = 0; i < BATCH; i++) await call();
+    const us = ((performance.now() - t0) * 1000) / BATCH;
+    if (round >= WARMUP) perRequest[name]!.push(us);
+  }
+}
+const stats = await server.stats();
+await server.stop();
+
+const ratios = (a: string, b: string) => median(perRequest[a]!.map((x, i) => x / perRequest[b]![i]!));
+const clientVsBare = ratios('client', 'openapi-fetch');
+const bareVsFetch = ratios('openapi-fetch', 'fetch');
+const clientVsFetch = ratios('client', 'fetch');
+console.log(`per-request time on loopback, median of ${ROUNDS} interleaved batches of ${BATCH} sequential GETs (${stats.requests} requests):`);
+for (const n of names) console.log(`  ${n.padEnd(14)} ${median(perRequest[n]!).toFixed(1)} µs`);
+console.log(`  client / openapi-fetch = ${clientVsBare.toFixed(3)}   (goal <= 1.05)`);
+console.log(`  openapi-fetch / fetch  = ${bareVsFetch.toFixed(3)}   (reference)`);
+console.log(`  client / fetch         = ${clientVsFetch.toFixed(3)}`);
+result('overhead', { clientVsBare, bareVsFetch, clientVsFetch, goalMet: clientVsBare <= 1.05 });
