@@ -130,7 +130,7 @@ function expectValid(o: Operation, status: number, body: unknown) {
 beforeAll(async () => {
   validator = new SpecValidator(spec);
   mock = await startMock({ port: 0, spec: join(generated, 'openapi.yaml') });
-});
+}, 60_000);
 
 afterAll(async () => {
   await mock?.close();
