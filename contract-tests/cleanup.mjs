@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// Deletes what a live contract run created and could not delete itself (a crash, Ctrl-C, kill).
+// Every object the suite creates in live mode is written to a ledger file
+// (contract-tests/report/ledger-<run id>.json: base URL, run id, kind and id of each object) before
+// the test goes on; this script deletes exactly the objects listed there and nothing else.
+//
+//   CLOSE_API_KEY=... node contract-tests/cleanup.mjs                 # every ledger left for CLOSE_BASE_URL
+//   CLOSE_API_KEY=... node contract-tests/cleanup.mjs <ledger.json>   # one ledger
+//
+// Leads go first (Close deletes their contacts, opportunities, tasks and activities with them), then
+// opportunity statuses, pipelines and lead custom fields created by the run. The last three are
+// deleted through endpoints outside the spec's 36 operations (DELETE /status/opportunity/{id}/,
+// /pipeline/{id}/, /custom_field/lead/{id}/). A 404 means the object is already gone. 429s are
+// waited out (Retry-After). The API key is read from the environment and never written anywhere.
+import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const reportDir = join(dirname(fileURLToPath(import.meta.url)), 'report');
+export const DEFAULT_BASE_URL = 'https://api.close.com/api/v1';
+
+const ORDER = ['lead', 'opportunityStatus', 'pipeline', 'leadCustomField'];
+const PATHS = {
+  lead: (id) => `/lead/${id}/`,
+  opportunityStatus: (id) => `/status/opportunity/${id}/`,
+  pipeline: (id) => `/pipeline/${id}/`,
+  leadCustomField: (id) => `/custom_field/lead/${id}/`,
+};
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** DELETE with 429 handling. Returns the final status (0 on a network error). */
+async function del(baseUrl, apiKey, path) {
+  const auth = `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    let res;
+    try {
+      res = await fetch(`${baseUrl}${path}`, { method: 'DELETE', headers: { authorization: auth, 'user-agent': 'close-crm-openapi-contract-cleanup' }, signal: AbortSignal.timeout(30_000) });
+    } catch {
+      return 0;
+    }
+    await res.body?.cancel();
+    if (res.status !== 429) return res.status;
+    const wait = Number(res.headers.get('retry-after') ?? 1);
+    await sleep(Math.min(Number.isFinite(wait) ? wait : 1, 30) * 1000 + 100);
+  }
+  return 429;
+}
+
+/**
+ * Deletes the entries of a ledger (in dependency order) and removes the file when nothing is left.
+ * Entries that could not be deleted stay in the file for a later run.
+ * @returns {Promise<{deleted: number, gone: number, failed: Array<{kind: string, id: string, status: number}>}>}
+ */
+export async function cleanupLedger(file, { apiKey = process.env.CLOSE_API_KEY, baseUrl, log = (l) => console.error(l) } = {}) {
+  const result = { deleted: 0, gone: 0, failed: [] };
+  if (!existsSync(file)) return result;
+  const ledger = JSON.parse(readFileSync(file, 'utf8'));
+  if (baseUrl && ledger.baseUrl !== baseUrl) return result; // another target's leftovers
+  if (!apiKey) {
+    log(`[contract cleanup] CLOSE_API_KEY is not set; ${ledger.entries.length} object(s) listed in ${file} were not deleted`);
+    return result;
+  }
+  const left = [];
+  const entries = [...ledger.entries].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
+  for (const entry of entries) {
+    const path = PATHS[entry.kind]?.(entry.id);
+    if (!path) continue;
+    const status = await del(ledger.baseUrl, apiKey, path);
+    if (status >= 200 && status < 300) result.deleted++;
+    else if (status === 404) result.gone++;
+    else {
+      result.failed.push({ ...entry, status });
+      left.push(entry);
+    }
+  }
+  if (left.length) writeFileSync(file, JSON.stringify({ ...ledger, entries: left }, null, 2));
+  else rmSync(file, { force: true });
+  log(`[contract cleanup] run ${ledger.runId}: deleted ${result.deleted}, already gone ${result.gone}, failed ${result.failed.length}${result.failed.length ? ` (${result.failed.map((f) => `${f.kind} ${f.id}: ${f.status || 'network error'}`).join(', ')})` : ''}`);
+  return result;
+}
+
+/** Ledger files left in the report folder for a base URL (from runs that could not clean up). */
+export function leftoverLedgers(baseUrl) {
+  if (!existsSync(reportDir)) return [];
+  return readdirSync(reportDir)
+    .filter((f) => /^ledger-.+\.json$/.test(f))
+    .map((f) => join(reportDir, f))
+    .filter((f) => {
+      try {
+        return JSON.parse(readFileSync(f, 'utf8')).baseUrl === baseUrl;
+      } catch {
+        return false;
+      }
+    });
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const baseUrl = (process.env.CLOSE_BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const files = process.argv.length > 2 ? process.argv.slice(2) : leftoverLedgers(baseUrl);
+  let failed = 0;
+  for (const f of files) failed += (await cleanupLedger(f, {})).failed.length;
+  if (!files.length) console.error('[contract cleanup] nothing to clean up');
+  process.exit(failed ? 1 : 0);
+}
