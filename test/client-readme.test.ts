@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+import { startMock } from '../scripts/mock.mjs';
+
+const root = join(import.meta.dirname, '..');
+const examplePath = join(root, 'test', 'client-readme-example.ts');
+const MARKER = '<!-- client-example:';
+
+/** The README's client example (README.md once merged, README.client.md until then). */
+function readmeExample(): string {
+  for (const name of ['README.md', 'README.client.md']) {
+    const file = join(root, name);
+    if (!existsSync(file)) continue;
+    const text = readFileSync(file, 'utf8');
+    const at = text.indexOf(MARKER);
+    if (at === -1) continue;
+    const block = /```ts\n([\s\S]*?)```/.exec(text.slice(at));
+    if (block) return block[1]!;
+  }
+  throw new Error('no client example block in README.md or README.client.md');
+}
+
+it('the README client example is the type-checked example file', () => {
+  const example = readFileSync(examplePath, 'utf8').replace("from '../src/index.js'", "from 'close-crm-openapi'");
+  expect(readmeExample()).toBe(example);
+});
+
+it('the README client example runs against the mock', async () => {
+  const mock = await startMock({ port: 0 });
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', examplePath], {
+      cwd: root,
+      env: { ...process.env, CLOSE_API_KEY: 'mock_readme_key_1234', CLOSE_BASE_URL: mock.url },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const lines = stdout.trim().split('\n');
+    expect(lines[0]).toMatch(/^created lead_\S+ and logged call acti_\S+$/);
+    // the mock answers every page with its example (has_more: true), so the loop's own limit ends it
+    expect(lines.slice(1)).toHaveLength(50);
+    expect(lines.slice(1).every((l) => /^lead_\S+ /.test(l))).toBe(true);
+  } finally {
+    await mock.close();
+  }
+}, 90_000);
