@@ -10,14 +10,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
-const CUSTOM_RE = /^\^custom\\\.\(((?:[a-z]+\|)*[a-z]+)\)_\[A-Za-z0-9\]\+(?:\\\.\(((?:[a-z]+\|)*[a-z]+)\))?\$$/;
+// ^custom\.  (cf|lcf|ccf) or cf  _[A-Za-z0-9]+  optionally \.(add|remove) or \.add  $
+const ALTS = String.raw`(?:\(((?:[a-z]+\|)*[a-z]+)\)|([a-z]+))`;
+const CUSTOM_RE = new RegExp(String.raw`^\^custom\\\.${ALTS}_\[A-Za-z0-9\]\+(?:\\\.${ALTS})?\$$`);
 
 /** `^custom\.(cf|lcf)_[A-Za-z0-9]+(\.(add|remove))?$` → ['`custom.cf_${string}`', …] */
 export function templateKeys(pattern) {
   const m = CUSTOM_RE.exec(pattern);
   if (!m) throw new Error(`patch-types: no TypeScript key type for patternProperties pattern ${pattern}`);
-  const prefixes = m[1].split('|');
-  const suffixes = m[2] ? m[2].split('|').map((s) => `.${s}`) : [''];
+  const prefixes = (m[1] ?? m[2]).split('|');
+  const suffixText = m[3] ?? m[4];
+  const suffixes = suffixText ? suffixText.split('|').map((s) => `.${s}`) : [''];
   return prefixes.flatMap((p) => suffixes.map((s) => `\`custom.${p}_\${string}${s}\``));
 }
 
