@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { paginationTable, render } from '../scripts/gen-pagination.mjs';
+import { patch, templateKeys } from '../scripts/patch-types.mjs';
+
+const root = join(import.meta.dirname, '..');
+
+describe('patch-types', () => {
+  it('maps the spec’s custom-field patterns to template-literal keys', () => {
+    expect(templateKeys('^custom\\.(cf|lcf|ccf)_[A-Za-z0-9]+$')).toEqual(['`custom.cf_${string}`', '`custom.lcf_${string}`', '`custom.ccf_${string}`']);
+    expect(templateKeys('^custom\\.cf_[A-Za-z0-9]+$')).toEqual(['`custom.cf_${string}`']);
+    expect(templateKeys('^custom\\.(cf|lcf)_[A-Za-z0-9]+\\.(add|remove)$')).toEqual([
+      '`custom.cf_${string}.add`',
+      '`custom.cf_${string}.remove`',
+      '`custom.lcf_${string}.add`',
+      '`custom.lcf_${string}.remove`',
+    ]);
+    expect(() => templateKeys('^x-[a-z]+$')).toThrow(/no TypeScript key type/);
+  });
+
+  it('replaces only pattern-derived index signatures, keeping real maps', () => {
+    const doc = {
+      components: {
+        schemas: {
+          Lead: { type: 'object', properties: { name: { type: 'string' } }, patternProperties: { '^custom\\.cf_[A-Za-z0-9]+$': { $ref: '#/components/schemas/V' } } },
+          Upd: { type: 'object', patternProperties: { '^custom\\.cf_[A-Za-z0-9]+\\.add$': { type: ['string', 'number'] } } },
+          Map: { type: 'object', additionalProperties: { type: 'string' } },
+        },
+      },
+    };
+    const dts = [
+      'export interface components {',
+      '    schemas: {',
+      '        Lead: {',
+      '            name?: string;',
+      '        } & {',
+      '            [key: string]: components["schemas"]["V"];',
+      '        };',
+      '        Upd: {',
+      '            [key: string]: string | number;',
+      '        };',
+      '        Map: {',
+      '            [key: string]: string;',
+      '        };',
+      '    };',
+      '}',
+    ].join('\n');
+    const out = patch(dts, doc);
+    expect(out).toContain('            [key: `custom.cf_${string}`]: components["schemas"]["V"];');
+    expect(out).toContain('            [key: `custom.cf_${string}.add`]: string | number;');
+    expect(out).toContain('        Map: {\n            [key: string]: string;');
+    expect(out.match(/\[key: string\]/g)).toHaveLength(1);
+  });
+
+  it('left no custom-field index signature as a plain string key in generated/schema.d.ts', () => {
+    const dts = readFileSync(join(root, 'generated', 'schema.d.ts'), 'utf8');
+    const doc = JSON.parse(readFileSync(join(root, 'generated', 'openapi.json'), 'utf8')) as { components: { schemas: Record<string, { patternProperties?: object }> } };
+    const withPatterns = Object.entries(doc.components.schemas).filter(([, s]) => s.patternProperties).map(([n]) => n);
+    expect(withPatterns.length).toBeGreaterThan(0);
+    expect(dts).toContain('[key: `custom.cf_${string}`]');
+    // already patched: no plain `[key: string]` is left in any schema that has patternProperties
+    expect(() => patch(dts, doc)).toThrow(/patched 0 index signatures/);
+  });
+});
+
+describe('gen-pagination', () => {
+  it('derives the table from x-pagination and refuses unknown styles', () => {
+    const doc = {
+      paths: {
+        '/b/': { get: { operationId: 'listB', 'x-pagination': { style: 'cursor' } }, post: { operationId: 'createB' } },
+        '/a/': { get: { operationId: 'listA', 'x-pagination': { style: 'offset' } } },
+        '/s/': { post: { operationId: 'searchS', 'x-pagination': { style: 'body-cursor' } } },
+      },
+    };
+    const table = paginationTable(doc);
+    expect(Object.keys(table)).toEqual(['/a/', '/b/', '/s/']);
+    expect(table['/s/']).toEqual({ method: 'post', style: 'body-cursor', operationId: 'searchS' });
+    const { js, dts } = render(table);
+    expect(js).toContain('"/b/": Object.freeze({ method: "get", style: "cursor", operationId: "listB" })');
+    expect(dts).toContain('readonly "/a/": { readonly method: "get"; readonly style: "offset"; readonly operationId: "listA" };');
+    expect(() => paginationTable({ paths: { '/x/': { get: { 'x-pagination': { style: 'page' } } } } })).toThrow(/must be one of/);
+  });
+
+  it('generated/pagination.js matches the bundled spec', async () => {
+    const doc = JSON.parse(readFileSync(join(root, 'generated', 'openapi.json'), 'utf8')) as unknown;
+    const { js } = render(paginationTable(doc));
+    expect(readFileSync(join(root, 'generated', 'pagination.js'), 'utf8')).toBe(js);
+    const table = paginationTable(doc);
+    expect(table['/lead/']?.style).toBe('offset');
+    expect(table['/event/']?.style).toBe('cursor');
+    expect(table['/data/search/']).toMatchObject({ method: 'post', style: 'body-cursor' });
+  });
+});
