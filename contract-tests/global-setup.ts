@@ -44,13 +44,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     if (tornDown || !existsSync(ledgerFile)) return;
     spawnSync(process.execPath, [cleanupScript, ledgerFile], { stdio: 'inherit', env: process.env, timeout: 120_000 });
   };
+  let exiting = false;
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (exiting) return; // a second Ctrl-C must not cut the cleanup short
+    exiting = true;
     process.stderr.write(`\n[contract] ${signal}: deleting what run ${runId} created...\n`);
     process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.on('exit', onExit);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   return async () => {
     await cleanupLedger(ledgerFile, { baseUrl });

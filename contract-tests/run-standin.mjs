@@ -19,10 +19,14 @@ const reportAt = args.indexOf('--report');
 const report = reportAt >= 0 ? args[reportAt + 1] : undefined;
 const passThrough = reportAt >= 0 ? [...args.slice(0, reportAt), ...args.slice(reportAt + 2)] : args;
 
+// Its own process group, so that a Ctrl-C (sent to the terminal's group) does not stop it while the
+// suite is still deleting what it created; it stops when told to or when this process goes away
+// (its stdin, a pipe from here, closes).
 const standin = spawn(process.execPath, ['--import', 'tsx', join(root, 'contract-tests', 'standin', 'main.ts')], {
   cwd: root,
-  stdio: ['ignore', 'pipe', 'inherit'],
-  env: { ...process.env, PORT: '0' },
+  stdio: ['pipe', 'pipe', 'inherit'],
+  detached: true,
+  env: { ...process.env, PORT: '0', STANDIN_STOP_ON_STDIN_END: '1' },
 });
 const url = await new Promise((resolveUrl, reject) => {
   const timer = setTimeout(() => reject(new Error('the stand-in did not start within 30 s')), 30_000);
@@ -44,12 +48,10 @@ const vitest = spawn(process.execPath, vitestArgs, {
   stdio: 'inherit',
   env: { ...process.env, CLOSE_API_KEY: 'standin', CLOSE_BASE_URL: url, CONTRACT_STRICT_FIELD_ERRORS: '1' },
 });
-// The terminal delivers Ctrl-C to the whole process group: wait for vitest's cleanup instead of dying.
-const onSignal = (signal) => {
-  vitest.kill(signal);
-};
-process.on('SIGINT', onSignal);
-process.on('SIGTERM', onSignal);
+// Ctrl-C reaches vitest directly (same process group): wait for its cleanup instead of dying, and do
+// not send it a second signal. A SIGTERM aimed at this process is passed on.
+process.on('SIGINT', () => {});
+process.on('SIGTERM', () => vitest.kill('SIGTERM'));
 const [code, signal] = await once(vitest, 'exit');
 standin.kill('SIGTERM');
 await once(standin, 'exit');
