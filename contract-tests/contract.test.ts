@@ -32,6 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  const beforeCleanup = c.recorder.lastSeq;
   try {
     if (c.ledger) {
       // Leads first, through the client (so these responses are validated too); then what is left.
@@ -41,6 +42,8 @@ afterAll(async () => {
       }
       await cleanupLedger(c.ledger.file, { baseUrl: c.target.baseUrl });
     }
+    const late = c.recorder.violationsSince(beforeCleanup);
+    if (late.length) throw new Error(`cleanup responses violated the spec:\n${describeViolations(late)}`);
   } finally {
     c.recorder.writeReports(c.target.reportDir, { mode: c.target.mode, runId: c.target.runId, target: c.live ? c.target.baseUrl.replace(/\/\/[^@/]*@/, '//') : 'prism-mock' }, { drift: c.live, suffix: c.target.mode });
   }

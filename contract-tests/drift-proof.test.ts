@@ -110,6 +110,28 @@ describe('drift detection', () => {
     expect(recorder.drift().undeclaredFields.length).toBe(undeclared);
   });
 
+  test('polymorphic lists are walked through the discriminator (activities by `_type`)', () => {
+    const local = new ContractRecorder({ spec, baseUrl: 'http://127.0.0.1:1/api/v1' });
+    const base = { lead_id: LEAD, date_created: lead.date_created, date_updated: lead.date_updated };
+    const body = {
+      has_more: false,
+      data: [
+        { ...base, id: 'acti_Note1', _type: 'Note', note: 'hello', mood: 'happy' },
+        { ...base, id: 'acti_Call1', _type: 'Call', direction: 'outbound', duration: '900' },
+        { ...base, id: 'acti_Form1', _type: 'FormSubmission', form_id: 'form_1' },
+      ],
+    };
+    const rec = local.record('GET', '/api/v1/activity/', 200, new Headers(), JSON.stringify(body));
+    expect(rec.operationId).toBe('listActivities');
+    // `duration` is declared on calls only (integer): a string there is a wrong type, reported once.
+    expect(rec.violations.filter((v) => v.kind === 'wrong-type')).toEqual([expect.objectContaining({ field: 'data[].duration' })]);
+    const undeclared = local.drift().undeclaredFields.map((u) => u.field);
+    // `mood` is declared by no variant; `note` is declared by the Note variant and not reported.
+    expect(undeclared).toContain('data[].mood');
+    expect(undeclared).not.toContain('data[].note');
+    expect(undeclared).not.toContain('data[].direction');
+  });
+
   test('the reports carry the drift and the coverage gate sees the failures', () => {
     const dir = mkdtempSync(join(tmpdir(), 'contract-drift-'));
     recorder.writeReports(dir, { mode: 'drift-proof' }, { drift: true });

@@ -84,7 +84,7 @@ export function invalidRequestTests(c: Contract, fx: Fixtures): void {
     const lead = unwrap(await c.client.POST('/lead/', { body: { name: c.name('Invalid-requests target') } }));
     const other = unwrap(await c.client.POST('/lead/', { body: { name: c.name('Invalid-requests merge source') } }));
     const contact = unwrap(await c.client.POST('/contact/', { body: { lead_id: lead.id as string, name: c.name('Invalid-requests contact') } }));
-    const opp = unwrap(await c.client.POST('/opportunity/', { body: { lead_id: lead.id as string, status_id: fx.activeStatusId, value: 100, value_period: 'one_time' } }));
+    const opp = unwrap(await c.client.POST('/opportunity/', { body: { lead_id: lead.id as string, status_id: fx.activeStatusId, value: 100, value_period: 'one_time', note: c.name('Invalid-requests deal') } }));
     const task = unwrap(await c.client.POST('/task/', { body: { lead_id: lead.id as string, text: c.name('Invalid-requests task') } }));
     const pipeline = unwrap(await c.client.POST('/pipeline/', { body: { name: c.name('Invalid-requests pipeline') } }));
     Object.assign(ids, { lead: lead.id, otherLead: other.id, contact: contact.id, opportunity: opp.id, task: task.id, pipeline: pipeline.id });

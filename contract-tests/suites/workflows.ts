@@ -22,7 +22,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
     let source = fields.data.find((f) => f.name?.toLowerCase() === 'source' && f.type === 'text' && f.accepts_multiple_values !== true);
     source ??= unwrap(await c.client.POST('/custom_field/lead/', { body: { name: c.name('source'), type: 'text' } }));
     const sourceKey = customFieldKey(source.id as `cf_${string}`);
-    const form = { company: c.name('Acme Rockets'), person: 'Wile E. Coyote', email: c.email('wile'), phone: '+16505550142', source: 'Website form' };
+    const form = { company: c.name('Acme Rockets'), person: c.name('Wile E. Coyote'), email: c.email('wile'), phone: '+16505550142', source: 'Website form' };
 
     const body: LeadCreate = {
       name: form.company,
@@ -179,8 +179,8 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
 
   test('merging two duplicate leads', async () => {
     const name = c.name('Globex Duplicate');
-    const a = unwrap(await c.client.POST('/lead/', { body: { name, contacts: [{ name: 'Hank Scorpio', emails: [{ email: c.email('hank'), type: 'office' }] }] } }));
-    const b = unwrap(await c.client.POST('/lead/', { body: { name, contacts: [{ name: 'Hank S.', emails: [{ email: c.email('hank.s'), type: 'office' }] }] } }));
+    const a = unwrap(await c.client.POST('/lead/', { body: { name, contacts: [{ name: c.name('Hank Scorpio'), emails: [{ email: c.email('hank'), type: 'office' }] }] } }));
+    const b = unwrap(await c.client.POST('/lead/', { body: { name, contacts: [{ name: c.name('Hank S.'), emails: [{ email: c.email('hank.s'), type: 'office' }] }] } }));
     const result = await c.client.POST('/lead/merge/', { body: { source: b.id as string, destination: a.id as string } });
     expect(result.response.status).toBe(200);
 
@@ -198,7 +198,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
   });
 
   test('reading the event log page by page', async () => {
-    const lead = unwrap(await c.client.POST('/lead/', { body: { name: c.name('Event log'), contacts: [{ name: 'Eve Log' }] } }));
+    const lead = unwrap(await c.client.POST('/lead/', { body: { name: c.name('Event log'), contacts: [{ name: c.name('Eve Log') }] } }));
     const leadId = lead.id as string;
     unwrap(await c.client.POST('/activity/note/', { body: { lead_id: leadId, note: c.name('Event log note') } }));
 
