@@ -175,7 +175,8 @@ export class Pacer {
   block(group: string, waitMs: number, limit: number | undefined): void {
     let s = this.#groups.get(group);
     if (!s) {
-      s = { limit: limit ?? 1, budget: 0, windowEnd: 0, inFlight: 0, waiters: [] };
+      // Without a RateLimit reading the window's size is unknown: after the wait, do not pace.
+      s = { limit: limit ?? Number.MAX_SAFE_INTEGER, budget: 0, windowEnd: 0, inFlight: 0, waiters: [] };
       this.#groups.set(group, s);
     }
     s.budget = 0;

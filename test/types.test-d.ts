@@ -84,6 +84,7 @@ export async function typeTests(): Promise<void> {
   }
 
   // paginate: items typed per path, only list paths accepted
+  for await (const l of paginate(close, '/lead/', { params: { query: { query: 'name:Acme', _limit: 100 } } })) expectTypeOf(l).toEqualTypeOf<Lead>();
   for await (const c of paginate(close, '/contact/')) expectTypeOf(c).toEqualTypeOf<Contact>();
   for await (const e of paginate(close, '/event/', { params: { query: { object_type: 'lead' } } })) expectTypeOf(e).toEqualTypeOf<Event>();
   for await (const r of paginate(close, '/data/search/', { body: { query: { type: 'object_type', object_type: 'lead' } } })) {

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { Pacer, parseRateLimit, parseRetryAfter, rateLimitWaitMs } from '../src/rate-limit.js';
+
+function fake() {
+  const c = { t: 0, sleeps: [] as number[] };
+  const pacer = new Pacer({
+    now: () => c.t,
+    sleep: (ms) => {
+      c.sleeps.push(ms);
+      c.t += ms;
+      return Promise.resolve();
+    },
+    marginMs: 10,
+  });
+  return { c, pacer };
+}
+const rl = (v: string) => new Headers({ ratelimit: v });
+
+describe('rate-limit headers', () => {
+  it('parses RateLimit, its spacing variants, and the deprecated X-Rate-Limit-* headers', () => {
+    expect(parseRateLimit(rl('limit=100, remaining=0, reset=1'))).toEqual({ limit: 100, remaining: 0, resetSeconds: 1 });
+    expect(parseRateLimit(rl('limit=40,remaining=7,reset=0.870663'))).toEqual({ limit: 40, remaining: 7, resetSeconds: 0.870663 });
+    expect(parseRateLimit(new Headers({ 'x-rate-limit-limit': '320', 'x-rate-limit-remaining': '3', 'x-rate-limit-reset': '7.27' }))).toEqual({ limit: 320, remaining: 3, resetSeconds: 7.27 });
+    expect(parseRateLimit(rl('limit=100'))).toBeUndefined();
+    expect(parseRateLimit(new Headers())).toBeUndefined();
+  });
+
+  it('parses Retry-After as seconds or an HTTP date', () => {
+    expect(parseRetryAfter('2', 0)).toBe(2000);
+    const now = Date.parse('2025-01-01T00:00:00Z');
+    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:05 GMT', now)).toBe(5000);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+
+  it('prefers the precise reset when Retry-After is its rounding, and the longer wait otherwise', () => {
+    expect(rateLimitWaitMs(new Headers({ ratelimit: 'limit=40, remaining=0, reset=0.25', 'retry-after': '1' }), 0)).toBe(250);
+    expect(rateLimitWaitMs(new Headers({ ratelimit: 'limit=40, remaining=0, reset=0.25', 'retry-after': '30' }), 0)).toBe(30_000);
+    expect(rateLimitWaitMs(new Headers({ 'retry-after': '3' }), 0)).toBe(3000);
+    expect(rateLimitWaitMs(new Headers(), 0)).toBeUndefined();
+  });
+});
+
+describe('Pacer', () => {
+  it('does not pace a group it has no reading for', () => {
+    const { pacer } = fake();
+    expect(pacer.acquire('GET /lead/')).toBe(false);
+  });
+
+  it('spends the reported budget, then waits for the window to reset', async () => {
+    const { c, pacer } = fake();
+    pacer.release('POST /lead/', rl('limit=3, remaining=2, reset=1'), false);
+    expect(pacer.acquire('POST /lead/')).toBe(true);
+    expect(pacer.acquire('POST /lead/')).toBe(true);
+    const third = pacer.acquire('POST /lead/');
+    expect(third).toBeInstanceOf(Promise);
+    await expect(third).resolves.toBe(true);
+    expect(c.t).toBeGreaterThanOrEqual(1000 + 10);
+    // other groups are unaffected
+    expect(pacer.acquire('GET /lead/')).toBe(false);
+  });
+
+  it('counts requests in flight against the budget', async () => {
+    const { c, pacer } = fake();
+    pacer.release('g', rl('limit=10, remaining=10, reset=0.05'), false);
+    for (let i = 0; i < 6; i++) expect(pacer.acquire('g')).toBe(true);
+    c.t += 100; // a new window: the first answer in it says 5 left, but 5 of ours are still in flight
+    pacer.release('g', rl('limit=10, remaining=5, reset=1'), true);
+    const next = pacer.acquire('g');
+    expect(next).toBeInstanceOf(Promise);
+    await next;
+    expect(c.t).toBeGreaterThanOrEqual(100 + 1000);
+  });
+
+  it('keeps the most pessimistic reading within a window (answers arrive out of order)', () => {
+    const { pacer } = fake();
+    pacer.release('g', rl('limit=10, remaining=1, reset=1'), false);
+    pacer.release('g', rl('limit=10, remaining=6, reset=1'), false);
+    expect(pacer.acquire('g')).toBe(true);
+    expect(pacer.acquire('g')).toBeInstanceOf(Promise);
+  });
+
+  it('after a 429 holds the group for the wait; without a reading it stops pacing afterwards', async () => {
+    const { c, pacer } = fake();
+    pacer.block('g', 2000, undefined);
+    const held = pacer.acquire('g');
+    expect(held).toBeInstanceOf(Promise);
+    await held;
+    expect(c.t).toBeGreaterThanOrEqual(2000);
+    for (let i = 0; i < 50; i++) expect(pacer.acquire('g')).toBe(true);
+  });
+});
