@@ -245,6 +245,9 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
   const client = createClient<paths, Media>({
     baseUrl,
     fetch: transport,
+    // Every array query parameter in the spec is `style: form, explode: false` (`_fields=id,name`);
+    // openapi-fetch's default would repeat the parameter instead.
+    querySerializer: { array: { style: 'form', explode: false } },
     ...(options.headers === undefined ? {} : { headers: options.headers }),
   });
   if (options.middleware?.length) client.use(...options.middleware);

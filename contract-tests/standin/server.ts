@@ -6,7 +6,8 @@
 //   opportunities and open tasks, custom fields, pipelines and statuses, activities, tasks, merges,
 //   Smart Views run through a subset of Advanced Filtering, and an event log with cursors.
 // - Close-shaped errors: 400 `{"errors": [], "field-errors": {...}}` (request bodies are checked
-//   against the spec's request schemas, references against the store), 404 `{"error": "Empty query:
+//   against the spec's request schemas, references against the store, and a repeated
+//   `explode: false` query parameter such as `_fields` is rejected), 404 `{"error": "Empty query:
 //   ... matching query does not exist."}`, 401 `{"error": ...}`.
 // - `RateLimit: limit=..., remaining=..., reset=...` on every response and, every `rateLimitEvery`-th
 //   request, a 429 with `Retry-After` (the request is not processed), so the client's backoff runs.
@@ -954,6 +955,14 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
         if (!op) return send(404, { error: 'Not found.' });
         const handler = handlers[op.operationId];
         if (!handler) return send(404, { error: 'Not found.' });
+        // Array parameters are `style: form, explode: false` in the spec (`_fields=id,name`). Close's
+        // handling of a repeated parameter is not documented (a typical server silently keeps one
+        // value); the stand-in rejects it so that a client serialising arrays wrongly fails loudly.
+        for (const p of spec.queryParameters(op.operationId)) {
+          if (p.explode === false && url.searchParams.getAll(p.name).length > 1) {
+            return send(400, { errors: [], 'field-errors': { [p.name]: 'Expected one comma-separated list; the parameter was repeated.' } });
+          }
+        }
         const params: Record<string, string> = {};
         const names = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
         const re = new RegExp(`^${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '([^/]+)')}$`);

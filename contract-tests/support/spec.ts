@@ -73,6 +73,17 @@ export class ContractSpec implements SpecAccess {
     return cur;
   }
 
+  /** Query parameters of an operation (path-level and operation-level), `$ref`s resolved. */
+  queryParameters(operationId: string): Array<{ name: string; style?: string; explode?: boolean; schema?: Obj }> {
+    const found = this.byId.get(operationId);
+    if (!found) return [];
+    const item = (this.doc.paths as Record<string, Obj>)[found.path] ?? {};
+    const params = [...((item.parameters as unknown[]) ?? []), ...((found.op.parameters as unknown[]) ?? [])].map((p) => this.deref(p)).filter(isObj);
+    return params
+      .filter((p) => p.in === 'query')
+      .map((p) => ({ name: String(p.name), style: p.style as string | undefined, explode: p.explode as boolean | undefined, schema: this.deref(p.schema) as Obj | undefined }));
+  }
+
   /** The response object declared for a status (exact code, then `4XX`-style ranges, then `default`). */
   private response(operationId: string, status: number): Obj | null {
     const found = this.byId.get(operationId);
