@@ -1,10 +1,11 @@
 // close-pagination: list operations declare a valid `x-pagination` consistent with what they do.
 // A list operation is one whose 200 application/json body is an envelope that *requires* a `data`
 // array and at least one page marker: `has_more`, `cursor_next` or `cursor` (a list that may carry an
-// optional `has_more` but documents no paging, like GET /pipeline/, is not paginated). It must carry `x-pagination: {style: …}` (no other keys):
-//   offset       `_skip` and `_limit` query parameters, `has_more` in the response;
-//   cursor       `_cursor` query parameter, `cursor_next` in the response;
-//   body-cursor  `cursor` in the request body and in the response.
+// optional `has_more` but documents no paging, like GET /pipeline/, is not paginated).
+// It must carry `x-pagination: {style: …}` (no other keys), consistent with the operation:
+//   offset       `_skip` and `_limit` query parameters, required `has_more` in the response;
+//   cursor       `_cursor` query parameter, required `cursor_next` in the response;
+//   body-cursor  `cursor` in the JSON request body, required `cursor` in the response.
 // An operation that returns no such envelope must not declare x-pagination.
 // Runs on the resolved document (allOf members are merged to find the envelope's properties).
 import { isObj } from './lib/oas-walk.js';
