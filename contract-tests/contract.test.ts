@@ -62,4 +62,13 @@ describe(`contract (${c.target.mode})`, () => {
     const all = c.recorder.violations();
     expect(all.length, `violations:\n${describeViolations(all)}`).toBe(0);
   });
+
+  test.runIf(process.env.CONTRACT_EXPECT_429 === '1')('rate limiting: 429s were answered, validated and retried through the client', () => {
+    const limited = c.recorder.records.filter((r) => r.status === 429);
+    expect(limited.length, 'the stand-in answers every n-th request with 429').toBeGreaterThan(0);
+    for (const r of limited) {
+      const retried = c.recorder.records.find((x) => x.seq > r.seq && x.operationId === r.operationId && x.status !== 429);
+      expect(retried, `${r.operationId} was sent again after its 429`).toBeDefined();
+    }
+  });
 });

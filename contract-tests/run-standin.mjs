@@ -46,7 +46,7 @@ if (report) vitestArgs.push('--reporter=default', '--reporter=json', `--outputFi
 const vitest = spawn(process.execPath, vitestArgs, {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, CLOSE_API_KEY: 'standin', CLOSE_BASE_URL: url, CONTRACT_STRICT_FIELD_ERRORS: '1' },
+  env: { ...process.env, CLOSE_API_KEY: 'standin', CLOSE_BASE_URL: url, CONTRACT_STRICT_FIELD_ERRORS: '1', CONTRACT_EXPECT_429: '1' },
 });
 // Ctrl-C reaches vitest directly (same process group): wait for its cleanup instead of dying, and do
 // not send it a second signal. A SIGTERM aimed at this process is passed on.
