@@ -730,10 +730,10 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       if (type) acts = acts.filter((a) => type.split(',').includes(String(a._type)));
       return { body: page(ctx, acts.sort(newestFirst).map(activityView)) };
     },
-    createNoteActivity: (ctx) => createActivity(ctx, 'Note', 'activity.note', (b) => ({ note: b.note ?? '', note_html: b.note_html ?? `<body><p>${escapeHtml(String(b.note ?? ''))}</p></body>`, ...(typeof b.title === 'string' ? { title: b.title } : {}) })),
-    createCallActivity: (ctx) => createActivity(ctx, 'Call', 'activity.call', (b) => ({ direction: b.direction ?? 'outbound', status: b.status ?? 'completed', duration: b.duration ?? 0, phone: b.phone ?? null, note: b.note ?? '', recording_url: b.recording_url ?? null, source: b.source ?? 'External', call_method: 'external', disposition: b.status === 'completed' || !b.status ? 'answered' : null })),
+    createNoteActivity: (ctx) => createActivity(ctx, 'Note', (b) => ({ note: b.note ?? '', note_html: b.note_html ?? `<body><p>${escapeHtml(String(b.note ?? ''))}</p></body>`, ...(typeof b.title === 'string' ? { title: b.title } : {}) })),
+    createCallActivity: (ctx) => createActivity(ctx, 'Call', (b) => ({ direction: b.direction ?? 'outbound', status: b.status ?? 'completed', duration: b.duration ?? 0, phone: b.phone ?? null, note: b.note ?? '', recording_url: b.recording_url ?? null, source: b.source ?? 'External', call_method: 'external', disposition: b.status === 'completed' || !b.status ? 'answered' : null })),
     createEmailActivity: (ctx) =>
-      createActivity(ctx, 'Email', 'activity.email', (b) => ({
+      createActivity(ctx, 'Email', (b) => ({
         status: b.status,
         direction: b.status === 'inbox' ? 'incoming' : 'outgoing',
         subject: b.subject ?? '',
@@ -751,7 +751,7 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
         date_sent: b.status === 'sent' ? stamp() : null,
       })),
     createSmsActivity: (ctx) =>
-      createActivity(ctx, 'SMS', 'activity.sms', (b) => ({
+      createActivity(ctx, 'SMS', (b) => ({
         status: b.status,
         direction: b.direction ?? (b.status === 'inbox' ? 'inbound' : 'outbound'),
         text: b.text ?? '',
@@ -866,7 +866,7 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
     emit(ctx, `activity.${type.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()}`, a.id as string, 'created', leadId, activityView(a));
     return a;
   }
-  function createActivity(ctx: Ctx, type: string, _objectType: string, fields: (b: Obj) => Obj): { body: unknown } {
+  function createActivity(ctx: Ctx, type: string, fields: (b: Obj) => Obj): { body: unknown } {
     const b = ctx.body as Obj;
     const lead = requireLead(b.lead_id);
     if (b.contact_id && store.contacts.get(String(b.contact_id))?.lead_id !== lead.id) throw fieldError('contact', DOES_NOT_EXIST);

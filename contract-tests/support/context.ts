@@ -1,6 +1,5 @@
 // One contract context per test file: the target, the spec, the recording client and (live mode) the
 // ledger of created objects.
-import { join } from 'node:path';
 import { inject } from 'vitest';
 import { createCloseClient, type CloseClient } from '../../src/index.js';
 import { Ledger } from './ledger.js';
@@ -84,5 +83,3 @@ export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 30_00
     }
   }
 }
-
-export const reportPath = (target: ContractTarget, file: string): string => join(target.reportDir, file);
