@@ -1,0 +1,86 @@
+// Live-mode safety, tested without a Close account: the cleanup deletes exactly the objects listed in a
+// run's ledger (leads first, then statuses, pipelines and custom fields), waits out 429s, treats 404 as
+// already gone, keeps what it could not delete for a later run, and ignores other targets' ledgers.
+import http from 'node:http';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { cleanupLedger } from './cleanup.mjs';
+import { Ledger } from './support/ledger.js';
+
+const seen: Array<{ method: string; path: string; auth: string }> = [];
+let server: http.Server;
+let baseUrl = '';
+let limitedOnce = false;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const path = (req.url ?? '').replace(/^\/api\/v1/, '');
+    seen.push({ method: req.method ?? '', path, auth: req.headers.authorization ?? '' });
+    if (path === '/lead/lead_limited/' && !limitedOnce) {
+      limitedOnce = true;
+      res.writeHead(429, { 'retry-after': '0', ratelimit: 'limit=1, remaining=0, reset=0' }).end('{}');
+    } else if (path === '/lead/lead_gone/') res.writeHead(404).end('{"error":"Empty query: Lead matching query does not exist."}');
+    else if (path.startsWith('/pipeline/pipe_busy')) res.writeHead(400).end('{"error":"Pipeline has statuses."}');
+    else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+describe('cleanup of what a live run created', () => {
+  test('deletes the ledger entries in dependency order, tolerates 404, retries 429, keeps failures', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'contract-ledger-'));
+    const ledger = new Ledger(join(dir, 'ledger-run1.json'), baseUrl, 'run1');
+    ledger.add('leadCustomField', 'cf_field1');
+    ledger.add('pipeline', 'pipe_busy1');
+    ledger.add('opportunityStatus', 'stat_status1');
+    ledger.add('lead', 'lead_one');
+    ledger.add('lead', 'lead_gone');
+    ledger.add('lead', 'lead_limited');
+    ledger.add('lead', 'lead_removed');
+    ledger.remove('lead_removed'); // deleted by the suite itself: not touched again
+    seen.length = 0;
+
+    const logs: string[] = [];
+    const result = await cleanupLedger(ledger.file, { apiKey: 'key_secret', baseUrl, log: (l) => logs.push(l) });
+
+    expect(seen.every((s) => s.method === 'DELETE')).toBe(true);
+    expect(seen.map((s) => s.path)).toEqual([
+      '/lead/lead_one/',
+      '/lead/lead_gone/',
+      '/lead/lead_limited/',
+      '/lead/lead_limited/',
+      '/status/opportunity/stat_status1/',
+      '/pipeline/pipe_busy1/',
+      '/custom_field/lead/cf_field1/',
+    ]);
+    expect(seen[0]?.auth).toBe(`Basic ${Buffer.from('key_secret:').toString('base64')}`);
+    expect(result).toEqual({ deleted: 4, gone: 1, failed: [{ kind: 'pipeline', id: 'pipe_busy1', status: 400 }] });
+    // What could not be deleted stays listed for the next run; the key is never written or logged.
+    const left = JSON.parse(readFileSync(ledger.file, 'utf8')) as { entries: unknown[]; baseUrl: string };
+    expect(left.entries).toEqual([{ kind: 'pipeline', id: 'pipe_busy1' }]);
+    expect(readFileSync(ledger.file, 'utf8')).not.toContain('key_secret');
+    expect(logs.join('\n')).not.toContain('key_secret');
+  });
+
+  test('removes the ledger when everything is gone, and leaves other targets alone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'contract-ledger-'));
+    const mine = join(dir, 'ledger-run2.json');
+    writeFileSync(mine, JSON.stringify({ baseUrl, runId: 'run2', entries: [{ kind: 'lead', id: 'lead_two' }] }));
+    const other = join(dir, 'ledger-run3.json');
+    writeFileSync(other, JSON.stringify({ baseUrl: 'https://api.close.com/api/v1', runId: 'run3', entries: [{ kind: 'lead', id: 'lead_three' }] }));
+    seen.length = 0;
+    await cleanupLedger(mine, { apiKey: 'k', baseUrl, log: () => {} });
+    await cleanupLedger(other, { apiKey: 'k', baseUrl, log: () => {} });
+    expect(seen.map((s) => s.path)).toEqual(['/lead/lead_two/']);
+    expect(existsSync(mine)).toBe(false);
+    expect(existsSync(other)).toBe(true);
+  });
+});
