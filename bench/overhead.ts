@@ -6,8 +6,8 @@ import type { paths } from '../generated/schema.js';
 import { createCloseClient } from '../src/index.js';
 import { median, result, startBenchServer } from './support.js';
 
-const BATCH = Number(process.env.BENCH_BATCH ?? 400);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
+const BATCH = Number(process.env.BENCH_BATCH ?? 200);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
 const WARMUP = 3;
 const KEY = 'bench_3kYQe9mVx7TzL2pRsB4wNc8dHfJ6uGa1';
 

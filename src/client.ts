@@ -169,7 +169,12 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
   const pacer = pacingOpts ? new Pacer({ now, sleep, marginMs: pacingOpts.marginMs ?? 15 }) : undefined;
   const groupOf = pacingOpts?.group ?? defaultGroup;
 
+  const urlPrefix = new URL(baseUrl).href.replace(/\/+$/, '');
   const pathOf = (url: string): string => {
+    if (url.startsWith(urlPrefix)) {
+      const end = url.search(/[?#]/);
+      return url.slice(urlPrefix.length, end === -1 ? undefined : end) || '/';
+    }
     const u = new URL(url);
     return u.pathname.startsWith(basePath) ? u.pathname.slice(basePath.length) || '/' : u.pathname;
   };
@@ -178,67 +183,70 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
   const jitter = (waitMs: number): number => random() * Math.min(1000, Math.max(25, waitMs * 0.05));
 
   async function transport(request: Request, init?: RequestInit): Promise<Response> {
+    // The credentials are on the Request only while this transport runs: the Request that middleware
+    // sees (onRequest before, onResponse/onError after) never carries them, so logging it cannot leak
+    // the key. (Copying into a new Request would cost more than all the rest of this transport.)
     request.headers.set('Authorization', authorization);
     if (userAgent) request.headers.set('User-Agent', userAgent);
-    const method = request.method;
-    const path = pathOf(request.url);
-    const group = pacer ? groupOf(method, path) : '';
-    const isRead = method === 'GET' || method === 'HEAD';
-    const reusable = request.body === null;
+    try {
+      const method = request.method;
+      const path = pathOf(request.url);
+      const group = pacer ? groupOf(method, path) : '';
+      const isRead = method === 'GET' || method === 'HEAD';
+      const reusable = request.body === null;
 
-    for (let attempt = 0; ; attempt++) {
-      const mayRetry = attempt < maxRetries;
-      // A body can be read once: keep the original intact while another attempt may follow.
-      const outgoing = reusable || !mayRetry ? request : request.clone();
-      let counted = false;
-      if (pacer) {
-        const a = pacer.acquire(group);
-        counted = a === true || a === false ? a : await a;
-      }
-      let timeout: AbortSignal | undefined;
-      let sendInit = init;
-      if (timeoutMs !== undefined) {
-        timeout = AbortSignal.timeout(timeoutMs);
-        sendInit = { ...init, signal: AbortSignal.any([timeout, request.signal]) };
-      }
-      let response: Response;
-      try {
-        response = await baseFetch(outgoing, sendInit);
-      } catch (err) {
-        pacer?.release(group, undefined, counted);
-        if (request.signal.aborted) throw err; // cancelled by the caller: not ours to retry or wrap
-        if (isRead && mayRetry) {
-          const delayMs = backoff(attempt + 1);
-          onRetry?.({ method, path, retry: attempt + 1, reason: 'network-error', delayMs });
-          await sleep(delayMs);
-          continue;
+      for (let attempt = 0; ; attempt++) {
+        const mayRetry = attempt < maxRetries;
+        // A body can be read once: keep the original intact while another attempt may follow.
+        const outgoing = reusable || !mayRetry ? request : request.clone();
+        let counted = false;
+        if (pacer) {
+          const a = pacer.acquire(group);
+          counted = a === true || a === false ? a : await a;
         }
-        throw new CloseNetworkError({ method, path, attempts: attempt + 1, outcomeUnknown: !isRead, cause: err }, redact);
-      }
-      pacer?.release(group, response.headers, counted);
-      const status = response.status;
-      if (mayRetry && (status === 429 || (isRead && (status === 502 || status === 503 || status === 504)))) {
-        let delayMs: number | undefined;
-        if (status === 429) {
-          const wait = rateLimitWaitMs(response.headers, now()) ?? backoff(attempt + 1);
-          if (wait <= maxDelayMs) {
-            pacer?.block(group, wait, parseRateLimit(response.headers)?.limit);
-            delayMs = wait + jitter(wait);
+        let sendInit = init;
+        if (timeoutMs !== undefined) sendInit = { ...init, signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), request.signal]) };
+        let response: Response;
+        try {
+          response = await baseFetch(outgoing, sendInit);
+        } catch (err) {
+          pacer?.release(group, undefined, counted);
+          if (request.signal.aborted) throw err; // cancelled by the caller: not ours to retry or wrap
+          if (isRead && mayRetry) {
+            const delayMs = backoff(attempt + 1);
+            onRetry?.({ method, path, retry: attempt + 1, reason: 'network-error', delayMs });
+            await sleep(delayMs);
+            continue;
           }
-        } else {
-          const asked = parseRetryAfter(response.headers.get('retry-after'), now());
-          const wait = asked === undefined ? backoff(attempt + 1) : asked + jitter(asked);
-          if (wait <= maxDelayMs) delayMs = wait;
+          throw new CloseNetworkError({ method, path, attempts: attempt + 1, outcomeUnknown: !isRead, cause: err }, redact);
         }
-        if (delayMs !== undefined) {
-          await response.body?.cancel().catch(() => undefined);
-          onRetry?.({ method, path, retry: attempt + 1, reason: status === 429 ? 'rate-limited' : 'server-error', status, delayMs });
-          await sleep(delayMs);
-          continue;
+        pacer?.release(group, response.headers, counted);
+        const status = response.status;
+        if (mayRetry && (status === 429 || (isRead && (status === 502 || status === 503 || status === 504)))) {
+          let delayMs: number | undefined;
+          if (status === 429) {
+            const wait = rateLimitWaitMs(response.headers, now()) ?? backoff(attempt + 1);
+            if (wait <= maxDelayMs) {
+              pacer?.block(group, wait, parseRateLimit(response.headers)?.limit);
+              delayMs = wait + jitter(wait);
+            }
+          } else {
+            const asked = parseRetryAfter(response.headers.get('retry-after'), now());
+            const wait = asked === undefined ? backoff(attempt + 1) : asked + jitter(asked);
+            if (wait <= maxDelayMs) delayMs = wait;
+          }
+          if (delayMs !== undefined) {
+            await response.body?.cancel().catch(() => undefined);
+            onRetry?.({ method, path, retry: attempt + 1, reason: status === 429 ? 'rate-limited' : 'server-error', status, delayMs });
+            await sleep(delayMs);
+            continue;
+          }
         }
+        rememberResponse(response, { method, path, redact });
+        return response;
       }
-      rememberResponse(response, { method, path, redact });
-      return response;
+    } finally {
+      request.headers.delete('Authorization');
     }
   }
 

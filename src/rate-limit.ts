@@ -17,11 +17,14 @@ export interface RateLimitInfo {
 }
 
 const RATE_LIMIT_RE = /(?:^|[,;\s])(limit|remaining|reset)\s*=\s*"?(\d+(?:\.\d+)?)"?/gi;
+const CANONICAL_RE = /^limit=(\d+), ?remaining=(\d+), ?reset=(\d+(?:\.\d+)?)$/;
 
 /** Parses the `RateLimit` header (falling back to the deprecated `X-Rate-Limit-*` headers). */
 export function parseRateLimit(headers: Headers): RateLimitInfo | undefined {
   const combined = headers.get('ratelimit');
   if (combined) {
+    const c = CANONICAL_RE.exec(combined);
+    if (c) return { limit: Number(c[1]), remaining: Number(c[2]), resetSeconds: Number(c[3]) };
     const found: Record<string, number> = {};
     for (const m of combined.matchAll(RATE_LIMIT_RE)) found[m[1]!.toLowerCase()] = Number(m[2]);
     if (found.limit !== undefined && found.remaining !== undefined && found.reset !== undefined) {

@@ -86,16 +86,21 @@ describe('authentication on the wire', () => {
     expect(() => createCloseClient({ apiKey: 'has space' })).toThrow(/apiKey/);
   });
 
-  it('runs middleware before the credentials are added', async () => {
+  it('never shows the credentials to middleware', async () => {
     const server = await serve(() => ({ body: lead }));
     const seen: Array<string | null> = [];
     const close = createCloseClient({
       apiKey: KEY,
       baseUrl: server.baseUrl,
-      middleware: [{ onRequest: ({ request }) => void seen.push(request.headers.get('authorization')) }],
+      middleware: [
+        {
+          onRequest: ({ request }) => void seen.push(request.headers.get('authorization')),
+          onResponse: ({ request }) => void seen.push(request.headers.get('authorization')),
+        },
+      ],
     });
     await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
-    expect(seen).toEqual([null]);
+    expect(seen).toEqual([null, null]);
     expect(server.requests[0]!.headers.authorization).toMatch(/^Basic /);
   });
 });
