@@ -8,8 +8,8 @@
 // on the source and on the one-file bundle alike. Every node is reported under its path in the
 // resolved document, which Spectral maps back to the right file and line.
 //
-// Only no-dependency code here: Spectral bundles ruleset functions itself, Node built-ins included
-// only partially, so paths are joined by hand (POSIX; sources are absolute paths or URLs).
+// Kept free of imports (Spectral bundles ruleset functions itself), so file paths are joined by hand
+// (POSIX; sources are absolute paths).
 
 export const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const SCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'dependentSchemas'];
