@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseApiError, CloseNetworkError, createCloseClient, unwrap, type CloseClientOptions, type RetryEvent } from '../src/index.js';
@@ -59,7 +61,8 @@ describe('authentication on the wire', () => {
     expect(auth).toBe(`Basic ${Buffer.from(`${KEY}:`).toString('base64')}`);
     expect(Buffer.from(auth.slice(6), 'base64').toString()).toBe(`${KEY}:`);
     expect(server.requests[0]!.url).toBe('/api/v1/lead/lead_1/');
-    expect(server.requests[0]!.headers['user-agent']).toMatch(/^close-crm-openapi\//);
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    expect(server.requests[0]!.headers['user-agent']).toBe(`close-crm-openapi/${version}`);
   });
 
   it('sends an access token as Bearer', async () => {
