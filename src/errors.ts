@@ -4,6 +4,7 @@
  * wire passes through the client's redactor as well.
  */
 import type { components } from '../generated/schema.js';
+import { rateLimitWaitMs } from './rate-limit.js';
 
 /** The error body of a 4xx response (`error`, or `errors` + `field-errors`). */
 export type CloseErrorBody = components['schemas']['ApiError'];
@@ -79,8 +80,13 @@ export class CloseApiError extends Error {
   readonly fieldErrors: Readonly<Record<string, string>>;
   /** The response's request/trace id header, when the server sent one. */
   readonly traceId: string | undefined;
+  /** For a 429: how long the server asked to wait (ms), from `RateLimit`/`Retry-After`. */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(init: { status: number; method: string; path: string; body: unknown; traceId?: string | undefined }, redact: (s: string) => string = (s) => s) {
+  constructor(
+    init: { status: number; method: string; path: string; body: unknown; traceId?: string | undefined; retryAfterMs?: number | undefined },
+    redact: (s: string) => string = (s) => s,
+  ) {
     const body = redactDeep(init.body, redact) as CloseApiError['body'];
     const detail = summarize(body);
     super(redact(`Close API ${init.method} ${init.path} failed with ${init.status}${detail ? `: ${detail}` : ''}`));
@@ -91,6 +97,7 @@ export class CloseApiError extends Error {
     const fe = body && typeof body === 'object' ? (body as CloseErrorBody)['field-errors'] : undefined;
     this.fieldErrors = fe && typeof fe === 'object' ? { ...fe } : {};
     this.traceId = init.traceId === undefined ? undefined : redact(init.traceId);
+    this.retryAfterMs = init.retryAfterMs;
   }
 
   /** Builds the error for a `{ error, response }` result of the client. */
@@ -107,7 +114,14 @@ export class CloseApiError extends Error {
       method = meta?.method ?? '?';
     }
     return new CloseApiError(
-      { status: result.response.status, method, path, body: result.error, traceId: traceIdOf(result.response.headers) },
+      {
+        status: result.response.status,
+        method,
+        path,
+        body: result.error,
+        traceId: traceIdOf(result.response.headers),
+        retryAfterMs: result.response.status === 429 ? rateLimitWaitMs(result.response.headers, Date.now()) : undefined,
+      },
       meta?.redact,
     );
   }
@@ -118,7 +132,17 @@ export class CloseApiError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, message: this.message, status: this.status, method: this.method, path: this.path, body: this.body, fieldErrors: this.fieldErrors, traceId: this.traceId };
+    return {
+      name: this.name,
+      message: this.message,
+      status: this.status,
+      method: this.method,
+      path: this.path,
+      body: this.body,
+      fieldErrors: this.fieldErrors,
+      traceId: this.traceId,
+      retryAfterMs: this.retryAfterMs,
+    };
   }
 }
 

@@ -166,6 +166,7 @@ describe('rate limits', () => {
       unwrap(res);
     } catch (e) {
       expect((e as CloseApiError).isRateLimited).toBe(true);
+      expect((e as CloseApiError).retryAfterMs).toBe(1000);
       expect((e as CloseApiError).message).toContain('API call count exceeded');
     }
   });
