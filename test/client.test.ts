@@ -108,6 +108,37 @@ describe('authentication on the wire', () => {
   });
 });
 
+describe('query serialisation', () => {
+  it('sends array query parameters as the spec declares them (form, explode=false: _fields=a,b)', async () => {
+    const server = await serve(() => ({ body: { has_more: false, data: [] } }));
+    const { close } = client(server);
+    await close.GET('/lead/', { params: { query: { _fields: ['id', 'display_name'], query: 'name:"Acme, Inc"' } } });
+    const q = new URL(server.requests[0]!.url, 'http://x').searchParams;
+    expect(q.getAll('_fields')).toEqual(['id,display_name']);
+    expect(q.get('query')).toBe('name:"Acme, Inc"');
+  });
+
+  it('every array query parameter in the spec is form/explode=false, which the client assumes globally', () => {
+    type Param = { $ref?: string; name?: string; in?: string; style?: string; explode?: boolean; schema?: { type?: string | string[] } };
+    const doc = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'generated', 'openapi.json'), 'utf8')) as {
+      paths: Record<string, Record<string, { parameters?: Param[] }>>;
+      components: { parameters: Record<string, Param> };
+    };
+    const arrays: string[] = [];
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(item)) {
+        for (const raw of op.parameters ?? []) {
+          const p = raw.$ref ? doc.components.parameters[raw.$ref.split('/').pop()!]! : raw;
+          if (p.in !== 'query' || ![p.schema?.type ?? []].flat().includes('array')) continue;
+          arrays.push(`${method} ${path} ${p.name}: ${p.style ?? 'form'}/${String(p.explode ?? true)}`);
+        }
+      }
+    }
+    expect(arrays.length).toBeGreaterThan(0);
+    expect(arrays.filter((a) => !a.endsWith('form/false'))).toEqual([]);
+  });
+});
+
 describe('rate limits', () => {
   it('retries a 429 after Retry-After and re-sends the POST body intact', async () => {
     const server = await serve((_req, i) =>
