@@ -66,7 +66,9 @@ const pipeline = [
   () => step('lint', npm, ['run', '--silent', 'lint']),
   () => step('typecheck', npm, ['run', '--silent', 'typecheck']),
   () => vitest('unit and spec tests', []),
-  () => vitest('contract tests (mock)', ['--config', 'contract-tests/vitest.config.ts']),
+  // CLOSE_API_KEY is blanked so that a developer's exported key never turns `npm test` into a live run
+  // against their real Close organisation; the live path runs against the local stand-in below.
+  () => vitest('contract tests (mock)', ['--config', 'contract-tests/vitest.config.ts'], { CLOSE_API_KEY: '', CLOSE_BASE_URL: '' }),
   () => existsSync(join(root, 'contract-tests', 'run-standin.mjs'))
     ? step('contract tests (live mode against the stand-in)', process.execPath, [join(root, 'contract-tests', 'run-standin.mjs'), '--report', join(tmp, 'vitest-standin.json')])
       && collect(join(tmp, 'vitest-standin.json'))
