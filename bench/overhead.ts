@@ -1,14 +1,14 @@
 // Per-request overhead on the same local endpoint: the client vs bare openapi-fetch vs plain fetch.
-// Interleaved batches (the order rotates every round) so drift and GC hit all three alike; the ratio is
-// the median of the per-round ratios. The server runs in a child process.
+// Interleaved small batches (the order rotates every round) so drift, load and GC hit all three alike;
+// the ratio is the median of the per-round ratios. The server runs in a child process.
 import createClient from 'openapi-fetch';
 import type { paths } from '../generated/schema.js';
 import { createCloseClient } from '../src/index.js';
 import { median, result, startBenchServer } from './support.js';
 
-const BATCH = Number(process.env.BENCH_BATCH ?? 200);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 40);
-const WARMUP = 3;
+const BATCH = Number(process.env.BENCH_BATCH ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
+const WARMUP = 10;
 const KEY = 'bench_3kYQe9mVx7TzL2pRsB4wNc8dHfJ6uGa1';
 
 const server = await startBenchServer('static');

@@ -242,7 +242,8 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
             continue;
           }
         }
-        rememberResponse(response, { method, path, redact });
+        // Errors need the method and path later (unwrap, paginate); successes never do.
+        if (!response.ok) rememberResponse(response, { method, path, redact });
         return response;
       }
     } finally {
