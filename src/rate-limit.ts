@@ -125,17 +125,15 @@ export class Pacer {
   }
 
   #tryTake(s: GroupState): boolean {
-    if (s.budget <= 0) {
-      const reset =
-        s.windowEnd === Number.POSITIVE_INFINITY
-          ? s.inFlight === 0 // answers came back without a reading: nothing to pace by
-          : this.#opts.now() >= s.windowEnd + this.#opts.marginMs;
-      if (reset) {
-        // The window has reset: assume a full budget until an answer says otherwise. The new window's
-        // end is unknown until then, so requests beyond the budget wait for an answer.
-        s.budget = s.limit;
-        s.windowEnd = Number.POSITIVE_INFINITY;
-      }
+    if (s.windowEnd === Number.POSITIVE_INFINITY) {
+      // Answers came back without a reading: nothing to pace by until one arrives.
+      if (s.budget <= 0 && s.inFlight === 0) s.budget = s.limit;
+    } else if (this.#opts.now() >= s.windowEnd + this.#opts.marginMs) {
+      // The window has reset (whatever was left of its budget is stale): assume a full budget until an
+      // answer says otherwise. The new window's end is unknown until then, so requests beyond the
+      // budget wait for an answer.
+      s.budget = s.limit;
+      s.windowEnd = Number.POSITIVE_INFINITY;
     }
     if (s.budget > 0) {
       s.budget -= 1;

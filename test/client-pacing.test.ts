@@ -72,6 +72,23 @@ describe('Pacer', () => {
     expect(c.t).toBeGreaterThanOrEqual(100 + 1000);
   });
 
+  it('does not spend a stale budget left over from a window that has already reset', async () => {
+    const { c, pacer } = fake();
+    pacer.release('g', rl('limit=3, remaining=2, reset=0.15'), false);
+    c.t += 200; // the window ended; the server starts a fresh one of 3 with the next request
+    for (let i = 0; i < 3; i++) expect(pacer.acquire('g')).toBe(true);
+    // a 4th would be the server's 4th in its new window: it waits for an answer with a reading
+    const fourth = pacer.acquire('g');
+    expect(fourth).toBeInstanceOf(Promise);
+    let started = false;
+    void (fourth as Promise<boolean>).then(() => (started = true));
+    await Promise.resolve();
+    expect(started).toBe(false);
+    pacer.release('g', rl('limit=3, remaining=0, reset=0.1'), true);
+    await fourth;
+    expect(c.t).toBeGreaterThanOrEqual(200 + 100);
+  });
+
   it('keeps the most pessimistic reading within a window (answers arrive out of order)', () => {
     const { pacer } = fake();
     pacer.release('g', rl('limit=10, remaining=1, reset=1'), false);
