@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
@@ -9,18 +9,13 @@ const root = join(import.meta.dirname, '..');
 const examplePath = join(root, 'test', 'client-readme-example.ts');
 const MARKER = '<!-- client-example:';
 
-/** The README's client example (README.md once merged, README.client.md until then). */
+/** The client example block of README.md (the fenced ts block after the marker comment). */
 function readmeExample(): string {
-  for (const name of ['README.md', 'README.client.md']) {
-    const file = join(root, name);
-    if (!existsSync(file)) continue;
-    const text = readFileSync(file, 'utf8');
-    const at = text.indexOf(MARKER);
-    if (at === -1) continue;
-    const block = /```ts\n([\s\S]*?)```/.exec(text.slice(at));
-    if (block) return block[1]!;
-  }
-  throw new Error('no client example block in README.md or README.client.md');
+  const text = readFileSync(join(root, 'README.md'), 'utf8');
+  const at = text.indexOf(MARKER);
+  const block = at === -1 ? null : /```ts\n([\s\S]*?)```/.exec(text.slice(at));
+  if (!block) throw new Error('no client example block in README.md');
+  return block[1]!;
 }
 
 it('the README client example is the type-checked example file', () => {
