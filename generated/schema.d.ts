@@ -4177,11 +4177,13 @@ export interface components {
             /** @example CEO */
             value: string;
             /**
-             * @description Match whole words or the exact phrase.
+             * @description Match whole words (`full_words`), the exact phrase (`phrase`), or words starting with the
+             *     value (`beginning_of_words`: the mode in query JSON copied from the Close app, widely seen in
+             *     client code, not in the docs' guide). Other modes are not known.
              * @example full_words
              * @enum {string}
              */
-            mode?: "full_words" | "phrase";
+            mode?: "full_words" | "phrase" | "beginning_of_words";
         } | {
             /**
              * @example term
@@ -4317,10 +4319,13 @@ export interface components {
             /** @example Bluth */
             value: string;
             /**
-             * @example phrase
+             * @description How `value` is matched: `full_words`, `phrase` (both in the docs' guide) or
+             *     `beginning_of_words` (prefix match; the mode in query JSON copied from the Close app, widely
+             *     seen in client code). Other modes are not known.
+             * @example beginning_of_words
              * @enum {string}
              */
-            mode?: "full_words" | "phrase";
+            mode?: "full_words" | "phrase" | "beginning_of_words";
             /** @example false */
             negate?: boolean;
         } | {
@@ -4556,6 +4561,13 @@ export interface components {
              */
             _limit?: number;
             /**
+             * @description Not documented. Query bodies copied from the Close app carry `"limit": null` next to
+             *     `results_limit` and `sort`, and third-party code posts them unchanged; it is accepted here so
+             *     such bodies validate. Its meaning (if any beyond `results_limit`) is unknown: do not rely on it.
+             * @example null
+             */
+            limit?: number | null;
+            /**
              * @description The `cursor` of the previous response, to get the next page; omit or `null` for the first page.
              * @example null
              */
@@ -4589,10 +4601,11 @@ export interface components {
             /** @description The contact's lead, when requested for contacts. */
             lead_id?: components["schemas"]["LeadId"];
             /**
-             * @description Contact name, when requested.
+             * @description Contact (or lead) name, when requested; typed as in `Contact` (`""` recorded in 2022, `null` in 2025 data).
              * @example Lucille Bluth
+             * @example
              */
-            name?: string;
+            name?: string | null;
             /**
              * @description Lead display name, when requested.
              * @example Bluth Company
