@@ -325,8 +325,9 @@ export interface paths {
          * Log call
          * @description Logs a call made outside Close's built-in calling (calls made in Close are created by Close). The
          *     call gets `call_method: external` and, unless `source` says otherwise, `source: External`;
-         *     `status` defaults to `completed`. `recording_url` must be `https://`. `lead_id` is required here
-         *     although Close's reference marks nothing as required. `disposition` was accepted in recorded 2019
+         *     `status` defaults to `completed`. `recording_url` must be `https://`. Close's reference marks no
+         *     field as required, so neither does this description; send `lead_id` (every known client does), as
+         *     the API's answer without it is not documented. `disposition` was accepted in recorded 2019
          *     traffic but is not in Close's reference. The recorded 2019 response lacks `activity_at` and the
          *     2021+ call keys; newer responses are assumed to carry them, as listed calls do.
          */
@@ -1786,10 +1787,16 @@ export interface components {
          *     `lead_id`. Contacts cannot be changed through `PUT /lead/{lead_id}/`; use the contact endpoints.
          */
         LeadContactCreate: {
-            /** @example Lucille Bluth */
-            name?: string;
-            /** @example CFO */
-            title?: string;
+            /**
+             * @description Full name; typed as in `ContactCreate` (Close's schema allows `null`).
+             * @example Lucille Bluth
+             */
+            name?: string | null;
+            /**
+             * @description Job title; typed as in `ContactCreate` (`null` clears it; contacts return `null` for no title since 2021).
+             * @example CFO
+             */
+            title?: string | null;
             emails?: components["schemas"]["ContactEmailInput"][];
             phones?: components["schemas"]["ContactPhoneInput"][];
             urls?: components["schemas"]["ContactUrlInput"][];
@@ -1830,8 +1837,9 @@ export interface components {
          * @description Body of `POST /lead/`. Nothing is required: a lead without `name` shows as "Untitled". Give
          *     either `status_id` (recommended) or the status label `status`, not both; with neither the
          *     organisation's first lead status is used. Contacts and addresses can be nested; opportunities,
-         *     tasks and activities must be created separately. Custom fields are `custom.<field id>` keys (the
-         *     deprecated name-keyed `custom` object and `custom.<field name>` keys are not described here).
+         *     tasks and activities must be created separately. Custom fields are `custom.<field id>` keys; the
+         *     deprecated name-keyed `custom` object is accepted (marked deprecated), the deprecated
+         *     `custom.<field name>` key form is not described here.
          */
         LeadCreate: {
             /** @example Bluth Company */
@@ -1850,6 +1858,15 @@ export interface components {
             /** @description Contacts to create on the lead. */
             contacts?: components["schemas"]["LeadContactCreate"][];
             addresses?: components["schemas"]["AddressInput"][];
+            /**
+             * @deprecated
+             * @description Deprecated: custom field values keyed by field *name* (`{"Source": "Website"}`). The docs still
+             *     mention this form as deprecated and due to be removed; use `custom.<field id>` keys instead. The
+             *     equally deprecated `custom.<field name>` key form is not accepted by this description.
+             */
+            custom?: {
+                [key: string]: components["schemas"]["CustomFieldInput"];
+            };
         } & {
             [key: `custom.cf_${string}`]: components["schemas"]["CustomFieldInput"];
             [key: `custom.lcf_${string}`]: components["schemas"]["CustomFieldInput"];
@@ -1878,6 +1895,15 @@ export interface components {
             status?: string;
             /** @description The lead's addresses (whether this replaces or merges into the list is not documented). */
             addresses?: components["schemas"]["AddressInput"][];
+            /**
+             * @deprecated
+             * @description Deprecated: custom field values keyed by field *name* (`{"Source": "Website"}`). The docs still
+             *     mention this form as deprecated and due to be removed; use `custom.<field id>` keys instead. The
+             *     equally deprecated `custom.<field name>` key form is not accepted by this description.
+             */
+            custom?: {
+                [key: string]: components["schemas"]["CustomFieldInput"];
+            };
         } & {
             [key: `custom.cf_${string}`]: components["schemas"]["CustomFieldInput"];
             [key: `custom.lcf_${string}`]: components["schemas"]["CustomFieldInput"];
@@ -1965,10 +1991,16 @@ export interface components {
          *     unsets a custom field.
          */
         ContactUpdate: {
-            /** @example Lucille Bluth */
-            name?: string;
-            /** @example CFO */
-            title?: string;
+            /**
+             * @description Full name; typed as in `ContactCreate` (Close's schema allows `null`).
+             * @example Lucille Bluth
+             */
+            name?: string | null;
+            /**
+             * @description Job title; typed as in `ContactCreate` (`null` clears it; contacts return `null` for no title since 2021).
+             * @example CFO
+             */
+            title?: string | null;
             /** @description Replaces all email addresses of the contact. */
             emails?: components["schemas"]["ContactEmailInput"][];
             /** @description Presumably replaces all phone numbers of the contact (not evidenced). */
@@ -3231,15 +3263,18 @@ export interface components {
         /**
          * CallActivityCreate
          * @description Body of `POST /activity/call/`, which logs a call made outside Close's built-in calling. Close's
-         *     reference marks no field as required; `lead_id` is required here because a call is always logged on
-         *     a lead. `status` defaults to `completed`. `recording_url` must be an `https://` URL (an MP3).
+         *     reference marks no field as required (unlike the note and email create bodies, where it marks
+         *     `lead_id` required), so nothing is required here. A call belongs to a lead, and every recorded
+         *     client sends `lead_id`; whether the API derives the lead from `contact_id` or answers 400 when
+         *     `lead_id` is missing is not documented. `status` defaults to `completed`. `recording_url` must be an `https://` URL (an MP3).
          *     `disposition` was accepted in recorded 2019 traffic but is not in Close's reference. Activity
          *     custom fields can be set with `custom.cf_<id>` keys. Fields of Close's reference schema not modelled
          *     here (so the mock rejects them): `conversation_type_id`, `playbook_id`, `quality_info`,
          *     `organization_id`, `custom_fields`.
          */
         CallActivityCreate: {
-            lead_id: components["schemas"]["LeadId"];
+            /** @description Lead to log the call on; sent by every known client, though Close's reference does not mark it required. */
+            lead_id?: components["schemas"]["LeadId"];
             contact_id?: components["schemas"]["ContactId"];
             user_id?: components["schemas"]["UserId"];
             direction?: components["schemas"]["CallDirection"];
