@@ -1630,15 +1630,6 @@ export interface components {
          *     `{"errors": [...], "field-errors": {"<field>": "<message>"}}` (validation; the field key can differ
          *     from the request key, e.g. `lead` for `lead_id`, `status` for `status_id`), and
          *     `{"errors": ["..."]}` alone (merge with an unknown lead). Rate-limit errors use `RateLimitError`.
-         * @example {
-         *       "errors": [],
-         *       "field-errors": {
-         *         "lead": "This field is required."
-         *       }
-         *     }
-         * @example {
-         *       "error": "Empty query: Lead matching query does not exist."
-         *     }
          */
         ApiError: {
             /**
@@ -1696,16 +1687,6 @@ export interface components {
          *     only contract and the body may be empty or carry only a message. Older responses nest the details
          *     under `error` (`rate_reset` as a number of seconds); one recorded 2017 response has them at the top
          *     level with `rate_reset` as a string. Both shapes validate here.
-         * @example {
-         *       "error": {
-         *         "message": "API call count exceeded for this period",
-         *         "rate_reset": 0.870663,
-         *         "rate_limit": 40,
-         *         "rate_window": 1,
-         *         "rate_limit_type": "key",
-         *         "rate_endpoint_group": "ab60bc2f1c2b4ba7a9b9cd3d1f2f4a01"
-         *       }
-         *     }
          */
         RateLimitError: {
             error?: string | components["schemas"]["RateLimitDetails"];
