@@ -144,6 +144,42 @@ function credentials(options: CloseClientOptions): { authorization: string; secr
   return { secret, authorization: hasKey ? `Basic ${btoa(`${secret}:`)}` : `Bearer ${secret}` };
 }
 
+// Statuses whose Response cannot have a body.
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
+/** A copy of an error response with the credentials taken out of its body and header values. */
+async function redactResponse(response: Response, redact: (text: string) => string): Promise<Response> {
+  // A browser's opaque redirect (status 0) has nothing readable to redact and cannot be copied.
+  if (response.status < 200 || response.status > 599) return response;
+  let text: string | null = null;
+  if (!NULL_BODY.has(response.status)) text = redact(await response.text().catch(() => ''));
+  const headers = new Headers();
+  // The body is now decoded text of a possibly different length: its encoding and length are the copy's own.
+  response.headers.forEach((value, name) => {
+    if (name !== 'content-length' && name !== 'content-encoding') headers.append(name, redact(value));
+  });
+  if (text !== null) headers.set('content-length', String(new TextEncoder().encode(text).length));
+  return new Response(text, { status: response.status, statusText: redact(response.statusText), headers });
+}
+
+/**
+ * The base URL without its trailing slash. Refuses one that carries credentials (`https://KEY:@host`):
+ * fetch would reject every request with an error that quotes the whole URL, key included. Neither error
+ * here repeats the URL.
+ */
+function checkBaseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new TypeError('createCloseClient: `baseUrl` is not an absolute URL (e.g. https://api.close.com/api/v1).');
+  }
+  if (url.username || url.password) {
+    throw new TypeError('createCloseClient: `baseUrl` must not contain credentials (user:password@); pass the key as `apiKey`.');
+  }
+  return raw.replace(/\/+$/, '');
+}
+
 /**
  * Creates a typed Close API client: an openapi-fetch client whose transport adds the credentials,
  * paces requests from the `RateLimit` header, retries 429s (any method) and 502/503/504/network errors
@@ -152,7 +188,7 @@ function credentials(options: CloseClientOptions): { authorization: string; secr
 export function createCloseClient(options: CloseClientOptions): CloseClient {
   const { authorization, secret } = credentials(options);
   const redact = makeRedactor(secret, authorization);
-  const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const baseUrl = checkBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
   const basePath = new URL(baseUrl).pathname.replace(/\/+$/, '');
   const baseFetch = options.fetch ?? ((input: Request, init?: RequestInit) => globalThis.fetch(input, init));
   const retry = options.retry === false ? { maxRetries: 0 } : (options.retry ?? {});
@@ -206,6 +242,9 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
         }
         let sendInit = init;
         if (timeoutMs !== undefined) sendInit = { ...init, signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), request.signal]) };
+        // A followed 301/302/303 turns a POST into a GET of another URL whose answer would pass for the
+        // write's success: a write's redirect is returned as an error instead.
+        if (!isRead) sendInit = { ...sendInit, redirect: 'manual' };
         let response: Response;
         try {
           response = await baseFetch(outgoing, sendInit);
@@ -242,9 +281,12 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
             continue;
           }
         }
-        // Errors need the method and path later (unwrap, paginate); successes never do.
-        if (!response.ok) rememberResponse(response, { method, path, redact });
-        return response;
+        if (response.ok) return response;
+        // Errors need the method and path later (unwrap, paginate). A server may echo the credentials
+        // into an error's body or headers, which the caller gets as `error`/`response`: redact them.
+        const clean = await redactResponse(response, redact);
+        rememberResponse(clean, { method, path, redact });
+        return clean;
       }
     } finally {
       request.headers.delete('Authorization');

@@ -304,6 +304,22 @@ describe('failures', () => {
     expect(server.requests).toHaveLength(3);
   });
 
+  it('never follows a redirect with a write (fetch would re-send a POST as a GET and report success)', async () => {
+    const server = await serve((req) =>
+      req.method === 'GET' ? { body: { data: [], has_more: false } } : { status: 301, headers: { location: '/api/v1/lead/?moved=1' } },
+    );
+    const { close, events } = client(server);
+    const res = await close.POST('/lead/', { body: { name: 'Acme' } });
+    expect(server.requests.map((r) => r.method)).toEqual(['POST']);
+    expect(res.data).toBeUndefined();
+    expect(res.response.status).toBe(301);
+    expect(events).toHaveLength(0);
+    expect(() => unwrap(res)).toThrow(/POST \/lead\/ failed with 301/);
+    // reads still follow redirects
+    const got = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
+    expect(got.response.status).toBe(200);
+  });
+
   it('unwrap() throws CloseApiError with status, method, path, field errors and trace id', async () => {
     const server = await serve(() => ({
       status: 400,
@@ -356,5 +372,52 @@ describe('secrets never leak', () => {
     const netErr = await tclose.POST('/lead/', { body: { name: 'x' } }).catch((e: unknown) => e);
     expect(netErr).toBeInstanceOf(CloseNetworkError);
     for (const text of [String(netErr), JSON.stringify(netErr), inspect(netErr, { depth: 10, showHidden: true })]) expect(text).not.toContain(TOKEN);
+  });
+
+  it('refuses a baseUrl that carries credentials, without repeating them', async () => {
+    // fetch rejects such a URL on every request with a TypeError that quotes it whole, key included.
+    const server = await serve(() => ({ body: lead }));
+    for (const baseUrl of [server.baseUrl.replace('http://', `http://${KEY}:@`), server.baseUrl.replace('http://', `http://${KEY}@`)]) {
+      let err: unknown;
+      try {
+        const close = createCloseClient({ apiKey: KEY, baseUrl });
+        await close.GET('/me/');
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(TypeError);
+      expect((err as Error).message).toMatch(/baseUrl.*credentials/);
+      for (const text of [String(err), (err as Error).stack ?? '', inspect(err, { depth: 10, showHidden: true })]) expect(text).not.toContain(KEY);
+    }
+    expect(server.requests).toHaveLength(0);
+    const bad = (() => {
+      try {
+        createCloseClient({ apiKey: KEY, baseUrl: `not a url ${KEY}` });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(bad).toBeInstanceOf(TypeError);
+    expect(inspect(bad, { depth: 10, showHidden: true })).not.toContain(KEY);
+  });
+
+  it('keeps echoed credentials out of the raw error result and its headers too', async () => {
+    const server = await serve((req) => ({
+      status: 403,
+      headers: { 'x-request-id': `echo ${req.headers.authorization ?? ''}` },
+      body: { error: `Forbidden for ${req.headers.authorization ?? ''}` },
+    }));
+    const { close } = client(server);
+    const res = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
+    const basic = Buffer.from(`${KEY}:`).toString('base64');
+    expect(res.response.status).toBe(403);
+    const texts = [JSON.stringify(res.error), JSON.stringify([...res.response.headers])];
+    for (const text of texts) {
+      expect(text).not.toContain(KEY);
+      expect(text).not.toContain(basic);
+    }
+    expect(res.error).toEqual({ error: 'Forbidden for [REDACTED]' });
+    expect(res.response.headers.get('x-request-id')).toBe('echo [REDACTED]');
   });
 });
