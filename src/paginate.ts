@@ -65,7 +65,8 @@ export async function* paginate<P extends PaginatedPath>(
   }
   if (entry.style === 'cursor') {
     let cursor: unknown = query._cursor;
-    const seen = new Set<unknown>();
+    // The caller's starting cursor counts as seen: a page that points back at it would repeat itself.
+    const seen = new Set<unknown>(cursor === undefined ? [] : [cursor]);
     for (;;) {
       const data = page(await request(entry.method, path, cursor === undefined ? base : withQuery({ _cursor: cursor })));
       yield* data.data as Item[];
@@ -77,7 +78,7 @@ export async function* paginate<P extends PaginatedPath>(
   }
   if (entry.style === 'body-cursor') {
     let cursor: unknown = base.body?.cursor;
-    const seen = new Set<unknown>();
+    const seen = new Set<unknown>(cursor === undefined || cursor === null ? [] : [cursor]);
     for (;;) {
       const data = page(await request(entry.method, path, cursor === undefined || cursor === null ? base : { ...base, body: { ...base.body, cursor } }));
       yield* data.data as Item[];

@@ -100,6 +100,56 @@ describe('paginate', () => {
     expect((err as Error).message).toContain('max_skip = 100');
   });
 
+  it('stops on an empty-string cursor, on has_more with an empty page, and on a cursor page without items', async () => {
+    const events = await serve(() => ({ body: { data: [{ id: 'ev_1' }], cursor_next: '' } }));
+    const ec = createCloseClient({ apiKey: 'k_test1234', baseUrl: events.baseUrl, ...noWait });
+    const evIds: string[] = [];
+    for await (const ev of paginate(ec, '/event/')) evIds.push(ev.id!);
+    expect(evIds).toEqual(['ev_1']);
+    expect(events.requests).toHaveLength(1);
+
+    const offset = await serve(() => ({ body: { has_more: true, data: [] } }));
+    const oc = createCloseClient({ apiKey: 'k_test1234', baseUrl: offset.baseUrl, ...noWait });
+    let n = 0;
+    for await (const _ of paginate(oc, '/lead/')) n++;
+    expect(n).toBe(0);
+    expect(offset.requests).toHaveLength(1);
+
+    const search = await serve((req) => ({ body: { data: (JSON.parse(req.body) as { cursor?: string }).cursor ? [] : [{ id: 'lead_a', __object_type: 'lead' }], cursor: 'again' } }));
+    const sc = createCloseClient({ apiKey: 'k_test1234', baseUrl: search.baseUrl, ...noWait });
+    const ids: string[] = [];
+    for await (const item of paginate(sc, '/data/search/', { body: { query: { type: 'and', queries: [] } } })) ids.push(item.id!);
+    expect(ids).toEqual(['lead_a']);
+    expect(search.requests).toHaveLength(2);
+  });
+
+  it('throws on a repeated cursor, counting the caller’s starting cursor, without repeating items', async () => {
+    // A server that keeps answering with the cursor it was asked for would loop forever.
+    const events = await serve((req) => {
+      const cursor = parseRecorded(req.url).query.get('_cursor');
+      return { body: { data: [{ id: `ev_${cursor}` }], cursor_next: cursor } };
+    });
+    const ec = createCloseClient({ apiKey: 'k_test1234', baseUrl: events.baseUrl, ...noWait });
+    const ids: string[] = [];
+    const err = await (async () => {
+      for await (const ev of paginate(ec, '/event/', { params: { query: { _cursor: 'start' } } })) ids.push(ev.id!);
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toMatch(/same cursor twice/);
+    expect(ids).toEqual(['ev_start']);
+    expect(events.requests).toHaveLength(1);
+
+    const search = await serve((req) => ({ body: { data: [{ id: 'lead_x', __object_type: 'lead' }], cursor: (JSON.parse(req.body) as { cursor?: string }).cursor ?? 'p1' } }));
+    const sc = createCloseClient({ apiKey: 'k_test1234', baseUrl: search.baseUrl, ...noWait });
+    let n = 0;
+    const err2 = await (async () => {
+      for await (const _ of paginate(sc, '/data/search/', { body: { query: { type: 'and', queries: [] }, cursor: 'p1' } })) n++;
+    })().catch((e: unknown) => e);
+    expect((err2 as Error).message).toMatch(/same cursor twice/);
+    expect(n).toBe(1);
+    expect(search.requests).toHaveLength(1);
+  });
+
   it('rejects a path that is not a paginated list', async () => {
     const close = createCloseClient({ apiKey: 'k_test1234', baseUrl: 'http://127.0.0.1:9/api/v1' });
     // @ts-expect-error not a list operation
