@@ -3666,17 +3666,6 @@ export interface components {
          */
         CustomFieldId: string;
         /**
-         * CustomFieldType
-         * @description Data type of a lead custom field. `text`, `number`, `date` (`YYYY-MM-DD` values), `datetime`,
-         *     `choices` (values from `choices`), `user` (user ids), `contact` (ids of the lead's contacts),
-         *     `custom_object` (custom object ids, with `referenced_custom_type_id`) and `hidden` (not shown in
-         *     the UI). `accepts_multiple_values` is allowed for `choices`, `user`, `contact` and
-         *     `custom_object`. `textarea` exists for custom-activity fields only and is not a lead field type.
-         * @example choices
-         * @enum {string}
-         */
-        CustomFieldType: "text" | "number" | "date" | "datetime" | "choices" | "user" | "contact" | "custom_object" | "hidden";
-        /**
          * CustomField
          * @description A lead custom field definition. Three recorded shapes validate here: 2017 (`lcf_` ids; `choices`
          *     present only on `choices` fields), 2022 (`cf_` ids; `description`, `accepts_multiple_values`,
@@ -3688,7 +3677,15 @@ export interface components {
             id?: components["schemas"]["CustomFieldId"];
             /** @example Industry */
             name?: string;
-            type?: components["schemas"]["CustomFieldType"];
+            /**
+             * @description Data type of the field. An open set in responses: the documented values are those of
+             *     `CustomFieldType` (`text`, `number`, `date`, `datetime`, `choices`, `user`, `contact`,
+             *     `custom_object`, `hidden`), and Close has added types over time (`custom_object` in 2024), so
+             *     clients should tolerate others. The recorded 2022 list holds `text`, `number`, `date`,
+             *     `datetime`, `hidden`, `choices`, `user` and `contact`.
+             * @example choices
+             */
+            type?: string;
             /**
              * @description Free text up to 280 characters, or `null`.
              * @example The number of users in the company
@@ -3728,8 +3725,11 @@ export interface components {
              * @example null
              */
             back_reference_is_visible?: boolean | null;
-            /** @description Target type of a running conversion after a type change; absent otherwise. */
-            converting_to_type?: components["schemas"]["CustomFieldType"];
+            /**
+             * @description Target type (as `type`) of a running conversion after a type change; absent otherwise (`null` seen on custom-activity fields).
+             * @example number
+             */
+            converting_to_type?: string | null;
             organization_id?: components["schemas"]["OrganizationId"];
             created_by?: components["schemas"]["UserId"];
             updated_by?: components["schemas"]["UserId"];
@@ -4052,6 +4052,18 @@ export interface components {
         CustomFieldList: components["schemas"]["OffsetPage"] & {
             data: components["schemas"]["CustomField"][];
         };
+        /**
+         * CustomFieldType
+         * @description Data type of a lead custom field, as accepted when creating one (responses type `CustomField.type`
+         *     as an open string, since Close adds types). `text`, `number`, `date` (`YYYY-MM-DD` values), `datetime`,
+         *     `choices` (values from `choices`), `user` (user ids), `contact` (ids of the lead's contacts),
+         *     `custom_object` (custom object ids, with `referenced_custom_type_id`) and `hidden` (not shown in
+         *     the UI). `accepts_multiple_values` is allowed for `choices`, `user`, `contact` and
+         *     `custom_object`. `textarea` exists for custom-activity fields only and is not a lead field type.
+         * @example choices
+         * @enum {string}
+         */
+        CustomFieldType: "text" | "number" | "date" | "datetime" | "choices" | "user" | "contact" | "custom_object" | "hidden";
         /**
          * CustomFieldCreate
          * @description Body of `POST /custom_field/lead/`. `name` and `type` are required. Give `choices` for a `choices`
