@@ -1174,7 +1174,7 @@ export interface components {
              */
             pipeline_name?: string | null;
             /**
-             * @description Estimated probability of winning, in percent.
+             * @description Estimated probability of winning, in percent (recorded values 0-100; no bounds are documented, so none are enforced on responses).
              * @example 75
              */
             confidence?: number;
@@ -2140,7 +2140,7 @@ export interface components {
             value?: number | null;
             value_period?: components["schemas"]["ValuePeriod"] | null;
             /**
-             * @description Estimated probability of winning, in percent (0-100).
+             * @description Estimated probability of winning, in percent. The 0-100 bounds are inferred from the meaning (not stated in the docs).
              * @example 75
              */
             confidence?: number | null;
@@ -2202,7 +2202,7 @@ export interface components {
             value?: number;
             value_period?: components["schemas"]["ValuePeriod"];
             /**
-             * @description Estimated probability of winning, in percent (0-100).
+             * @description Estimated probability of winning, in percent. The 0-100 bounds are inferred from the meaning (not stated in the docs).
              * @example 90
              */
             confidence?: number;
@@ -3070,7 +3070,10 @@ export interface components {
             /** @example USD */
             opportunity_value_currency?: string;
             opportunity_value_period?: components["schemas"]["ValuePeriod"];
-            /** @example 75 */
+            /**
+             * @description Confidence of the opportunity in percent (no bounds documented).
+             * @example 75
+             */
             opportunity_confidence?: number;
             /** @description Date-time the opportunity was won, or `null`. */
             opportunity_date_won?: components["schemas"]["NullableDateTime"];
