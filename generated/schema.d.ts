@@ -3609,12 +3609,12 @@ export interface components {
         };
         /**
          * LeadStatus
-         * @description A lead status. Recorded responses (2017-2023) carry exactly `id`, `label` and `organization_id`.
+         * @description A lead status. Recorded responses (2017-2023) carry exactly `id`, `label` and `organization_id` (`{id, label}` when embedded in a 2017 organisation); `_fields` can trim any of them, so none is required.
          */
         LeadStatus: {
-            id: components["schemas"]["StatusId"];
+            id?: components["schemas"]["StatusId"];
             /** @example Potential */
-            label: string;
+            label?: string;
             organization_id?: components["schemas"]["OrganizationId"];
         };
         /**
@@ -4702,8 +4702,9 @@ export interface components {
          *     ones have `query: null` and an Advanced Filtering `s_query` (`{query, results_limit, sort}`,
          *     same tree as `POST /data/search/`). Recorded in 2021-2022 (one organisation) with `id`, `name`,
          *     `type`, `query`, `s_query`, `is_shared`, `is_user_dependent`, `user_id`, `organization_id`,
-         *     `date_created`, `date_updated`; the docs add `description`, `used_recently`, `shared_with`,
-         *     `sharing_settings` and `selected_fields`.
+         *     `date_created`, `date_updated`; the docs add `description`, `shared_with`,
+         *     `sharing_settings` and `selected_fields`. `used_recently` is not in the docs' schema checked for this
+         *     review (2026-05 snapshot) nor in recorded traffic; it is kept as an optional, unverified field.
          */
         SavedSearch: {
             id?: components["schemas"]["SavedSearchId"];
@@ -4744,7 +4745,10 @@ export interface components {
              * @example false
              */
             is_user_dependent?: boolean | null;
-            /** @example false */
+            /**
+             * @description Unverified (not found in the docs' schema snapshot checked nor in recorded traffic); optional.
+             * @example false
+             */
             used_recently?: boolean;
             /** @example null */
             shared_with?: string[] | null;
