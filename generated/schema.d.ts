@@ -3210,7 +3210,7 @@ export interface components {
          * @description Body of `POST /activity/note/`. Give the content as `note_html` (rich text, preferred) or `note`
          *     (plain text); setting one overwrites the other and `note_html` wins when both are sent.
          *     `activity_at`, `date_created`, `user_id` and `created_by_id` let imports back-date and attribute a
-         *     note. `organization_id`, listed in Close's reference schema, is not modelled (the mock rejects it).
+         *     note. `organization_id` comes from Close's reference schema.
          */
         NoteActivityCreate: {
             lead_id: components["schemas"]["LeadId"];
@@ -3241,6 +3241,8 @@ export interface components {
              */
             date_created?: string;
             created_by_id?: components["schemas"]["UserId"];
+            /** @description Organisation to create it in (listed in Close's reference schema; the key's organisation is used otherwise). */
+            organization_id?: components["schemas"]["OrganizationId"];
             /** @description Files uploaded with the Files API first (`url`, `filename`, `content_type`). */
             attachments?: components["schemas"]["AttachmentInput"][];
         };
@@ -3252,9 +3254,11 @@ export interface components {
          *     client sends `lead_id`; whether the API derives the lead from `contact_id` or answers 400 when
          *     `lead_id` is missing is not documented. `status` defaults to `completed`. `recording_url` must be an `https://` URL (an MP3).
          *     `disposition` was accepted in recorded 2019 traffic but is not in Close's reference. Activity
-         *     custom fields can be set with `custom.cf_<id>` keys. Fields of Close's reference schema not modelled
-         *     here (so the mock rejects them): `conversation_type_id`, `playbook_id`, `quality_info`,
-         *     `organization_id`, `custom_fields`.
+         *     custom fields can be set with `custom.cf_<id>` keys. `created_by` is the
+         *     creator field in the docs' request example and in the reference schema published since 2026-04;
+         *     an older snapshot of that schema names it `created_by_id`; both are accepted here. `custom_fields`
+         *     (an object named by an older schema snapshot, while the prose uses `custom.cf_<id>` keys) is not
+         *     modelled.
          */
         CallActivityCreate: {
             /** @description Lead to log the call on; sent by every known client, though Close's reference does not mark it required. */
@@ -3305,7 +3309,27 @@ export interface components {
              * @example 2025-03-04T15:30:00+00:00
              */
             date_created?: string;
+            /** @description User to record as the creator (the name used in the docs' request example). */
+            created_by?: components["schemas"]["UserId"];
+            /** @description User to record as the creator (the name in an older snapshot of Close's reference schema). */
             created_by_id?: components["schemas"]["UserId"];
+            /** @description Organisation to create it in (listed in Close's reference schema; the key's organisation is used otherwise). */
+            organization_id?: components["schemas"]["OrganizationId"];
+            /**
+             * @description Listed in Close's reference schema (string); meaning and id format not described in the docs (the example is a placeholder).
+             * @example CONVERSATION_TYPE_ID
+             */
+            conversation_type_id?: string;
+            /**
+             * @description Listed in Close's reference schema (string); presumably a playbook of the Playbooks API. Id format not documented (the example is a placeholder).
+             * @example PLAYBOOK_ID
+             */
+            playbook_id?: string;
+            /**
+             * @description Listed in Close's reference schema (string); `""` in a recorded 2019 call response. Meaning undocumented.
+             * @example
+             */
+            quality_info?: string;
         } & {
             [key: `custom.cf_${string}`]: components["schemas"]["CustomFieldInput"];
         };
@@ -3318,8 +3342,8 @@ export interface components {
          *     where it defaults to the user's address); this is expressed with `if`/`then` below, which
          *     validators and the mock enforce but generated TypeScript types cannot show. A `template_id` without
          *     a body makes Close render the template. `followup_date` (scheduled, outbox or sent) creates a
-         *     follow-up task if no reply arrives. Fields of Close's reference schema not modelled here (so the mock
-         *     rejects them): `followup_sequence_add_cc_bcc`, `opens`, `organization_id`.
+         *     follow-up task if no reply arrives. `followup_sequence_add_cc_bcc`, `opens` and `organization_id`
+         *     come from Close's reference schema only (not described in its prose).
          */
         EmailActivityCreate: {
             lead_id: components["schemas"]["LeadId"];
@@ -3396,6 +3420,15 @@ export interface components {
              */
             date_created?: string;
             created_by_id?: components["schemas"]["UserId"];
+            /** @description Organisation to create it in (listed in Close's reference schema; the key's organisation is used otherwise). */
+            organization_id?: components["schemas"]["OrganizationId"];
+            /**
+             * @description Listed in Close's reference schema (boolean); presumably copies this email's cc/bcc to the follow-up sequence's emails (not described).
+             * @example false
+             */
+            followup_sequence_add_cc_bcc?: boolean;
+            /** @description Tracked opens to record with an imported email (listed in Close's reference schema; item shape assumed to be that of returned opens). */
+            opens?: components["schemas"]["EmailOpen"][];
         };
         /**
          * SmsActivityCreate
@@ -3404,7 +3437,7 @@ export interface components {
          *     `sent` (log an SMS sent elsewhere). Sending needs a `local_phone` that is one of the organisation's
          *     `internal` phone numbers. `template_id` of an SMS template may replace `text`. `direction` defaults
          *     to `inbound` for `inbox` and to `outbound` otherwise. Close's reference requires only `status`.
-         *     `organization_id`, listed in Close's reference schema, is not modelled (the mock rejects it).
+         *     `organization_id` comes from Close's reference schema.
          */
         SmsActivityCreate: {
             /**
@@ -3459,6 +3492,8 @@ export interface components {
              */
             date_created?: string;
             created_by_id?: components["schemas"]["UserId"];
+            /** @description Organisation to create it in (listed in Close's reference schema; the key's organisation is used otherwise). */
+            organization_id?: components["schemas"]["OrganizationId"];
         };
         /**
          * TaskDateInput
