@@ -7,8 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createCloseClient, unwrap } from '../src/index.js';
 import { cleanupLedger } from './cleanup.mjs';
+import { startStandin } from './standin/server.js';
 import { Ledger } from './support/ledger.js';
+import { ContractSpec } from './support/spec.js';
 
 const seen: Array<{ method: string; path: string; auth: string }> = [];
 let server: http.Server;
@@ -82,5 +85,37 @@ describe('cleanup of what a live run created', () => {
     expect(seen.map((s) => s.path)).toEqual(['/lead/lead_two/']);
     expect(existsSync(mine)).toBe(false);
     expect(existsSync(other)).toBe(true);
+  });
+});
+
+describe('cleanup against the stand-in server', () => {
+  test('really deletes the statuses, pipelines and custom fields a run created (not "already gone")', async () => {
+    const standin = await startStandin({ spec: new ContractSpec(), rateLimitEvery: 0 });
+    try {
+      const close = createCloseClient({ apiKey: 'standin', baseUrl: standin.url });
+      const pipe = unwrap(await close.POST('/pipeline/', { body: { name: 'Cleanup pipeline run4' } }));
+      const stat = unwrap(await close.POST('/status/opportunity/', { body: { label: 'Cleanup stage run4', type: 'active', pipeline_id: pipe.id as string } }));
+      const field = unwrap(await close.POST('/custom_field/lead/', { body: { name: 'Cleanup field run4', type: 'text' } }));
+      const dir = mkdtempSync(join(tmpdir(), 'contract-ledger-'));
+      const ledger = new Ledger(join(dir, 'ledger-run4.json'), standin.url, 'run4');
+      ledger.add('pipeline', pipe.id as string);
+      ledger.add('opportunityStatus', stat.id as string);
+      ledger.add('leadCustomField', field.id as string);
+
+      const result = await cleanupLedger(ledger.file, { apiKey: 'standin', baseUrl: standin.url, log: () => {} });
+      expect(result).toEqual({ deleted: 3, gone: 0, failed: [] });
+      expect(existsSync(ledger.file)).toBe(false);
+      const pipelines = unwrap(await close.GET('/pipeline/'));
+      expect(pipelines.data.map((p) => p.id)).not.toContain(pipe.id);
+      const statuses = unwrap(await close.GET('/status/opportunity/'));
+      expect(statuses.data.map((s) => s.id)).not.toContain(stat.id);
+      const fields = unwrap(await close.GET('/custom_field/lead/'));
+      expect(fields.data.map((f) => f.id)).not.toContain(field.id);
+      // What the run did not create is still there.
+      expect(pipelines.data.length).toBeGreaterThan(0);
+      expect(fields.data.length).toBeGreaterThan(0);
+    } finally {
+      await standin.close();
+    }
   });
 });

@@ -908,6 +908,30 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
     return new HttpError(400, { errors, 'field-errors': fieldErrors });
   }
 
+  /**
+   * The deletions contract-tests/cleanup.mjs sends beyond the spec's 36 operations (opportunity statuses,
+   * pipelines, lead custom fields), so that the live path's cleanup really deletes them here: without
+   * them a 404 would count as "already gone" and the cleanup of those kinds would never be exercised.
+   */
+  function cleanupDelete(path: string): { status: number; body: Obj } | undefined {
+    const m = /^\/(status\/opportunity|pipeline|custom_field\/lead)\/([^/]+)\/$/.exec(path);
+    if (!m) return undefined;
+    const id = decodeURIComponent(m[2] as string);
+    if (m[1] === 'status/opportunity') {
+      const st = store.oppStatuses.get(id);
+      if (!st) throw notFound('Status');
+      store.oppStatuses.delete(id);
+      for (const p of store.pipelines.values()) p.statuses = p.statuses.filter((x) => x !== id);
+    } else if (m[1] === 'pipeline') {
+      const pipe = store.pipelines.get(id);
+      if (!pipe) throw notFound('Pipeline');
+      // Close's rule for a pipeline that still has statuses is not documented: keep the store consistent.
+      for (const sid of pipe.statuses) store.oppStatuses.delete(sid);
+      store.pipelines.delete(id);
+    } else if (!store.customFields.delete(id)) throw notFound('CustomField');
+    return { status: 200, body: {} };
+  }
+
   function authorised(req: http.IncomingMessage): boolean {
     const auth = req.headers.authorization ?? '';
     if (auth.startsWith('Bearer ')) return auth.length > 'Bearer '.length;
@@ -950,6 +974,10 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
         if (every > 0 && requestCount % every === 0) {
           limited++;
           return send(429, { error: { message: 'API call count exceeded for this period', rate_reset: 0.5, rate_limit: limit, rate_window: 1, rate_limit_type: 'key', rate_endpoint_group: 'standin' } }, { RateLimit: `limit=${limit}, remaining=0, reset=1`, 'Retry-After': '1' });
+        }
+        if (method === 'DELETE') {
+          const removed = cleanupDelete(path);
+          if (removed) return send(removed.status, removed.body);
         }
         const op = spec.findOperation(method, path);
         if (!op) return send(404, { error: 'Not found.' });
