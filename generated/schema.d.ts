@@ -5115,31 +5115,31 @@ export interface components {
          *     single `lead_id`.
          */
         ActivityTypeInQuery: string[];
-        /** @description Only activities created in Close after this date-time (ISO 8601). */
+        /** @description Only activities created in Close after this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). */
         ActivityDateCreatedGtQuery: string;
-        /** @description Only activities created in Close at or after this date-time (ISO 8601). */
+        /** @description Only activities created in Close at or after this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). */
         ActivityDateCreatedGteQuery: string;
-        /** @description Only activities created in Close before this date-time (ISO 8601). */
+        /** @description Only activities created in Close before this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). */
         ActivityDateCreatedLtQuery: string;
-        /** @description Only activities created in Close at or before this date-time (ISO 8601). */
+        /** @description Only activities created in Close at or before this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). */
         ActivityDateCreatedLteQuery: string;
         /**
-         * @description Only activities that happened after this date-time (ISO 8601). Close requires
+         * @description Only activities that happened after this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). Close requires
          *     `_order_by=-activity_at` (and therefore a single `lead_id`) when filtering on `activity_at`.
          */
         ActivityAtGtQuery: string;
         /**
-         * @description Only activities that happened at or after this date-time (ISO 8601). Close requires
+         * @description Only activities that happened at or after this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). Close requires
          *     `_order_by=-activity_at` (and therefore a single `lead_id`) when filtering on `activity_at`.
          */
         ActivityAtGteQuery: string;
         /**
-         * @description Only activities that happened before this date-time (ISO 8601). Close requires
+         * @description Only activities that happened before this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). Close requires
          *     `_order_by=-activity_at` (and therefore a single `lead_id`) when filtering on `activity_at`.
          */
         ActivityAtLtQuery: string;
         /**
-         * @description Only activities that happened at or before this date-time (ISO 8601). Close requires
+         * @description Only activities that happened at or before this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). Close requires
          *     `_order_by=-activity_at` (and therefore a single `lead_id`) when filtering on `activity_at`.
          */
         ActivityAtLteQuery: string;
@@ -5864,31 +5864,31 @@ export interface operations {
                  *     single `lead_id`.
                  */
                 _type__in?: components["parameters"]["ActivityTypeInQuery"];
-                /** @description Only activities created in Close after this date-time (ISO 8601). */
+                /** @description Only activities created in Close after this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). */
                 date_created__gt?: components["parameters"]["ActivityDateCreatedGtQuery"];
-                /** @description Only activities created in Close at or after this date-time (ISO 8601). */
+                /** @description Only activities created in Close at or after this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). */
                 date_created__gte?: components["parameters"]["ActivityDateCreatedGteQuery"];
-                /** @description Only activities created in Close before this date-time (ISO 8601). */
+                /** @description Only activities created in Close before this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). */
                 date_created__lt?: components["parameters"]["ActivityDateCreatedLtQuery"];
-                /** @description Only activities created in Close at or before this date-time (ISO 8601). */
+                /** @description Only activities created in Close at or before this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). */
                 date_created__lte?: components["parameters"]["ActivityDateCreatedLteQuery"];
                 /**
-                 * @description Only activities that happened after this date-time (ISO 8601). Close requires
+                 * @description Only activities that happened after this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). Close requires
                  *     `_order_by=-activity_at` (and therefore a single `lead_id`) when filtering on `activity_at`.
                  */
                 activity_at__gt?: components["parameters"]["ActivityAtGtQuery"];
                 /**
-                 * @description Only activities that happened at or after this date-time (ISO 8601). Close requires
+                 * @description Only activities that happened at or after this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). Close requires
                  *     `_order_by=-activity_at` (and therefore a single `lead_id`) when filtering on `activity_at`.
                  */
                 activity_at__gte?: components["parameters"]["ActivityAtGteQuery"];
                 /**
-                 * @description Only activities that happened before this date-time (ISO 8601). Close requires
+                 * @description Only activities that happened before this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). Close requires
                  *     `_order_by=-activity_at` (and therefore a single `lead_id`) when filtering on `activity_at`.
                  */
                 activity_at__lt?: components["parameters"]["ActivityAtLtQuery"];
                 /**
-                 * @description Only activities that happened at or before this date-time (ISO 8601). Close requires
+                 * @description Only activities that happened at or before this date or date-time (ISO 8601; Close's reference schema accepts both `YYYY-MM-DD` and a full date-time). Close requires
                  *     `_order_by=-activity_at` (and therefore a single `lead_id`) when filtering on `activity_at`.
                  */
                 activity_at__lte?: components["parameters"]["ActivityAtLteQuery"];
