@@ -102,6 +102,9 @@ describe('cleanup against the stand-in server', () => {
       ledger.add('opportunityStatus', stat.id as string);
       ledger.add('leadCustomField', field.id as string);
 
+      // Close refuses to delete a pipeline that still has statuses: the cleanup's order must get it gone.
+      const early = await fetch(`${standin.url}/pipeline/${pipe.id as string}/`, { method: 'DELETE', headers: { authorization: `Basic ${btoa('standin:')}` } });
+      expect(early.status).toBe(400);
       const result = await cleanupLedger(ledger.file, { apiKey: 'standin', baseUrl: standin.url, log: () => {} });
       expect(result).toEqual({ deleted: 3, gone: 0, failed: [] });
       expect(existsSync(ledger.file)).toBe(false);

@@ -920,13 +920,15 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
     if (m[1] === 'status/opportunity') {
       const st = store.oppStatuses.get(id);
       if (!st) throw notFound('Status');
+      // Close: make sure no opportunity has the status first.
+      if ([...store.opportunities.values()].some((o) => o.status_id === id)) throw new HttpError(400, { error: 'Opportunities still have this status.' });
       store.oppStatuses.delete(id);
       for (const p of store.pipelines.values()) p.statuses = p.statuses.filter((x) => x !== id);
     } else if (m[1] === 'pipeline') {
       const pipe = store.pipelines.get(id);
       if (!pipe) throw notFound('Pipeline');
-      // Close's rule for a pipeline that still has statuses is not documented: keep the store consistent.
-      for (const sid of pipe.statuses) store.oppStatuses.delete(sid);
+      // Close only deletes a pipeline without opportunity statuses (developer.close.com, Delete a Pipeline).
+      if (pipe.statuses.length) throw new HttpError(400, { error: 'The pipeline still has opportunity statuses.' });
       store.pipelines.delete(id);
     } else if (!store.customFields.delete(id)) throw notFound('CustomField');
     return { status: 200, body: {} };
