@@ -2129,6 +2129,12 @@ export interface components {
              */
             status_id?: components["schemas"]["StatusId"] | null;
             /**
+             * @deprecated
+             * @description Status label instead of `status_id` (as on update). Deprecated since 2019-10-31; use `status_id`.
+             * @example Active
+             */
+            status?: string;
+            /**
              * @description Pipeline to create the opportunity in; without `status_id` the pipeline's first status is used.
              *     An unknown pipeline is a 400.
              */
@@ -3536,8 +3542,9 @@ export interface components {
          * TaskUpdate
          * @description Body of `PUT /task/{task_id}/` (a partial update). `assigned_to`, `date` and `is_complete` can be
          *     changed on every task; `text` only on `lead` tasks. Completing a task creates a `TaskCompleted`
-         *     activity. `is_dateless`, `contact_id`, `priority` and `resolution` come from Close's reference schema
-         *     only (not described in its prose nor evidenced in recorded traffic).
+         *     activity. `is_dateless`, `contact_id`, `priority`, `resolution`, `due_date` (deprecated), `lead_id` and
+         *     `agent_config_id` come from Close's reference schema only (not described in its prose nor
+         *     evidenced in recorded traffic).
          */
         TaskUpdate: {
             assigned_to?: components["schemas"]["UserId"];
@@ -3562,6 +3569,18 @@ export interface components {
              * @enum {string|null}
              */
             resolution?: "abandoned" | "skipped" | null;
+            /**
+             * @deprecated
+             * @description Deprecated mirror of `date` (listed in Close's reference schema); send `date` instead.
+             */
+            due_date?: components["schemas"]["TaskDateInput"];
+            /** @description Lead to move the task to (listed in Close's reference schema; behaviour not described). */
+            lead_id?: components["schemas"]["LeadId"];
+            /**
+             * @description Listed in Close's reference schema (string or `null`); meaning not described.
+             * @example null
+             */
+            agent_config_id?: string | null;
         };
         /**
          * PipelineStatus
