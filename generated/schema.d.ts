@@ -1360,9 +1360,10 @@ export interface components {
             date?: components["schemas"]["TaskDate"];
             /**
              * @deprecated
-             * @description Deprecated mirror of `date` (date only); `null` on dateless tasks.
+             * @description Deprecated mirror of `date`; `null` on dateless tasks. Recorded values are dates; as it mirrors
+             *     `date`, which can be a date-time, a date-time is accepted too.
              */
-            due_date?: components["schemas"]["NullableDate"];
+            due_date?: components["schemas"]["TaskDate"] | null;
             /**
              * @description Whether the task has no due date. `null` on some completed tasks (2021 recordings).
              * @example false
