@@ -13,6 +13,8 @@
 //     the shape Close uses for validation errors, naming every offending field (`name`,
 //     `contacts.0.emails`, `_limit`, ...). Problems not tied to a field (wrong content type, missing
 //     body) go to `errors`. The `sl-violations` header is kept for debugging.
+//   - A JSON body that does not parse (Prism answers `{"error": {"code": "invalid_json"}}`) gets
+//     `400 {"errors": ["Invalid JSON: ..."], "field-errors": {}}`.
 //   - Everything else passes through unchanged: examples, `Prefer: example=<name>`,
 //     `Prefer: code=<status>`, 401 for missing or malformed credentials, 404 for unknown paths.
 //
@@ -124,6 +126,7 @@ export function bridgeResponse(status, headers, body) {
     // violations (e.g. asked for with `Prefer: code=400`) passes through.
     const requestErrors = violations.filter(isRequestError);
     if (requestErrors.length) close = toCloseError(requestErrors);
+    else if (isUnparsableJson(body)) close = { errors: ['Invalid JSON: the request body could not be parsed.'], 'field-errors': {} };
   } else if (status === 422 && String(headers['content-type'] ?? '').startsWith('application/problem+json')) {
     try {
       const problem = JSON.parse(body.toString('utf8'));
@@ -136,6 +139,19 @@ export function bridgeResponse(status, headers, body) {
   const out = Buffer.from(JSON.stringify(close));
   const newHeaders = { ...headers, 'content-type': 'application/json', 'content-length': String(out.length) };
   return { status: 400, headers: newHeaders, body: out, rewritten: true, responseViolations };
+}
+
+/**
+ * Prism's HTTP layer (micri) answers a JSON body it cannot parse itself, before any validation, with
+ * `400 {"error": {"code": "invalid_json", ...}}`: an `error` object that is not Close's shape.
+ */
+function isUnparsableJson(body) {
+  try {
+    const parsed = JSON.parse(body.toString('utf8'));
+    return parsed?.error?.code === 'invalid_json';
+  } catch {
+    return false;
+  }
 }
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);

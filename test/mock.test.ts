@@ -307,6 +307,16 @@ describe('invalid requests get 400 in Close\'s shape, naming the field', () => {
     expect(json.errors.join(' ')).toMatch(/content type/i);
     expect(json['field-errors']).toEqual({});
   });
+
+  it('a malformed JSON body: 400 in Close\'s error shape, valid against the spec', async () => {
+    const o = bodies[0]!.o;
+    const res = await fetch(mock.url + urlFor(o), { method: o.method.toUpperCase(), headers: { ...AUTH, 'content-type': 'application/json' }, body: '{"name": ' });
+    expect(res.status).toBe(400);
+    const json = (await res.json()) as Obj;
+    expectValid(o, 400, json);
+    expect(json.errors.join(' ')).toMatch(/JSON/);
+    expect(json['field-errors']).toEqual({});
+  });
 });
 
 describe('toCloseError (Prism violation -> Close error body)', () => {
