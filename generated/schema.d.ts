@@ -1789,7 +1789,10 @@ export interface components {
         };
         /**
          * AddressInput
-         * @description A postal address written on lead create or update. All fields are optional. Whether `addresses`
+         * @description A postal address written on lead create or update. All fields are optional and typed as in the
+         *     returned `Address` (string or `null`: Close's schema declares every address field nullable and
+         *     `address_2` is `null` in recorded 2021 payloads), so an address read from a lead validates when sent
+         *     back (except `tz_ids`, output only). How the API treats a `null` on input is not documented. Whether `addresses`
          *     on an update replaces the lead's list or merges into it is not documented.
          */
         AddressInput: {
@@ -1797,22 +1800,22 @@ export interface components {
              * @description Kind of address, e.g. `business`, `mailing` or `other`.
              * @example business
              */
-            label?: string;
+            label?: string | null;
             /** @example 747 Howard St */
-            address_1?: string;
+            address_1?: string | null;
             /** @example Room 3 */
-            address_2?: string;
+            address_2?: string | null;
             /** @example San Francisco */
-            city?: string;
+            city?: string | null;
             /** @example CA */
-            state?: string;
+            state?: string | null;
             /** @example 94103 */
-            zipcode?: string;
+            zipcode?: string | null;
             /**
              * @description ISO 3166-1 alpha-2 country code.
              * @example US
              */
-            country?: string;
+            country?: string | null;
         };
         /**
          * LeadCreate
