@@ -1729,6 +1729,13 @@ export interface components {
             /** @example lucille@bluth.example */
             email: string;
             /**
+             * @description Output field of a returned email (since 2024-02), accepted so an `emails` list read from the API
+             *     validates when sent back (Close's reference schema leaves email items open); whether Close
+             *     honours a sent value is not documented.
+             * @example false
+             */
+            is_unsubscribed?: boolean;
+            /**
              * @description Kind of address, an open set (no enum is documented), e.g. `office`, `home`, `direct`,
              *     `mobile`, `other`. The value used when it is omitted is not documented.
              * @example office
@@ -1743,6 +1750,18 @@ export interface components {
         ContactPhoneInput: {
             /** @example +16505176539 */
             phone: string;
+            /**
+             * @description Output field of a returned phone, accepted so a `phones` list read from the API validates when
+             *     sent back (Close's reference schema leaves phone items open); Close derives it from `phone`.
+             * @example +1 650-517-6539
+             */
+            phone_formatted?: string;
+            /**
+             * @description Output field of a returned phone (ISO 3166-1 alpha-2 or `null`), accepted for the same reason;
+             *     whether Close uses a sent value is not documented.
+             * @example US
+             */
+            country?: string | null;
             /**
              * @description Kind of number, an open set (no enum is documented), e.g. `office`, `mobile`, `home`,
              *     `direct`, `fax`, `other`. The value used when it is omitted is not documented.
@@ -1972,6 +1991,7 @@ export interface components {
          * @description Body of `PUT /contact/{contact_id}/`, a partial update: send only the fields to change. Sending
          *     `emails` replaces the contact's whole list (recorded 2018); `phones` and `urls` are assumed to
          *     behave the same (not evidenced).
+         *     `lead_id` and `timezone` come from Close's reference schema for this endpoint.
          *     Multi-value custom fields take `custom.<field id>.add` / `.remove` for one value, and `null`
          *     unsets a custom field.
          */
@@ -1992,6 +2012,16 @@ export interface components {
             phones?: components["schemas"]["ContactPhoneInput"][];
             /** @description Presumably replaces all URLs of the contact (not evidenced). */
             urls?: components["schemas"]["ContactUrlInput"][];
+            /**
+             * @description Move the contact to this lead. Listed in Close's reference schema for contact updates
+             *     (string or `null`); the effect of `null` is not documented.
+             */
+            lead_id?: components["schemas"]["LeadId"] | null;
+            /**
+             * @description IANA time zone of the contact (Close's reference schema; string or `null`).
+             * @example America/New_York
+             */
+            timezone?: string | null;
         } & {
             [key: `custom.cf_${string}`]: components["schemas"]["CustomFieldInput"];
             [key: `custom.lcf_${string}`]: components["schemas"]["CustomFieldInput"];
