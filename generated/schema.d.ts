@@ -5054,7 +5054,8 @@ export interface components {
     parameters: {
         /**
          * @description Page size for offset pagination. Close documents 100 as the usual default and answers 400 when the
-         *     value is above the endpoint's maximum; per-endpoint maximums are not published.
+         *     value is above the endpoint's maximum; per-endpoint maximums are not published. `0` is accepted:
+         *     Close's own example scripts call `GET /lead/?_limit=0&query=…` to read only `total_results`.
          */
         Limit: number;
         /**
@@ -5346,7 +5347,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Page size for offset pagination. Close documents 100 as the usual default and answers 400 when the
-                 *     value is above the endpoint's maximum; per-endpoint maximums are not published.
+                 *     value is above the endpoint's maximum; per-endpoint maximums are not published. `0` is accepted:
+                 *     Close's own example scripts call `GET /lead/?_limit=0&query=…` to read only `total_results`.
                  */
                 _limit?: components["parameters"]["Limit"];
                 /**
@@ -5545,7 +5547,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Page size for offset pagination. Close documents 100 as the usual default and answers 400 when the
-                 *     value is above the endpoint's maximum; per-endpoint maximums are not published.
+                 *     value is above the endpoint's maximum; per-endpoint maximums are not published. `0` is accepted:
+                 *     Close's own example scripts call `GET /lead/?_limit=0&query=…` to read only `total_results`.
                  */
                 _limit?: components["parameters"]["Limit"];
                 /**
@@ -5694,7 +5697,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Page size for offset pagination. Close documents 100 as the usual default and answers 400 when the
-                 *     value is above the endpoint's maximum; per-endpoint maximums are not published.
+                 *     value is above the endpoint's maximum; per-endpoint maximums are not published. `0` is accepted:
+                 *     Close's own example scripts call `GET /lead/?_limit=0&query=…` to read only `total_results`.
                  */
                 _limit?: components["parameters"]["Limit"];
                 /**
@@ -5958,7 +5962,8 @@ export interface operations {
                 thread_emails?: components["parameters"]["ThreadEmailsQuery"];
                 /**
                  * @description Page size for offset pagination. Close documents 100 as the usual default and answers 400 when the
-                 *     value is above the endpoint's maximum; per-endpoint maximums are not published.
+                 *     value is above the endpoint's maximum; per-endpoint maximums are not published. `0` is accepted:
+                 *     Close's own example scripts call `GET /lead/?_limit=0&query=…` to read only `total_results`.
                  */
                 _limit?: components["parameters"]["Limit"];
                 /**
@@ -6144,7 +6149,8 @@ export interface operations {
                 _order_by?: components["parameters"]["TaskOrderByQuery"];
                 /**
                  * @description Page size for offset pagination. Close documents 100 as the usual default and answers 400 when the
-                 *     value is above the endpoint's maximum; per-endpoint maximums are not published.
+                 *     value is above the endpoint's maximum; per-endpoint maximums are not published. `0` is accepted:
+                 *     Close's own example scripts call `GET /lead/?_limit=0&query=…` to read only `total_results`.
                  */
                 _limit?: components["parameters"]["Limit"];
                 /**
@@ -6340,7 +6346,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Page size for offset pagination. Close documents 100 as the usual default and answers 400 when the
-                 *     value is above the endpoint's maximum; per-endpoint maximums are not published.
+                 *     value is above the endpoint's maximum; per-endpoint maximums are not published. `0` is accepted:
+                 *     Close's own example scripts call `GET /lead/?_limit=0&query=…` to read only `total_results`.
                  */
                 _limit?: components["parameters"]["Limit"];
                 /**
@@ -6381,7 +6388,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Page size for offset pagination. Close documents 100 as the usual default and answers 400 when the
-                 *     value is above the endpoint's maximum; per-endpoint maximums are not published.
+                 *     value is above the endpoint's maximum; per-endpoint maximums are not published. `0` is accepted:
+                 *     Close's own example scripts call `GET /lead/?_limit=0&query=…` to read only `total_results`.
                  */
                 _limit?: components["parameters"]["Limit"];
                 /**
@@ -6486,7 +6494,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Page size for offset pagination. Close documents 100 as the usual default and answers 400 when the
-                 *     value is above the endpoint's maximum; per-endpoint maximums are not published.
+                 *     value is above the endpoint's maximum; per-endpoint maximums are not published. `0` is accepted:
+                 *     Close's own example scripts call `GET /lead/?_limit=0&query=…` to read only `total_results`.
                  */
                 _limit?: components["parameters"]["Limit"];
                 /**
@@ -6563,7 +6572,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Page size for offset pagination. Close documents 100 as the usual default and answers 400 when the
-                 *     value is above the endpoint's maximum; per-endpoint maximums are not published.
+                 *     value is above the endpoint's maximum; per-endpoint maximums are not published. `0` is accepted:
+                 *     Close's own example scripts call `GET /lead/?_limit=0&query=…` to read only `total_results`.
                  */
                 _limit?: components["parameters"]["Limit"];
                 /**
@@ -6660,7 +6670,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Page size for offset pagination. Close documents 100 as the usual default and answers 400 when the
-                 *     value is above the endpoint's maximum; per-endpoint maximums are not published.
+                 *     value is above the endpoint's maximum; per-endpoint maximums are not published. `0` is accepted:
+                 *     Close's own example scripts call `GET /lead/?_limit=0&query=…` to read only `total_results`.
                  */
                 _limit?: components["parameters"]["Limit"];
                 /**
