@@ -4182,14 +4182,14 @@ export interface components {
              */
             description?: string | null;
             /**
-             * @description Allowed values of a `choices` field.
+             * @description Allowed values of a `choices` field; `null` (as returned for other types since 2022) is accepted for other types.
              * @example [
              *       "Apparel",
              *       "Cars",
              *       "Cosmetics"
              *     ]
              */
-            choices?: string[];
+            choices?: string[] | null;
             /**
              * @description Allowed for `choices`, `user`, `contact` and `custom_object` fields; `false` when omitted.
              * @example true
