@@ -2735,10 +2735,14 @@ export interface components {
              * @constant
              */
             _type: "Email";
-            direction?: components["schemas"]["EmailDirection"];
+            /** @description `incoming` or `outgoing`. Close's reference schema declares it nullable; never `null` in recorded traffic. */
+            direction?: components["schemas"]["EmailDirection"] | null;
             status?: components["schemas"]["EmailStatus"];
-            /** @example Our proposal */
-            subject?: string;
+            /**
+             * @description Declared nullable by Close's reference schema; a string in recorded traffic.
+             * @example Our proposal
+             */
+            subject?: string | null;
             /**
              * @description `"Name <address>"` or a bare address; `null` on drafts without a sender.
              * @example Jane Doe <jane@acme.example>
@@ -2748,17 +2752,29 @@ export interface components {
             to?: string[];
             cc?: string[];
             bcc?: string[];
-            envelope?: components["schemas"]["EmailEnvelope"];
-            /** @example Hi Bruce, here is the proposal. */
-            body_text?: string;
-            /** @example <p>Hi Bruce, here is the proposal.</p> */
-            body_html?: string;
-            /** @example Hi Bruce, here is the proposal. */
-            body_preview?: string;
+            /** @description Parsed message headers; `null` in the docs' draft example (Close's reference schema declares it nullable). */
+            envelope?: components["schemas"]["EmailEnvelope"] | null;
+            /**
+             * @description Declared nullable by Close's reference schema; a string in recorded traffic.
+             * @example Hi Bruce, here is the proposal.
+             */
+            body_text?: string | null;
+            /**
+             * @description Declared nullable by Close's reference schema; a string in recorded traffic.
+             * @example <p>Hi Bruce, here is the proposal.</p>
+             */
+            body_html?: string | null;
+            /**
+             * @description Declared nullable by Close's reference schema; a string in recorded traffic.
+             * @example Hi Bruce, here is the proposal.
+             */
+            body_preview?: string | null;
             body_text_quoted?: components["schemas"]["EmailQuotedText"][];
             body_html_quoted?: components["schemas"]["EmailQuotedHtml"][];
-            attachments?: components["schemas"]["ActivityAttachment"][];
-            opens?: components["schemas"]["EmailOpen"][];
+            /** @description Declared nullable by Close's reference schema; a list (often empty) in recorded traffic. */
+            attachments?: components["schemas"]["ActivityAttachment"][] | null;
+            /** @description Declared nullable by Close's reference schema; a list (often empty) in recorded traffic. */
+            opens?: components["schemas"]["EmailOpen"][] | null;
             /**
              * @description Always `null` in recorded payloads.
              * @example null
@@ -2766,9 +2782,10 @@ export interface components {
             opens_summary?: string | null;
             message_ids?: string[];
             references?: string[];
-            send_attempts?: components["schemas"]["EmailSendAttempt"][];
-            /** @description Id of the `EmailThread` activity this email belongs to. */
-            thread_id?: components["schemas"]["ActivityId"];
+            /** @description Declared nullable by Close's reference schema; a list (often empty) in recorded traffic. */
+            send_attempts?: components["schemas"]["EmailSendAttempt"][] | null;
+            /** @description Id of the `EmailThread` activity this email belongs to. Declared nullable by Close's reference schema. */
+            thread_id?: components["schemas"]["ActivityId"] | null;
             /** @description Email activity this one replies to, or `null`. */
             in_reply_to_id?: components["schemas"]["ActivityId"] | null;
             /**
@@ -3280,7 +3297,10 @@ export interface components {
              * @example 2025-03-04T15:30:00+00:00
              */
             date_created?: string;
+            /** @description User to record as the creator (the name in an older snapshot of Close's reference schema). */
             created_by_id?: components["schemas"]["UserId"];
+            /** @description User to record as the creator (the name in Close's current reference schema; an older snapshot names it `created_by_id`). */
+            created_by?: components["schemas"]["UserId"];
             /** @description Organisation to create it in (listed in Close's reference schema; the key's organisation is used otherwise). */
             organization_id?: components["schemas"]["OrganizationId"];
             /** @description Files uploaded with the Files API first (`url`, `filename`, `content_type`). */
@@ -3433,7 +3453,12 @@ export interface components {
             followup_date?: string;
             in_reply_to_id?: components["schemas"]["ActivityId"];
             /**
-             * @description Connected email account to send from (`emailacct_` prefix).
+             * @description Connected email account to send from (`emailacct_` prefix); the name in Close's current reference schema.
+             * @example emailacct_2X0Jkdo9dGn2VwPbUBmHJmEsrxqlhC5Qg0eiHjZoPLF
+             */
+            email_account_id?: string;
+            /**
+             * @description Connected email account to send from (`emailacct_` prefix); the name in an older snapshot of Close's reference schema.
              * @example emailacct_2X0Jkdo9dGn2VwPbUBmHJmEsrxqlhC5Qg0eiHjZoPLF
              */
             account_id?: string;
@@ -3459,7 +3484,10 @@ export interface components {
              * @example 2025-03-04T15:30:00+00:00
              */
             date_created?: string;
+            /** @description User to record as the creator (the name in an older snapshot of Close's reference schema). */
             created_by_id?: components["schemas"]["UserId"];
+            /** @description User to record as the creator (the name in Close's current reference schema; an older snapshot names it `created_by_id`). */
+            created_by?: components["schemas"]["UserId"];
             /** @description Organisation to create it in (listed in Close's reference schema; the key's organisation is used otherwise). */
             organization_id?: components["schemas"]["OrganizationId"];
             /**
@@ -3531,7 +3559,10 @@ export interface components {
              * @example 2025-03-04T15:30:00+00:00
              */
             date_created?: string;
+            /** @description User to record as the creator (the name in an older snapshot of Close's reference schema). */
             created_by_id?: components["schemas"]["UserId"];
+            /** @description User to record as the creator (the name in Close's current reference schema; an older snapshot names it `created_by_id`). */
+            created_by?: components["schemas"]["UserId"];
             /** @description Organisation to create it in (listed in Close's reference schema; the key's organisation is used otherwise). */
             organization_id?: components["schemas"]["OrganizationId"];
         };
