@@ -2384,10 +2384,10 @@ export interface components {
              */
             note_html?: string;
             /**
-             * @description Title of the note (added 2025-08).
+             * @description Title of the note (added 2025-08); Close's reference schema declares it nullable.
              * @example Discovery call
              */
-            title?: string;
+            title?: string | null;
             /**
              * @description Whether the note is pinned to the top of the lead (2025).
              * @example false
@@ -2492,10 +2492,10 @@ export interface components {
              */
             duration?: number;
             /**
-             * @description Length of the voicemail in seconds (0 when there is none).
+             * @description Length of the voicemail in seconds; 0 in recorded calls without voicemail, `null` in the docs' call examples.
              * @example 0
              */
-            voicemail_duration?: number;
+            voicemail_duration?: number | null;
             /**
              * @description The remote phone number (E.164).
              * @example +16505551234
@@ -2930,8 +2930,11 @@ export interface components {
              * @constant
              */
             _type: "SMS";
-            /** @example Hi Bruce, are you free for a call tomorrow? */
-            text?: string;
+            /**
+             * @description Declared nullable by Close's reference schema; a string in recorded traffic.
+             * @example Hi Bruce, are you free for a call tomorrow?
+             */
+            text?: string | null;
             direction?: components["schemas"]["SmsDirection"];
             status?: components["schemas"]["SmsStatus"];
             source?: components["schemas"]["ActivitySource"];
@@ -2945,14 +2948,26 @@ export interface components {
              * @example null
              */
             local_phone_formatted?: string | null;
-            /** @example US */
-            local_country_iso?: string;
-            /** @example +16505551234 */
-            remote_phone?: string;
-            /** @example +1 650-555-1234 */
-            remote_phone_formatted?: string;
-            /** @example US */
-            remote_country_iso?: string;
+            /**
+             * @description Declared nullable by Close's reference schema; a string in recorded traffic.
+             * @example US
+             */
+            local_country_iso?: string | null;
+            /**
+             * @description Declared nullable by Close's reference schema; a string in recorded traffic.
+             * @example +16505551234
+             */
+            remote_phone?: string | null;
+            /**
+             * @description Declared nullable by Close's reference schema; a string in recorded traffic.
+             * @example +1 650-555-1234
+             */
+            remote_phone_formatted?: string | null;
+            /**
+             * @description Declared nullable by Close's reference schema; a string in recorded traffic.
+             * @example US
+             */
+            remote_country_iso?: string | null;
             date_sent?: components["schemas"]["NullableDateTime"];
             date_scheduled?: components["schemas"]["NullableDateTime"];
             /**
