@@ -159,7 +159,10 @@ async function redactResponse(response: Response, redact: (text: string) => stri
     if (name !== 'content-length' && name !== 'content-encoding') headers.append(name, redact(value));
   });
   if (text !== null) headers.set('content-length', String(new TextEncoder().encode(text).length));
-  return new Response(text, { status: response.status, statusText: redact(response.statusText), headers });
+  const copy = new Response(text, { status: response.status, statusText: redact(response.statusText), headers });
+  // A constructed Response has no URL of its own: keep the one the caller would have seen.
+  Object.defineProperty(copy, 'url', { value: redact(response.url), enumerable: true });
+  return copy;
 }
 
 /**

@@ -419,5 +419,6 @@ describe('secrets never leak', () => {
     }
     expect(res.error).toEqual({ error: 'Forbidden for [REDACTED]' });
     expect(res.response.headers.get('x-request-id')).toBe('echo [REDACTED]');
+    expect(res.response.url).toBe(`${server.baseUrl}/lead/lead_1/`);
   });
 });
