@@ -8,6 +8,8 @@ import { rateLimitWaitMs } from './rate-limit.js';
 
 /** The error body of a 4xx response (`error`, or `errors` + `field-errors`). */
 export type CloseErrorBody = components['schemas']['ApiError'];
+/** The value of one `field-errors` entry, as the spec types it (a message, or details nested under a field). */
+export type CloseFieldError = NonNullable<CloseErrorBody['field-errors']>[string];
 /** The body of a 429 (deprecated by Close since 2024; may be absent). */
 export type CloseRateLimitBody = components['schemas']['RateLimitError'];
 
@@ -77,7 +79,7 @@ export class CloseApiError extends Error {
   /** The parsed error body (`{error}`, `{errors, "field-errors"}`, a rate-limit object) or its text. */
   readonly body: CloseErrorBody | CloseRateLimitBody | string | undefined;
   /** Validation errors keyed by field (`{}` when none). */
-  readonly fieldErrors: Readonly<Record<string, string>>;
+  readonly fieldErrors: Readonly<Record<string, CloseFieldError>>;
   /** The response's request/trace id header, when the server sent one. */
   readonly traceId: string | undefined;
   /** For a 429: how long the server asked to wait (ms), from `RateLimit`/`Retry-After`. */
