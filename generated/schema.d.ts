@@ -1646,13 +1646,18 @@ export interface components {
              */
             errors?: string[];
             /**
-             * @description Validation errors keyed by field name.
+             * @description Validation errors keyed by field name: a message, or, for embedded and list fields (a lead's
+             *     `contacts`, a contact's `emails`), the nested errors of that field keyed by sub-field or list
+             *     index, in the format of Close's open-source validation library (closeio/cleancat). No nested
+             *     error body has been recorded; the nesting is accepted so that such answers are not rejected.
              * @example {
              *       "lead": "This field is required."
              *     }
              */
             "field-errors"?: {
-                [key: string]: string;
+                [key: string]: string | {
+                    [key: string]: unknown;
+                };
             };
         };
         /**

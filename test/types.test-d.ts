@@ -99,7 +99,7 @@ export async function typeTests(): Promise<void> {
 
   // errors
   expectTypeOf<CloseApiError['status']>().toEqualTypeOf<number>();
-  expectTypeOf<CloseApiError['fieldErrors']>().toEqualTypeOf<Readonly<Record<string, string>>>();
+  expectTypeOf<CloseApiError['fieldErrors']>().toEqualTypeOf<Readonly<Record<string, string | { [key: string]: unknown }>>>();
 
   // construction
   createCloseClient({ apiKey: 'key' });
