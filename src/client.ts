@@ -218,7 +218,8 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
     return u.pathname.startsWith(basePath) ? u.pathname.slice(basePath.length) || '/' : u.pathname;
   };
   const backoff = (retryNo: number): number => Math.min(maxDelayMs, baseDelayMs * 2 ** (retryNo - 1) * (0.5 + random() / 2));
-  // Jitter is only ever added to the wait the server asked for, never taken off it.
+  // Jitter is only ever added to the wait the server asked for, never taken off it, and a wait with its
+  // jitter is clamped to maxDelayMs (a server asking for exactly the cap is still retried, after the cap).
   const jitter = (waitMs: number): number => random() * Math.min(1000, Math.max(25, waitMs * 0.05));
 
   async function transport(request: Request, init?: RequestInit): Promise<Response> {
@@ -270,12 +271,13 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
             const wait = rateLimitWaitMs(response.headers, now()) ?? backoff(attempt + 1);
             if (wait <= maxDelayMs) {
               pacer?.block(group, wait, parseRateLimit(response.headers)?.limit);
-              delayMs = wait + jitter(wait);
+              delayMs = Math.min(maxDelayMs, wait + jitter(wait));
             }
           } else {
+            // The server's own ask decides whether to retry; the jitter on top never goes past the cap.
             const asked = parseRetryAfter(response.headers.get('retry-after'), now());
-            const wait = asked === undefined ? backoff(attempt + 1) : asked + jitter(asked);
-            if (wait <= maxDelayMs) delayMs = wait;
+            if (asked === undefined) delayMs = backoff(attempt + 1);
+            else if (asked <= maxDelayMs) delayMs = Math.min(maxDelayMs, asked + jitter(asked));
           }
           if (delayMs !== undefined) {
             await response.body?.cancel().catch(() => undefined);

@@ -422,3 +422,18 @@ describe('secrets never leak', () => {
     expect(res.response.url).toBe(`${server.baseUrl}/lead/lead_1/`);
   });
 });
+
+describe('review follow-ups: wait bounds', () => {
+  it('never lets jitter push a wait past maxDelayMs (429 and a GET 503 with Retry-After)', async () => {
+    const server = await serve((req, i) =>
+      i % 2 === 0 ? { status: req.method === 'GET' ? 503 : 429, headers: { 'retry-after': '30' } } : { body: lead },
+    );
+    const { close, clock, events } = client(server, { retry: { maxDelayMs: 30_000 }, random: () => 0.999, pacing: false });
+    expect((await close.POST('/lead/', { body: { name: 'Acme' } })).response.status).toBe(200);
+    expect((await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } })).response.status).toBe(200);
+    expect(server.requests).toHaveLength(4);
+    // the server's own 30 s is honoured (never shortened), the jitter on top is cut at the cap
+    expect(clock.sleeps).toEqual([30_000, 30_000]);
+    expect(events.map((e) => e.delayMs)).toEqual([30_000, 30_000]);
+  });
+});
