@@ -1,7 +1,7 @@
 import createClient, { type Client, type ClientPathsWithMethod, type FetchOptions, type HeadersOptions, type Middleware } from 'openapi-fetch';
 import type { paths } from '../generated/schema.js';
-import { CloseNetworkError, rememberResponse } from './errors.js';
-import { Pacer, parseRateLimit, parseRetryAfter, rateLimitWaitMs } from './rate-limit.js';
+import { CloseAbortError, CloseNetworkError, rememberResponse, type CloseAbortPhase } from './errors.js';
+import { abortableWait, Pacer, parseRateLimit, parseRetryAfter, rateLimitWaitMs, timerSleep } from './rate-limit.js';
 
 /** The production base URL of the Close REST API. */
 export const DEFAULT_BASE_URL = 'https://api.close.com/api/v1';
@@ -102,15 +102,17 @@ export interface CloseClientOptions {
   middleware?: Middleware[];
   /** Called before each retry (for logging/metrics). */
   onRetry?: (event: RetryEvent) => void;
-  /** Wait function (tests inject a fake one). Default `setTimeout`. */
-  sleep?: (ms: number) => Promise<void>;
+  /**
+   * Wait function (tests inject a fake one). Default `setTimeout`. It gets a signal that aborts when the
+   * wait is cancelled (the caller's `signal`) or no longer needed: honour it to clear the timer.
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Clock in ms (tests inject a fake one). Default `performance.now()`-based. */
   now?: () => number;
   /** Random source in [0, 1) for jitter. Default `Math.random`. */
   random?: () => number;
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const realNow = (): number => performance.timeOrigin + performance.now();
 
 function defaultGroup(method: string, path: string): string {
@@ -198,7 +200,7 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
   const maxRetries = retry.maxRetries ?? 5;
   const maxDelayMs = retry.maxDelayMs ?? 60_000;
   const baseDelayMs = retry.baseDelayMs ?? 500;
-  const sleep = options.sleep ?? realSleep;
+  const sleep = options.sleep ?? timerSleep;
   const now = options.now ?? realNow;
   const random = options.random ?? Math.random;
   const timeoutMs = options.timeoutMs;
@@ -234,6 +236,16 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
       const group = pacer ? groupOf(method, path) : '';
       const isRead = method === 'GET' || method === 'HEAD';
       const reusable = request.body === null;
+      const signal = request.signal;
+      // Waits end as soon as the caller's signal aborts. Nothing is on the wire then, so the error says so.
+      const wait = async (ms: number, attempts: number, phase: CloseAbortPhase): Promise<void> => {
+        try {
+          await abortableWait(sleep, ms, signal);
+        } catch (err) {
+          if (signal.aborted) throw new CloseAbortError({ method, path, attempts, phase, reason: signal.reason }, redact);
+          throw err;
+        }
+      };
 
       for (let attempt = 0; ; attempt++) {
         const mayRetry = attempt < maxRetries;
@@ -241,8 +253,16 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
         const outgoing = reusable || !mayRetry ? request : request.clone();
         let counted = false;
         if (pacer) {
-          const a = pacer.acquire(group);
-          counted = a === true || a === false ? a : await a;
+          const a = pacer.acquire(group, signal);
+          if (a === true || a === false) counted = a;
+          else {
+            try {
+              counted = await a;
+            } catch (err) {
+              if (signal.aborted) throw new CloseAbortError({ method, path, attempts: attempt, phase: 'pacing', reason: signal.reason }, redact);
+              throw err;
+            }
+          }
         }
         let sendInit = init;
         if (timeoutMs !== undefined) sendInit = { ...init, signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), request.signal]) };
@@ -258,7 +278,7 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
           if (isRead && mayRetry) {
             const delayMs = backoff(attempt + 1);
             onRetry?.({ method, path, retry: attempt + 1, reason: 'network-error', delayMs });
-            await sleep(delayMs);
+            await wait(delayMs, attempt + 1, 'backoff');
             continue;
           }
           throw new CloseNetworkError({ method, path, attempts: attempt + 1, outcomeUnknown: !isRead, cause: err }, redact);
@@ -282,7 +302,7 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
           if (delayMs !== undefined) {
             await response.body?.cancel().catch(() => undefined);
             onRetry?.({ method, path, retry: attempt + 1, reason: status === 429 ? 'rate-limited' : 'server-error', status, delayMs });
-            await sleep(delayMs);
+            await wait(delayMs, attempt + 1, status === 429 ? 'rate-limited' : 'backoff');
             continue;
           }
         }

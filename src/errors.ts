@@ -184,6 +184,53 @@ export class CloseNetworkError extends Error {
   }
 }
 
+/** What a cancelled request was waiting for when its `signal` aborted. */
+export type CloseAbortPhase = 'pacing' | 'rate-limited' | 'backoff';
+
+/**
+ * The caller's `signal` aborted while the client was waiting before an attempt: for the rate-limit window
+ * (pacing), for the wait a 429 asked for, or for the backoff after a GET's 502/503/504 or network error.
+ * Its `name` is `'AbortError'`, like fetch's own abort errors, and `cause` is the signal's reason.
+ *
+ * Nothing is in flight during such a wait, so the outcome is known: a write (`POST`/`PUT`/`DELETE`) only
+ * ever waits before its first attempt or after attempts that were all answered 429, which Close did not
+ * process, so it is safe to send again. (An abort while a request is on the wire rejects with fetch's own
+ * error instead: a write's outcome is then unknown.)
+ */
+export class CloseAbortError extends Error {
+  override readonly name = 'AbortError';
+  readonly method: string;
+  readonly path: string;
+  /** Attempts sent before the cancellation (0: nothing was sent). */
+  readonly attempts: number;
+  /** What the client was waiting for. */
+  readonly phase: CloseAbortPhase;
+  /** Always false: no attempt was processed by Close, or the request is a read. */
+  readonly outcomeUnknown = false;
+
+  constructor(init: { method: string; path: string; attempts: number; phase: CloseAbortPhase; reason: unknown }, redact: (s: string) => string) {
+    const waiting = { pacing: 'waiting for the rate-limit window', 'rate-limited': 'waiting to retry after a 429', backoff: 'waiting to retry' }[init.phase];
+    const isWrite = init.method !== 'GET' && init.method !== 'HEAD';
+    const safety =
+      init.attempts === 0
+        ? 'nothing was sent, so it is safe to send again'
+        : isWrite
+          ? 'Close did not process it (every attempt was answered 429), so it is safe to send again'
+          : 'it is a read, safe to send again';
+    super(redact(`Close API ${init.method} ${init.path} was cancelled while ${waiting} (after ${init.attempts} attempt${init.attempts === 1 ? '' : 's'}): ${safety}.`), {
+      cause: init.reason,
+    });
+    this.method = init.method;
+    this.path = redact(init.path);
+    this.attempts = init.attempts;
+    this.phase = init.phase;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, message: this.message, method: this.method, path: this.path, attempts: this.attempts, phase: this.phase, outcomeUnknown: this.outcomeUnknown };
+  }
+}
+
 /**
  * The `data` of a successful client result, or throws `CloseApiError` for an error result:
  * `const lead = unwrap(await close.GET('/lead/{lead_id}/', { params: { path: { lead_id } } }))`.

@@ -79,9 +79,68 @@ interface GroupState {
   waiters: Array<() => void>;
 }
 
+/**
+ * The default wait: a timer that is cleared as soon as `signal` aborts (rejecting with the signal's reason),
+ * so a cancelled wait keeps nothing alive.
+ */
+export function timerSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(signal.reason as unknown);
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal!.reason as unknown);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Settles like `promise`, or rejects with the signal's reason as soon as `signal` aborts; the abort
+ * listener is removed either way.
+ */
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.catch(() => undefined);
+    return Promise.reject(signal.reason as unknown);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason as unknown);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * Waits `ms` with `sleep`, rejecting promptly when `signal` aborts even if an injected `sleep` ignores the
+ * signal it is given. The signal `sleep` gets is aborted once the wait is over, so its timer is cleared.
+ */
+export async function abortableWait(sleep: PacerOptions['sleep'], ms: number, signal: AbortSignal | undefined): Promise<void> {
+  const timer = new AbortController();
+  try {
+    await untilAborted(sleep(ms, timer.signal), signal);
+  } finally {
+    timer.abort();
+  }
+}
+
 export interface PacerOptions {
   now: () => number;
-  sleep: (ms: number) => Promise<void>;
+  /** Waits `ms`; should stop waiting (and may reject) when `signal` aborts. */
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Extra wait after a window's reset before spending its budget again (ms). */
   marginMs: number;
 }
@@ -101,24 +160,37 @@ export class Pacer {
 
   /**
    * Waits until a request of `group` may start. Resolves `true` when the request was counted (pass it to
-   * `release`), `false` when the group is not paced yet. Synchronous when no wait is needed.
+   * `release`), `false` when the group is not paced yet. Synchronous when no wait is needed. A wait
+   * rejects with the signal's reason as soon as `signal` aborts, and then holds no place in the group.
    */
-  acquire(group: string): boolean | Promise<boolean> {
+  acquire(group: string, signal?: AbortSignal): boolean | Promise<boolean> {
     const s = this.#groups.get(group);
     if (s === undefined) return false;
     if (this.#tryTake(s)) return true;
-    return this.#wait(s);
+    return this.#wait(s, signal);
   }
 
-  async #wait(s: GroupState): Promise<boolean> {
+  async #wait(s: GroupState, signal: AbortSignal | undefined): Promise<boolean> {
     for (;;) {
-      const answer = new Promise<void>((r) => s.waiters.push(r));
-      if (s.windowEnd === Number.POSITIVE_INFINITY) {
-        // The new window's end is unknown until an answer arrives (one is in flight, see #tryTake).
-        await answer;
-      } else {
-        // Wait for the reset, or for an answer that may bring better news, whichever comes first.
-        await Promise.race([this.#opts.sleep(Math.max(0, s.windowEnd + this.#opts.marginMs - this.#opts.now())), answer]);
+      let wake: () => void = () => undefined;
+      const answer = new Promise<void>((r) => {
+        wake = r;
+        s.waiters.push(r);
+      });
+      const timer = new AbortController();
+      try {
+        // The new window's end is unknown until an answer arrives (one is in flight, see #tryTake);
+        // otherwise wait for the reset, or for an answer that may bring better news, whichever comes first.
+        const reset =
+          s.windowEnd === Number.POSITIVE_INFINITY
+            ? []
+            : [this.#opts.sleep(Math.max(0, s.windowEnd + this.#opts.marginMs - this.#opts.now()), timer.signal).catch(() => undefined)];
+        await untilAborted(Promise.race([answer, ...reset]), signal);
+      } finally {
+        // Whichever way the wait ended, its timer and its place among the waiters go.
+        timer.abort();
+        const i = s.waiters.indexOf(wake);
+        if (i !== -1) s.waiters.splice(i, 1);
       }
       if (this.#tryTake(s)) return true;
     }

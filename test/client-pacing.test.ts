@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Pacer, parseRateLimit, parseRetryAfter, rateLimitWaitMs } from '../src/rate-limit.js';
+import { getEventListeners } from 'node:events';
+import { abortableWait, Pacer, parseRateLimit, parseRetryAfter, rateLimitWaitMs, timerSleep } from '../src/rate-limit.js';
 
 function fake() {
   const c = { t: 0, sleeps: [] as number[] };
@@ -105,5 +106,45 @@ describe('Pacer', () => {
     await held;
     expect(c.t).toBeGreaterThanOrEqual(2000);
     for (let i = 0; i < 50; i++) expect(pacer.acquire('g')).toBe(true);
+  });
+});
+
+describe('cancellable waits', () => {
+  it('a paced wait rejects when its signal aborts and stops its timer; the group still works afterwards', async () => {
+    const signals: AbortSignal[] = [];
+    let t = 0;
+    const pacer = new Pacer({
+      now: () => t,
+      sleep: (_ms, signal) => {
+        signals.push(signal!);
+        return new Promise(() => undefined);
+      },
+      marginMs: 10,
+    });
+    pacer.release('g', rl('limit=1, remaining=0, reset=30'), false);
+    const controller = new AbortController();
+    const held = pacer.acquire('g', controller.signal);
+    expect(held).toBeInstanceOf(Promise);
+    await Promise.resolve();
+    controller.abort(new Error('stop'));
+    await expect(held).rejects.toThrow('stop');
+    expect(signals).toHaveLength(1);
+    expect(signals[0]!.aborted).toBe(true);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    t = 31_000; // the window reset: a fresh request goes out at once
+    expect(pacer.acquire('g')).toBe(true);
+  });
+
+  it('a finished wait leaves no listener on the signal, and timerSleep clears its timer on abort', async () => {
+    const controller = new AbortController();
+    await abortableWait((ms) => new Promise((r) => setTimeout(r, ms)), 1, controller.signal);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    await timerSleep(1, controller.signal);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    const started = performance.now();
+    const long = timerSleep(60_000, controller.signal);
+    controller.abort();
+    await expect(long).rejects.toMatchObject({ name: 'AbortError' });
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });

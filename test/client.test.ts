@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CloseApiError, CloseNetworkError, createCloseClient, unwrap, type CloseClientOptions, type RetryEvent } from '../src/index.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CloseAbortError, CloseApiError, CloseNetworkError, createCloseClient, unwrap, type CloseClientOptions, type RetryEvent } from '../src/index.js';
 import { startServer, type Handler, type Reply, type TestServer } from './client-server.js';
 
 const KEY = 'api_3kYQe9mVx7TzL2pRsB4wNc.8dHfJ6uGa1';
@@ -435,5 +435,72 @@ describe('review follow-ups: wait bounds', () => {
     // the server's own 30 s is honoured (never shortened), the jitter on top is cut at the cap
     expect(clock.sleeps).toEqual([30_000, 30_000]);
     expect(events.map((e) => e.delayMs)).toEqual([30_000, 30_000]);
+  });
+});
+
+describe('review follow-ups: cancelling a wait', () => {
+  it('a POST waiting out a 429 rejects promptly when its signal aborts, says it is safe to re-send, and clears the timer', async () => {
+    const server = await serve(() => ({ status: 429, headers: { 'retry-after': '30' } }));
+    // Real timers here (no injected sleep): the point is that the client's own 30 s timer goes away.
+    const setSpy = vi.spyOn(globalThis, 'setTimeout');
+    const clearSpy = vi.spyOn(globalThis, 'clearTimeout');
+    try {
+      const close = createCloseClient({ apiKey: KEY, baseUrl: server.baseUrl, pacing: false, random: () => 0 });
+      const controller = new AbortController();
+      const started = performance.now();
+      const pending = close.POST('/lead/', { body: { name: 'Acme' }, signal: controller.signal }).catch((e: unknown) => e);
+      await vi.waitFor(() => expect(setSpy.mock.calls.some((c) => c[1] === 30_000)).toBe(true));
+      controller.abort();
+      const err = await pending;
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(err).toBeInstanceOf(CloseAbortError);
+      expect(err).toMatchObject({ name: 'AbortError', method: 'POST', path: '/lead/', attempts: 1, phase: 'rate-limited', outcomeUnknown: false });
+      expect((err as Error).message).toMatch(/POST \/lead\/ was cancelled while waiting to retry after a 429.*did not process it.*safe to send again/);
+      expect((err as Error).cause).toBe(controller.signal.reason);
+      expect(server.requests).toHaveLength(1);
+      const index = setSpy.mock.calls.findIndex((c) => c[1] === 30_000);
+      expect(clearSpy.mock.calls.map((c) => c[0])).toContain(setSpy.mock.results[index]!.value);
+      for (const text of [String(err), JSON.stringify(err), inspect(err, { depth: 10, showHidden: true })]) expect(text).not.toContain(KEY);
+    } finally {
+      setSpy.mockRestore();
+      clearSpy.mockRestore();
+    }
+  });
+
+  it('a GET backoff ends on abort even when an injected sleep never resolves', async () => {
+    const server = await serve(() => ({ status: 503 }));
+    const controller = new AbortController();
+    let sleepSignal: AbortSignal | undefined;
+    const close = createCloseClient({
+      apiKey: KEY,
+      baseUrl: server.baseUrl,
+      sleep: (_ms, signal) => {
+        sleepSignal = signal;
+        setTimeout(() => controller.abort(), 10);
+        return new Promise(() => undefined);
+      },
+    });
+    const err = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } }, signal: controller.signal }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CloseAbortError);
+    expect(err).toMatchObject({ method: 'GET', attempts: 1, phase: 'backoff' });
+    // the sleep was told to stop, so a sleep that honours its signal would clear its timer
+    expect(sleepSignal?.aborted).toBe(true);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('a request held by pacing rejects on abort without having been sent', async () => {
+    const server = await serve(() => ({ body: lead, headers: { ratelimit: 'limit=1, remaining=0, reset=30' } }));
+    const close = createCloseClient({ apiKey: KEY, baseUrl: server.baseUrl });
+    await close.POST('/lead/', { body: { name: 'first' } });
+    const controller = new AbortController();
+    const pending = close.POST('/lead/', { body: { name: 'second' }, signal: controller.signal }).catch((e: unknown) => e);
+    setTimeout(() => controller.abort(), 20);
+    const started = performance.now();
+    const err = await pending;
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(err).toBeInstanceOf(CloseAbortError);
+    expect(err).toMatchObject({ name: 'AbortError', phase: 'pacing', attempts: 0, outcomeUnknown: false });
+    expect((err as Error).message).toMatch(/nothing was sent/);
+    expect(server.requests).toHaveLength(1);
   });
 });
