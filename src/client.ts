@@ -1,6 +1,6 @@
 import createClient, { type Client, type ClientPathsWithMethod, type FetchOptions, type HeadersOptions, type Middleware } from 'openapi-fetch';
 import type { paths } from '../generated/schema.js';
-import { CloseAbortError, CloseNetworkError, rememberResponse, type CloseAbortPhase } from './errors.js';
+import { CloseAbortError, CloseNetworkError, CloseResponseParseError, recallResponse, rememberResponse, type CloseAbortPhase } from './errors.js';
 import { abortableWait, Pacer, parseRateLimit, parseRetryAfter, rateLimitWaitMs, timerSleep } from './rate-limit.js';
 
 /** The production base URL of the Close REST API. */
@@ -306,7 +306,11 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
             continue;
           }
         }
-        if (response.ok) return response;
+        if (response.ok) {
+          // A write's success may not parse (see parsedWrite): its error needs the method and path.
+          if (!isRead) rememberResponse(response, { method, path, redact });
+          return response;
+        }
         // Errors need the method and path later (unwrap, paginate). A server may echo the credentials
         // into an error's body or headers, which the caller gets as `error`/`response`: redact them.
         const clean = await redactResponse(response, redact);
@@ -327,5 +331,36 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
     ...(options.headers === undefined ? {} : { headers: options.headers }),
   });
   if (options.middleware?.length) client.use(...options.middleware);
+
+  // A 2xx write whose body does not parse would reject with openapi-fetch's bare SyntaxError, which reads
+  // like a failure, and a retry could duplicate the write. Write methods therefore read the body as text
+  // and parse it here, throwing CloseResponseParseError (`writeSucceeded: true`) instead. Error results and
+  // a caller's own `parseAs` (text, blob, stream…) are left exactly as openapi-fetch returns them.
+  type Loose = { parseAs?: string; [k: string]: unknown } | undefined;
+  type LooseResult = { data?: unknown; error?: unknown; response: Response };
+  const parsedWrite = async (method: string, url: string, init: Loose, send: (init: Loose) => Promise<LooseResult>): Promise<LooseResult> => {
+    if (init?.parseAs !== undefined && init.parseAs !== 'json') return send(init);
+    const result = await send({ ...init, parseAs: 'text' });
+    if (!result.response.ok || typeof result.data !== 'string') return result;
+    if (result.data === '') return { data: undefined, response: result.response };
+    try {
+      return { data: JSON.parse(result.data) as unknown, response: result.response };
+    } catch (err) {
+      const meta = recallResponse(result.response);
+      const { status, headers } = result.response;
+      throw new CloseResponseParseError({ status, method: meta?.method ?? method, path: meta?.path ?? url, headers, cause: err }, redact);
+    }
+  };
+  const loose = client as unknown as Record<string, (...args: unknown[]) => Promise<LooseResult>>;
+  for (const name of ['POST', 'PUT', 'DELETE', 'PATCH']) {
+    const send = loose[name]!.bind(client);
+    loose[name] = (url: unknown, init?: unknown) => parsedWrite(name, String(url), init as Loose, (i) => send(url, i));
+  }
+  const request = loose.request!.bind(client);
+  loose.request = (method: unknown, url: unknown, init?: unknown) => {
+    const upper = String(method).toUpperCase();
+    if (upper === 'GET' || upper === 'HEAD' || upper === 'OPTIONS' || upper === 'TRACE') return request(method, url, init);
+    return parsedWrite(upper, String(url), init as Loose, (i) => request(method, url, i));
+  };
   return client as CloseClient;
 }

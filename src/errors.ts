@@ -27,6 +27,11 @@ export function rememberResponse(response: Response, meta: ResponseMeta): void {
   responseMeta.set(response, meta);
 }
 
+/** @internal What the transport remembered about `response`, if anything. */
+export function recallResponse(response: Response): ResponseMeta | undefined {
+  return responseMeta.get(response);
+}
+
 /** Response headers that carry a request/trace id, checked in order. */
 export const TRACE_ID_HEADERS = ['x-trace-id', 'x-request-id', 'x-amzn-trace-id', 'traceparent'] as const;
 
@@ -181,6 +186,58 @@ export class CloseNetworkError extends Error {
 
   toJSON(): Record<string, unknown> {
     return { name: this.name, message: this.message, method: this.method, path: this.path, attempts: this.attempts, outcomeUnknown: this.outcomeUnknown };
+  }
+}
+
+/**
+ * A write (`POST`/`PUT`/`DELETE`) got a 2xx answer whose body is not valid JSON (a proxy's HTML page, a
+ * truncated body). The write **succeeded**: Close processed it, so sending it again could create a
+ * duplicate; read the object back instead. Thrown by the client's write methods in place of the bare
+ * `SyntaxError` openapi-fetch would throw. `cause` is a redacted copy of the parser's message.
+ */
+export class CloseResponseParseError extends Error {
+  override readonly name = 'CloseResponseParseError';
+  /** The 2xx status of the answer. */
+  readonly status: number;
+  readonly method: string;
+  /** Path of the request below the base URL, without the query. */
+  readonly path: string;
+  /** Always true: the write was processed by Close. */
+  readonly writeSucceeded = true;
+  /** The answer's `Content-Type`, when it had one. */
+  readonly contentType: string | undefined;
+  /** The response's request/trace id header, when the server sent one. */
+  readonly traceId: string | undefined;
+
+  constructor(init: { status: number; method: string; path: string; headers: Headers; cause: unknown }, redact: (s: string) => string) {
+    const contentType = init.headers.get('content-type') ?? undefined;
+    super(
+      redact(
+        `Close API ${init.method} ${init.path} succeeded with ${init.status}, but its response body is not valid JSON` +
+          `${contentType ? ` (${contentType})` : ''}: the write was processed, do not send it again (read the result back instead).`,
+      ),
+    );
+    this.status = init.status;
+    this.method = init.method;
+    this.path = redact(init.path);
+    this.contentType = contentType === undefined ? undefined : redact(contentType);
+    const traceId = traceIdOf(init.headers);
+    this.traceId = traceId === undefined ? undefined : redact(traceId);
+    const reason = init.cause instanceof Error ? `${init.cause.name}: ${init.cause.message}` : String(init.cause);
+    Object.defineProperty(this, 'cause', { value: redact(reason), enumerable: false, configurable: true, writable: true });
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      status: this.status,
+      method: this.method,
+      path: this.path,
+      writeSucceeded: this.writeSucceeded,
+      contentType: this.contentType,
+      traceId: this.traceId,
+    };
   }
 }
 

@@ -1,6 +1,6 @@
 export { createCloseClient, DEFAULT_BASE_URL } from './client.js';
 export type { CloseClient, CloseClientOptions, CloseMethod, CloseRequestInit, CloseResult, ErrorData, PacingOptions, RetryEvent, RetryOptions, SuccessData } from './client.js';
-export { CloseAbortError, CloseApiError, CloseNetworkError, TRACE_ID_HEADERS, unwrap } from './errors.js';
+export { CloseAbortError, CloseApiError, CloseNetworkError, CloseResponseParseError, TRACE_ID_HEADERS, unwrap } from './errors.js';
 export type { CloseAbortPhase, CloseErrorBody, CloseFieldError, CloseRateLimitBody } from './errors.js';
 export { paginate } from './paginate.js';
 export type { PaginatedItem, PaginatedPath, PaginateInit } from './paginate.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { CloseAbortError, CloseApiError, CloseNetworkError, createCloseClient, unwrap, type CloseClientOptions, type RetryEvent } from '../src/index.js';
+import { CloseAbortError, CloseApiError, CloseNetworkError, CloseResponseParseError, createCloseClient, unwrap, type CloseClientOptions, type RetryEvent } from '../src/index.js';
 import { startServer, type Handler, type Reply, type TestServer } from './client-server.js';
 
 const KEY = 'api_3kYQe9mVx7TzL2pRsB4wNc.8dHfJ6uGa1';
@@ -502,5 +502,48 @@ describe('review follow-ups: cancelling a wait', () => {
     expect(err).toMatchObject({ name: 'AbortError', phase: 'pacing', attempts: 0, outcomeUnknown: false });
     expect((err as Error).message).toMatch(/nothing was sent/);
     expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('review follow-ups: a 2xx write whose body is not JSON', () => {
+  it('throws CloseResponseParseError saying the write succeeded, never openapi-fetch’s bare SyntaxError', async () => {
+    const server = await serve((req) => ({
+      status: req.method === 'POST' ? 201 : 200,
+      headers: { 'content-type': 'text/html', 'x-request-id': 'req-9' },
+      body: `<html>proxy page for ${req.headers.authorization ?? ''}</html>`,
+    }));
+    const { close } = client(server);
+    const basic = Buffer.from(`${KEY}:`).toString('base64');
+    const calls = [
+      () => close.POST('/lead/', { body: { name: 'Acme' } }),
+      () => close.PUT('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } }, body: { name: 'New' } }),
+      () => close.DELETE('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } }),
+      () => close.request('post', '/lead/', { body: { name: 'Acme' } }),
+    ];
+    const expected = [
+      { method: 'POST', path: '/lead/', status: 201 },
+      { method: 'PUT', path: '/lead/lead_1/', status: 200 },
+      { method: 'DELETE', path: '/lead/lead_1/', status: 200 },
+      { method: 'POST', path: '/lead/', status: 201 },
+    ];
+    for (const [i, call] of calls.entries()) {
+      const err = await call().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CloseResponseParseError);
+      expect(err).toMatchObject({ name: 'CloseResponseParseError', writeSucceeded: true, contentType: 'text/html', traceId: 'req-9', ...expected[i] });
+      expect((err as Error).message).toMatch(new RegExp(`${expected[i]!.method} ${expected[i]!.path} succeeded with ${expected[i]!.status}.*not valid JSON.*do not send it again`));
+      for (const text of [String(err), (err as Error).stack ?? '', JSON.stringify(err), inspect(err, { depth: 10, showHidden: true })]) {
+        expect(text).not.toContain(KEY);
+        expect(text).not.toContain(basic);
+      }
+    }
+    expect(server.requests).toHaveLength(4);
+
+    // JSON and empty bodies of writes still parse as before, and a parseAs other than json is left alone.
+    const ok = await serve((req) => (req.method === 'DELETE' ? { body: '' } : req.method === 'PUT' ? { body: 'plain' } : { body: lead }));
+    const { close: okClose } = client(ok);
+    expect((await okClose.POST('/lead/', { body: { name: 'Acme' } })).data).toEqual(lead);
+    expect((await okClose.DELETE('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } })).data).toBeUndefined();
+    const text = await okClose.PUT('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } }, body: { name: 'New' }, parseAs: 'text' });
+    expect(text.data).toBe('plain');
   });
 });
