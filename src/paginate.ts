@@ -23,6 +23,33 @@ interface LooseInit {
 }
 type LooseRequest = (method: string, path: string, init: LooseInit) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
 
+/** How many of the latest cursors `paginate()` remembers to catch a server that points back at one at once. */
+export const CURSOR_MEMORY = 32;
+
+/**
+ * Repeated-cursor protection in bounded memory (the old version kept every cursor: one entry per page).
+ * A cursor among the last `CURSOR_MEMORY` used (the caller's starting one included) throws before its
+ * page is fetched again, so a short loop yields no item twice. A longer loop is still caught, by Brent's
+ * cycle detection (one saved cursor, re-saved at doubling intervals), within about two turns of the loop:
+ * a server that keeps cycling through any number of cursors cannot make the iteration run forever.
+ */
+function cursorGuard(path: string, start: unknown): (cursor: unknown) => void {
+  const recent: unknown[] = start === undefined || start === null ? [] : [start];
+  let saved = start;
+  let power = 1;
+  let steps = 0;
+  return (cursor) => {
+    if (recent.includes(cursor) || cursor === saved) throw new Error(`paginate: ${path} returned the same cursor twice`);
+    recent.push(cursor);
+    if (recent.length > CURSOR_MEMORY) recent.shift();
+    if (++steps === power) {
+      saved = cursor;
+      power *= 2;
+      steps = 0;
+    }
+  };
+}
+
 function page(result: { data?: unknown; error?: unknown; response: Response }): Record<string, unknown> {
   if (result.error !== undefined || !result.response.ok) throw CloseApiError.fromResult(result);
   const data = result.data;
@@ -66,26 +93,24 @@ export async function* paginate<P extends PaginatedPath>(
   if (entry.style === 'cursor') {
     let cursor: unknown = query._cursor;
     // The caller's starting cursor counts as seen: a page that points back at it would repeat itself.
-    const seen = new Set<unknown>(cursor === undefined ? [] : [cursor]);
+    const check = cursorGuard(String(path), cursor);
     for (;;) {
       const data = page(await request(entry.method, path, cursor === undefined ? base : withQuery({ _cursor: cursor })));
       yield* data.data as Item[];
       cursor = data.cursor_next;
       if (cursor === null || cursor === undefined || cursor === '' || (data.data as unknown[]).length === 0) return;
-      if (seen.has(cursor)) throw new Error(`paginate: ${String(path)} returned the same cursor twice`);
-      seen.add(cursor);
+      check(cursor);
     }
   }
   if (entry.style === 'body-cursor') {
     let cursor: unknown = base.body?.cursor;
-    const seen = new Set<unknown>(cursor === undefined || cursor === null ? [] : [cursor]);
+    const check = cursorGuard(String(path), cursor);
     for (;;) {
       const data = page(await request(entry.method, path, cursor === undefined || cursor === null ? base : { ...base, body: { ...base.body, cursor } }));
       yield* data.data as Item[];
       cursor = data.cursor;
       if (cursor === null || cursor === undefined || cursor === '' || (data.data as unknown[]).length === 0) return;
-      if (seen.has(cursor)) throw new Error(`paginate: ${String(path)} returned the same cursor twice`);
-      seen.add(cursor);
+      check(cursor);
     }
   }
   throw new TypeError(`paginate: unknown pagination style ${entry.style} for ${String(path)}`);

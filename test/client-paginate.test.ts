@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloseApiError, createCloseClient, customFieldKey, customFields, customFieldsOf, getCustomField, paginate } from '../src/index.js';
 import { paginationStyles } from '../generated/pagination.js';
+import { CURSOR_MEMORY } from '../src/paginate.js';
 import { parseRecorded, startServer, type Handler, type TestServer } from './client-server.js';
 
 const servers: TestServer[] = [];
@@ -148,6 +149,40 @@ describe('paginate', () => {
     expect((err2 as Error).message).toMatch(/same cursor twice/);
     expect(n).toBe(1);
     expect(search.requests).toHaveLength(1);
+  });
+
+  it('guards against repeated cursors in bounded memory: forgets old cursors, yet stops any loop', async () => {
+    // A fake client: thousands of pages without a socket. `next(cursor)` is the server's cursor function.
+    const walk = async (next: (cursor: string | undefined, page: number) => string | null, maxPages = 10_000) => {
+      let pages = 0;
+      const fake = {
+        request: (_method: string, _path: string, init: { params?: { query?: { _cursor?: string } } }) => {
+          if (++pages > maxPages) throw new Error('runaway pagination');
+          const cursor = init.params?.query?._cursor;
+          return Promise.resolve({ data: { data: [{ id: `ev_${cursor ?? 'first'}` }], cursor_next: next(cursor, pages) }, response: new Response(null, { status: 200 }) });
+        },
+      } as unknown as Parameters<typeof paginate>[0];
+      const ids: string[] = [];
+      const err = await (async () => {
+        for await (const ev of paginate(fake, '/event/')) ids.push(ev.id!);
+      })().catch((e: unknown) => e as Error);
+      return { ids, err, pages };
+    };
+    // Memory is bounded: a cursor used more than CURSOR_MEMORY pages ago is no longer remembered
+    // (the old Set kept every cursor and threw here).
+    const revisit = await walk((_c, page) => (page <= 40 ? `c${page}` : page === 41 ? 'c1' : null));
+    expect(revisit.err).toBeUndefined();
+    expect(revisit.ids).toHaveLength(42);
+    expect(CURSOR_MEMORY).toBeLessThan(40);
+    // A loop within the window stops before any item repeats.
+    const short = await walk((c) => `c${(Number(c?.slice(1) ?? 0) + 1) % CURSOR_MEMORY}`);
+    expect(short.err?.message).toMatch(/same cursor twice/);
+    expect(new Set(short.ids).size).toBe(short.ids.length);
+    // A loop far longer than the window still ends, after at most a few turns of the loop.
+    const loop = 1000;
+    const long = await walk((c) => `c${(Number(c?.slice(1) ?? 0) + 1) % loop}`);
+    expect(long.err?.message).toMatch(/same cursor twice/);
+    expect(long.pages).toBeLessThanOrEqual(3 * loop);
   });
 
   it('rejects a path that is not a paginated list', async () => {
