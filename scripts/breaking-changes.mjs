@@ -93,12 +93,12 @@ class Side {
       if (!v.hasConst && pv.hasConst) { v.hasConst = true; v.const = pv.const; }
       if (v.items === undefined && pv.items !== undefined) v.items = pv.items;
       if (!v.discriminator && pv.discriminator) v.discriminator = pv.discriminator;
-      for (const k of ['pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength',
+      for (const k of ['format', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength',
         'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties']) {
         if (pv[k] !== undefined && v[k] === undefined) v[k] = pv[k];
       }
     }
-    for (const k of ['pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength',
+    for (const k of ['format', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength',
       'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties']) {
       if (k in s) v[k] = s[k];
     }
@@ -245,6 +245,9 @@ class Comparer {
 
     // Constraints: only the request side can be hurt by a tighter one.
     if (req) {
+      if (h.format !== undefined && h.format !== b.format) {
+        add(finding(true, 'request-format-tightened', b.format === undefined ? `must have format \`${h.format}\`` : `format changed from \`${b.format}\` to \`${h.format}\``));
+      }
       if (h.pattern !== undefined && h.pattern !== b.pattern) {
         add(finding(true, 'request-pattern-tightened', b.pattern === undefined ? `must match pattern \`${h.pattern}\`` : `pattern changed from \`${b.pattern}\` to \`${h.pattern}\``));
       }
@@ -581,6 +584,7 @@ function changelogLine(f, op) {
     case 'request-type-narrowed': return `Narrow ${subject}${inDir}: ${f.text}`;
     case 'request-type-widened': return `Widen ${subject}${inDir}: ${f.text}`;
     case 'response-type-narrowed': return `Narrow ${subject}${inDir}: ${f.text}`;
+    case 'request-format-tightened':
     case 'request-pattern-tightened':
     case 'request-constraint-tightened': return `Tighten ${subject}${inDir}: ${f.text}`;
     case 'request-constraint-loosened': return `Loosen ${subject}${inDir}: ${f.text}`;

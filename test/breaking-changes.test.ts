@@ -190,6 +190,7 @@ describe('breaking-change rules', () => {
       p.name.maxLength = 100;
       p.size.maximum = 500;
       p.size.minimum = 1;
+      p.url.format = 'uri';
     });
     const msgs = r.breaking.filter((f) => /tightened/.test(f.rule)).map((f) => f.message);
     expect(msgs).toEqual(expect.arrayContaining([
@@ -197,6 +198,7 @@ describe('breaking-change rules', () => {
       'Tighten `LeadCreate.name` in request: lower `maxLength` from 200 to 100',
       'Tighten `LeadCreate.size` in request: lower `maximum` from 1000 to 500',
       'Tighten `LeadCreate.size` in request: raise `minimum` from 0 to 1',
+      'Tighten `LeadCreate.url` in request: must have format `uri`',
     ]));
     // Loosening goes to the additions.
     const loose = diff((d) => { S(d).LeadCreate.properties.size.maximum = 5000; });
