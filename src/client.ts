@@ -281,6 +281,12 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
             await wait(delayMs, attempt + 1, 'backoff');
             continue;
           }
+          // Deliberately conservative: a failed write is always `outcomeUnknown`, even when the cause looks
+          // like "never sent" (ECONNREFUSED, ENOTFOUND, a connect timeout). The error only describes the last
+          // thing that went wrong below fetch, not every attempt: undici's RetryAgent (if installed as the
+          // global dispatcher) retries PUT and DELETE by default on ECONNRESET/ECONNREFUSED, so a PUT reset
+          // after being written can end in ECONNREFUSED on its retry; a custom `fetch`, a proxy or a
+          // service mesh can do the same. No cause code proves that no attempt reached Close.
           throw new CloseNetworkError({ method, path, attempts: attempt + 1, outcomeUnknown: !isRead, cause: err }, redact);
         }
         pacer?.release(group, response.headers, counted);

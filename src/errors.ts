@@ -164,7 +164,11 @@ export class CloseNetworkError extends Error {
   readonly path: string;
   /** Attempts made (1 + retries). */
   readonly attempts: number;
-  /** True when the request may have been processed by the server (a write was not retried). */
+  /**
+   * True for every failed write (it was not retried): it may have been processed. This holds even for causes
+   * such as ECONNREFUSED, because a dispatcher or custom fetch below the client may have retried a request
+   * it had already written, and the error only reports the last failure.
+   */
   readonly outcomeUnknown: boolean;
 
   constructor(init: { method: string; path: string; attempts: number; outcomeUnknown: boolean; cause: unknown }, redact: (s: string) => string) {
