@@ -1,4 +1,5 @@
 import createClient, { type Client, type ClientPathsWithMethod, type FetchOptions, type HeadersOptions, type Middleware } from 'openapi-fetch';
+import { paginationStyles } from '../generated/pagination.js';
 import type { paths } from '../generated/schema.js';
 import { CloseAbortError, CloseNetworkError, CloseResponseParseError, recallResponse, rememberResponse, type CloseAbortPhase } from './errors.js';
 import { abortableWait, Pacer, parseRateLimit, parseRetryAfter, rateLimitWaitMs, timerSleep } from './rate-limit.js';
@@ -343,9 +344,12 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
   // and parse it here, throwing CloseResponseParseError (`writeSucceeded: true`) instead. Error results and
   // a caller's own `parseAs` (text, blob, stream…) are left exactly as openapi-fetch returns them.
   type Loose = { parseAs?: string; [k: string]: unknown } | undefined;
+  const readOnlyPosts = new Set(Object.entries(paginationStyles as Readonly<Record<string, { method: string }>>).filter(([, e]) => e.method === 'post').map(([p]) => p));
   type LooseResult = { data?: unknown; error?: unknown; response: Response };
   const parsedWrite = async (method: string, url: string, init: Loose, send: (init: Loose) => Promise<LooseResult>): Promise<LooseResult> => {
     if (init?.parseAs !== undefined && init.parseAs !== 'json') return send(init);
+    // A search sent as POST (`POST /data/search/`, paginated by body cursor) writes nothing: it is a read.
+    if (readOnlyPosts.has(url)) return send(init);
     const result = await send({ ...init, parseAs: 'text' });
     if (!result.response.ok || typeof result.data !== 'string') return result;
     if (result.data === '') return { data: undefined, response: result.response };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CloseApiError, createCloseClient, customFieldKey, customFields, customFieldsOf, getCustomField, paginate } from '../src/index.js';
+import { CloseApiError, CloseResponseParseError, createCloseClient, customFieldKey, customFields, customFieldsOf, getCustomField, paginate } from '../src/index.js';
 import { paginationStyles } from '../generated/pagination.js';
 import { CURSOR_MEMORY } from '../src/paginate.js';
 import { parseRecorded, startServer, type Handler, type TestServer } from './client-server.js';
@@ -183,6 +183,18 @@ describe('paginate', () => {
     const long = await walk((c) => `c${(Number(c?.slice(1) ?? 0) + 1) % loop}`);
     expect(long.err?.message).toMatch(/same cursor twice/);
     expect(long.pages).toBeLessThanOrEqual(3 * loop);
+  });
+
+  it('a search (POST /data/search/) with a 2xx body that does not parse is a read: no "write succeeded" error', async () => {
+    const server = await serve(() => ({ body: '<html>not json</html>' }));
+    const close = createCloseClient({ apiKey: 'k_test1234', baseUrl: server.baseUrl, ...noWait });
+    const err = await (async () => {
+      for await (const _ of paginate(close, '/data/search/', { body: { query: { type: 'and', queries: [] } } })) void _;
+    })().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SyntaxError);
+    expect(err).not.toBeInstanceOf(CloseResponseParseError);
+    const direct = await close.POST('/data/search/', { body: { query: { type: 'and', queries: [] } } }).catch((e: unknown) => e);
+    expect(direct).toBeInstanceOf(SyntaxError);
   });
 
   it('rejects a path that is not a paginated list', async () => {
