@@ -1,18 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CloseApiError, CloseResponseParseError, createCloseClient, customFieldKey, customFields, customFieldsOf, getCustomField, paginate } from '../src/index.js';
 import { paginationStyles } from '../generated/pagination.js';
 import { CURSOR_MEMORY } from '../src/paginate.js';
-import { parseRecorded, startServer, type Handler, type TestServer } from './client-server.js';
+import { parseRecorded, serverPerTest } from './client-server.js';
 
-const servers: TestServer[] = [];
-async function serve(handler: Handler): Promise<TestServer> {
-  const s = await startServer(handler);
-  servers.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const serve = serverPerTest();
 
 const noWait = { sleep: () => Promise.resolve(), now: () => 0 };
 const leads = Array.from({ length: 250 }, (_, i) => ({ id: `lead_${i}`, name: `Lead ${i}` }));

@@ -1,6 +1,7 @@
 // A real HTTP server on 127.0.0.1 for the client tests and benchmarks (no stubbed fetch).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { afterEach } from 'vitest';
 
 export interface Recorded {
   method: string;
@@ -87,4 +88,17 @@ export async function startServer(handler: Handler, options: { record?: boolean 
 export function parseRecorded(url: string): { path: string; query: URLSearchParams } {
   const u = new URL(url, 'http://x');
   return { path: u.pathname.replace(/^\/api\/v1/, ''), query: u.searchParams };
+}
+
+/** `serve(handler)` starts a server for the current test; every server is closed after each test. */
+export function serverPerTest(): (handler: Handler) => Promise<TestServer> {
+  const servers: TestServer[] = [];
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return async (handler) => {
+    const s = await startServer(handler);
+    servers.push(s);
+    return s;
+  };
 }

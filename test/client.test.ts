@@ -1,23 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CloseAbortError, CloseApiError, CloseNetworkError, CloseResponseParseError, createCloseClient, unwrap, type CloseClientOptions, type RetryEvent } from '../src/index.js';
-import { startServer, type Handler, type Reply, type TestServer } from './client-server.js';
+import { serverPerTest, type Reply, type TestServer } from './client-server.js';
 
 const KEY = 'api_3kYQe9mVx7TzL2pRsB4wNc.8dHfJ6uGa1';
 const TOKEN = 'access_Zr8Kq2WmX5vN9tLp3YcB7dHs';
-const servers: TestServer[] = [];
-
-async function serve(handler: Handler): Promise<TestServer> {
-  const s = await startServer(handler);
-  servers.push(s);
-  return s;
-}
-
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const serve = serverPerTest();
 
 /** A fake clock: `sleep` records the wait and moves the clock, so tests never wait for real. */
 function fakeTime() {
