@@ -43,7 +43,9 @@ const ratios = (a: string, b: string) => median(perRequest[a]!.map((x, i) => x /
 const clientVsBare = ratios('client', 'openapi-fetch');
 const bareVsFetch = ratios('openapi-fetch', 'fetch');
 const clientVsFetch = ratios('client', 'fetch');
-console.log(`per-request time on loopback, median of ${ROUNDS} interleaved batches of ${BATCH} sequential GETs (${stats.requests} requests):`);
+console.log(
+  `per-request time on loopback, median of ${ROUNDS} interleaved batches of ${BATCH} sequential GETs (${stats.requests} requests):`,
+);
 for (const n of names) console.log(`  ${n.padEnd(14)} ${median(perRequest[n]!).toFixed(1)} µs`);
 console.log(`  client / openapi-fetch = ${clientVsBare.toFixed(3)}   (goal <= 1.05)`);
 console.log(`  openapi-fetch / fetch  = ${bareVsFetch.toFixed(3)}   (reference)`);

@@ -60,13 +60,19 @@ async function measure(label: string, iterate: () => AsyncGenerator<{ id?: strin
   return run;
 }
 
-const offset = await measure('offset (GET /lead/, _skip/_limit)', () => paginate(close, '/lead/', { params: { query: { _limit: PAGE } } }));
-const cursor = await measure('cursor (GET /event/, _cursor)', () => paginate(close, '/event/', { params: { query: { _limit: PAGE } } }));
+const offset = await measure('offset (GET /lead/, _skip/_limit)', () =>
+  paginate(close, '/lead/', { params: { query: { _limit: PAGE } } }),
+);
+const cursor = await measure('cursor (GET /event/, _cursor)', () =>
+  paginate(close, '/event/', { params: { query: { _limit: PAGE } } }),
+);
 await server.stop();
 
 // Flat: what stays reachable is about one page, and it does not grow with the number of items.
 const flat = [offset, cursor].every((r) => r.retainedMB < 5 && Math.abs(r.driftMB) < 1);
-console.log(`  memory flat: ${flat ? 'yes' : 'NO'}; requests at the minimum: ${offset.requests === offset.minimum && cursor.requests === cursor.minimum ? 'yes' : 'NO'}`);
+console.log(
+  `  memory flat: ${flat ? 'yes' : 'NO'}; requests at the minimum: ${offset.requests === offset.minimum && cursor.requests === cursor.minimum ? 'yes' : 'NO'}`,
+);
 result('pagination', {
   offsetRequests: offset.requests,
   cursorRequests: cursor.requests,

@@ -54,7 +54,14 @@ function take(key, limit, windowMs) {
 const total = Number(a1 ?? 100000);
 const maxLimit = Number(a2 ?? 100);
 function item(i) {
-  return { id: `lead_${String(i).padStart(43, '0')}`, display_name: `Lead ${i}`, name: `Lead ${i}`, status_label: 'Potential', date_created: '2024-01-01T00:00:00.000000+00:00', 'custom.cf_score': i % 100 };
+  return {
+    id: `lead_${String(i).padStart(43, '0')}`,
+    display_name: `Lead ${i}`,
+    name: `Lead ${i}`,
+    status_label: 'Potential',
+    date_created: '2024-01-01T00:00:00.000000+00:00',
+    'custom.cf_score': i % 100,
+  };
 }
 
 const server = createServer((req, res) => {
@@ -81,14 +88,24 @@ const server = createServer((req, res) => {
       const rl = `limit=${limit}, remaining=${t.remaining}, reset=${t.reset.toFixed(3)}`;
       if (!t.ok) {
         stats.rateLimited++;
-        return send(res, 429, { error: { message: 'API call count exceeded for this period', rate_reset: t.reset } }, { ratelimit: rl, 'retry-after': String(Math.ceil(t.reset)) });
+        return send(
+          res,
+          429,
+          { error: { message: 'API call count exceeded for this period', rate_reset: t.reset } },
+          { ratelimit: rl, 'retry-after': String(Math.ceil(t.reset)) },
+        );
       }
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
       const seen = names.get(body.name) ?? 0;
       if (seen) stats.duplicates++;
       names.set(body.name, seen + 1);
       stats.created++;
-      return send(res, 200, { ...lead, id: `lead_${stats.created}`, name: body.name, display_name: body.name }, { ratelimit: rl });
+      return send(
+        res,
+        200,
+        { ...lead, id: `lead_${stats.created}`, name: body.name, display_name: body.name },
+        { ratelimit: rl },
+      );
     }
     if (mode === 'pages') {
       const limit = Math.min(maxLimit, Number(url.searchParams.get('_limit') ?? maxLimit));
@@ -101,8 +118,13 @@ const server = createServer((req, res) => {
       if (url.pathname === '/api/v1/event/') {
         const from = Number(url.searchParams.get('_cursor') ?? 0);
         const data = [];
-        for (let i = from; i < Math.min(total, from + limit); i++) data.push({ id: `ev_${i}`, object_type: 'lead', action: 'updated', lead_id: item(i).id, data: item(i) });
-        return send(res, 200, { data, cursor_next: from + limit < total ? String(from + limit) : null, cursor_previous: null });
+        for (let i = from; i < Math.min(total, from + limit); i++)
+          data.push({ id: `ev_${i}`, object_type: 'lead', action: 'updated', lead_id: item(i).id, data: item(i) });
+        return send(res, 200, {
+          data,
+          cursor_next: from + limit < total ? String(from + limit) : null,
+          cursor_previous: null,
+        });
       }
     }
     send(res, 404, { error: 'not found' });

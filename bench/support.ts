@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 export interface BenchServer {
@@ -11,7 +11,9 @@ export interface BenchServer {
 
 /** Starts bench/server.mjs in a child process (127.0.0.1, free port). */
 export async function startBenchServer(...args: string[]): Promise<BenchServer> {
-  const child: ChildProcess = spawn(process.execPath, [join(import.meta.dirname, 'server.mjs'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, [join(import.meta.dirname, 'server.mjs'), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
     child.stdout!.on('data', (c: Buffer) => {

@@ -12,7 +12,7 @@
 // deleted through endpoints outside the spec's 36 operations (DELETE /status/opportunity/{id}/,
 // /pipeline/{id}/, /custom_field/lead/{id}/). A 404 means the object is already gone. 429s are
 // waited out (Retry-After). The API key is read from the environment and never written anywhere.
-import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,7 +35,11 @@ async function del(baseUrl, apiKey, path) {
   for (let attempt = 0; attempt < 6; attempt++) {
     let res;
     try {
-      res = await fetch(`${baseUrl}${path}`, { method: 'DELETE', headers: { authorization: auth, 'user-agent': 'close-crm-openapi-contract-cleanup' }, signal: AbortSignal.timeout(30_000) });
+      res = await fetch(`${baseUrl}${path}`, {
+        method: 'DELETE',
+        headers: { authorization: auth, 'user-agent': 'close-crm-openapi-contract-cleanup' },
+        signal: AbortSignal.timeout(30_000),
+      });
     } catch {
       return 0;
     }
@@ -52,13 +56,18 @@ async function del(baseUrl, apiKey, path) {
  * Entries that could not be deleted stay in the file for a later run.
  * @returns {Promise<{deleted: number, gone: number, failed: Array<{kind: string, id: string, status: number}>}>}
  */
-export async function cleanupLedger(file, { apiKey = process.env.CLOSE_API_KEY, baseUrl, log = (l) => console.error(l) } = {}) {
+export async function cleanupLedger(
+  file,
+  { apiKey = process.env.CLOSE_API_KEY, baseUrl, log = (l) => console.error(l) } = {},
+) {
   const result = { deleted: 0, gone: 0, failed: [] };
   if (!existsSync(file)) return result;
   const ledger = JSON.parse(readFileSync(file, 'utf8'));
   if (baseUrl && ledger.baseUrl !== baseUrl) return result; // another target's leftovers
   if (!apiKey) {
-    log(`[contract cleanup] CLOSE_API_KEY is not set; ${ledger.entries.length} object(s) listed in ${file} were not deleted`);
+    log(
+      `[contract cleanup] CLOSE_API_KEY is not set; ${ledger.entries.length} object(s) listed in ${file} were not deleted`,
+    );
     return result;
   }
   const left = [];
@@ -76,7 +85,9 @@ export async function cleanupLedger(file, { apiKey = process.env.CLOSE_API_KEY, 
   }
   if (left.length) writeFileSync(file, JSON.stringify({ ...ledger, entries: left }, null, 2));
   else rmSync(file, { force: true });
-  log(`[contract cleanup] run ${ledger.runId}: deleted ${result.deleted}, already gone ${result.gone}, failed ${result.failed.length}${result.failed.length ? ` (${result.failed.map((f) => `${f.kind} ${f.id}: ${f.status || 'network error'}`).join(', ')})` : ''}`);
+  log(
+    `[contract cleanup] run ${ledger.runId}: deleted ${result.deleted}, already gone ${result.gone}, failed ${result.failed.length}${result.failed.length ? ` (${result.failed.map((f) => `${f.kind} ${f.id}: ${f.status || 'network error'}`).join(', ')})` : ''}`,
+  );
   return result;
 }
 

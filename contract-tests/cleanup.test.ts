@@ -1,11 +1,12 @@
 // Live-mode safety, tested without a Close account: the cleanup deletes exactly the objects listed in a
 // run's ledger (leads first, then statuses, pipelines and custom fields), waits out 429s, treats 404 as
 // already gone, keeps what it could not delete for a later run, and ignores other targets' ledgers.
-import http from 'node:http';
+
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createCloseClient, unwrap } from '../src/index.js';
 import { cleanupLedger } from './cleanup.mjs';
@@ -25,7 +26,8 @@ beforeAll(async () => {
     if (path === '/lead/lead_limited/' && !limitedOnce) {
       limitedOnce = true;
       res.writeHead(429, { 'retry-after': '0', ratelimit: 'limit=1, remaining=0, reset=0' }).end('{}');
-    } else if (path === '/lead/lead_gone/') res.writeHead(404).end('{"error":"Empty query: Lead matching query does not exist."}');
+    } else if (path === '/lead/lead_gone/')
+      res.writeHead(404).end('{"error":"Empty query: Lead matching query does not exist."}');
     else if (path.startsWith('/pipeline/pipe_busy')) res.writeHead(400).end('{"error":"Pipeline has statuses."}');
     else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   });
@@ -78,7 +80,14 @@ describe('cleanup of what a live run created', () => {
     const mine = join(dir, 'ledger-run2.json');
     writeFileSync(mine, JSON.stringify({ baseUrl, runId: 'run2', entries: [{ kind: 'lead', id: 'lead_two' }] }));
     const other = join(dir, 'ledger-run3.json');
-    writeFileSync(other, JSON.stringify({ baseUrl: 'https://api.close.com/api/v1', runId: 'run3', entries: [{ kind: 'lead', id: 'lead_three' }] }));
+    writeFileSync(
+      other,
+      JSON.stringify({
+        baseUrl: 'https://api.close.com/api/v1',
+        runId: 'run3',
+        entries: [{ kind: 'lead', id: 'lead_three' }],
+      }),
+    );
     seen.length = 0;
     await cleanupLedger(mine, { apiKey: 'k', baseUrl, log: () => {} });
     await cleanupLedger(other, { apiKey: 'k', baseUrl, log: () => {} });
@@ -94,8 +103,14 @@ describe('cleanup against the stand-in server', () => {
     try {
       const close = createCloseClient({ apiKey: 'standin', baseUrl: standin.url });
       const pipe = unwrap(await close.POST('/pipeline/', { body: { name: 'Cleanup pipeline run4' } }));
-      const stat = unwrap(await close.POST('/status/opportunity/', { body: { label: 'Cleanup stage run4', type: 'active', pipeline_id: pipe.id as string } }));
-      const field = unwrap(await close.POST('/custom_field/lead/', { body: { name: 'Cleanup field run4', type: 'text' } }));
+      const stat = unwrap(
+        await close.POST('/status/opportunity/', {
+          body: { label: 'Cleanup stage run4', type: 'active', pipeline_id: pipe.id as string },
+        }),
+      );
+      const field = unwrap(
+        await close.POST('/custom_field/lead/', { body: { name: 'Cleanup field run4', type: 'text' } }),
+      );
       const dir = mkdtempSync(join(tmpdir(), 'contract-ledger-'));
       const ledger = new Ledger(join(dir, 'ledger-run4.json'), standin.url, 'run4');
       ledger.add('pipeline', pipe.id as string);
@@ -103,7 +118,10 @@ describe('cleanup against the stand-in server', () => {
       ledger.add('leadCustomField', field.id as string);
 
       // Close refuses to delete a pipeline that still has statuses: the cleanup's order must get it gone.
-      const early = await fetch(`${standin.url}/pipeline/${pipe.id as string}/`, { method: 'DELETE', headers: { authorization: `Basic ${btoa('standin:')}` } });
+      const early = await fetch(`${standin.url}/pipeline/${pipe.id as string}/`, {
+        method: 'DELETE',
+        headers: { authorization: `Basic ${btoa('standin:')}` },
+      });
       expect(early.status).toBe(400);
       const result = await cleanupLedger(ledger.file, { apiKey: 'standin', baseUrl: standin.url, log: () => {} });
       expect(result).toEqual({ deleted: 3, gone: 0, failed: [] });

@@ -4,18 +4,20 @@
 // last test fails unless all 36 operations answered 2xx at least once and nothing violated the spec.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { cleanupLedger } from './cleanup.mjs';
-import { contract } from './support/context.js';
-import { loadFixtures, type Fixtures } from './support/fixtures.js';
-import type { Violation } from './support/recorder.js';
 import { invalidRequestTests } from './suites/invalid.js';
 import { operationTests } from './suites/operations.js';
 import { workflowTests } from './suites/workflows.js';
+import { contract } from './support/context.js';
+import { type Fixtures, loadFixtures } from './support/fixtures.js';
+import type { Violation } from './support/recorder.js';
 
 const c = contract();
 const fx = {} as Fixtures;
 
 function describeViolations(list: Violation[]): string {
-  return list.map((v) => `  ${v.kind}: ${v.operationId} ${v.status}${v.field ? ` ${v.field}` : ''}: ${v.message}`).join('\n');
+  return list
+    .map((v) => `  ${v.kind}: ${v.operationId} ${v.status}${v.field ? ` ${v.field}` : ''}: ${v.message}`)
+    .join('\n');
 }
 
 let mark = 0;
@@ -45,7 +47,15 @@ afterAll(async () => {
     const late = c.recorder.violationsSince(beforeCleanup);
     if (late.length) throw new Error(`cleanup responses violated the spec:\n${describeViolations(late)}`);
   } finally {
-    c.recorder.writeReports(c.target.reportDir, { mode: c.target.mode, runId: c.target.runId, target: c.live ? c.target.baseUrl.replace(/\/\/[^@/]*@/, '//') : 'prism-mock' }, { drift: c.live, suffix: c.target.mode });
+    c.recorder.writeReports(
+      c.target.reportDir,
+      {
+        mode: c.target.mode,
+        runId: c.target.runId,
+        target: c.live ? c.target.baseUrl.replace(/\/\/[^@/]*@/, '//') : 'prism-mock',
+      },
+      { drift: c.live, suffix: c.target.mode },
+    );
   }
 });
 
@@ -63,12 +73,17 @@ describe(`contract (${c.target.mode})`, () => {
     expect(all.length, `violations:\n${describeViolations(all)}`).toBe(0);
   });
 
-  test.runIf(process.env.CONTRACT_EXPECT_429 === '1')('rate limiting: 429s were answered, validated and retried through the client', () => {
-    const limited = c.recorder.records.filter((r) => r.status === 429);
-    expect(limited.length, 'the stand-in answers every n-th request with 429').toBeGreaterThan(0);
-    for (const r of limited) {
-      const retried = c.recorder.records.find((x) => x.seq > r.seq && x.operationId === r.operationId && x.status !== 429);
-      expect(retried, `${r.operationId} was sent again after its 429`).toBeDefined();
-    }
-  });
+  test.runIf(process.env.CONTRACT_EXPECT_429 === '1')(
+    'rate limiting: 429s were answered, validated and retried through the client',
+    () => {
+      const limited = c.recorder.records.filter((r) => r.status === 429);
+      expect(limited.length, 'the stand-in answers every n-th request with 429').toBeGreaterThan(0);
+      for (const r of limited) {
+        const retried = c.recorder.records.find(
+          (x) => x.seq > r.seq && x.operationId === r.operationId && x.status !== 429,
+        );
+        expect(retried, `${r.operationId} was sent again after its 429`).toBeDefined();
+      }
+    },
+  );
 });

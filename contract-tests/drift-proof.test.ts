@@ -1,13 +1,14 @@
 // Proof that the suite catches drift: a local server answers real client requests with responses that
 // break the spec, and the recorder (the same one every contract test uses) must report each problem
 // by operation and field, and the coverage/drift reports must carry them.
-import http from 'node:http';
+
 import { mkdtempSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createCloseClient, type CloseClient } from '../src/index.js';
+import { type CloseClient, createCloseClient } from '../src/index.js';
 import { ContractRecorder } from './support/recorder.js';
 import { ContractSpec } from './support/spec.js';
 
@@ -31,7 +32,15 @@ const routes: Record<string, { status: number; body: unknown; headers?: Record<s
   // An undocumented status code for getMe.
   'GET /api/v1/me/': { status: 418, body: { error: "I'm a teapot" } },
   // An undeclared field (drift, not a violation: response objects are open).
-  'GET /api/v1/lead/lead_Undeclared/': { status: 200, body: { ...lead, id: 'lead_Undeclared', surprise_score: 7, contacts: [{ id: 'cont_X1', name: 'Ann', shoe_size: 38 }] } },
+  'GET /api/v1/lead/lead_Undeclared/': {
+    status: 200,
+    body: {
+      ...lead,
+      id: 'lead_Undeclared',
+      surprise_score: 7,
+      contacts: [{ id: 'cont_X1', name: 'Ann', shoe_size: 38 }],
+    },
+  },
   // A 429 without the required Retry-After/RateLimit headers.
   'GET /api/v1/user/': { status: 429, body: { message: 'API call count exceeded for this period' } },
   // Clean control.
@@ -67,21 +76,34 @@ describe('drift detection', () => {
     expect(found).toEqual([expect.objectContaining({ operationId: 'getLead', status: 200, field: 'name' })]);
     expect(found[0]?.message).toContain('integer');
     const drift = recorder.drift();
-    expect(drift.wrongTypes).toContainEqual(expect.objectContaining({ operationId: 'getLead', field: 'name', actual: 'integer', expected: ['null', 'string'] }));
+    expect(drift.wrongTypes).toContainEqual(
+      expect.objectContaining({
+        operationId: 'getLead',
+        field: 'name',
+        actual: 'integer',
+        expected: ['null', 'string'],
+      }),
+    );
   });
 
   test('a missing required field is reported by operation and field', async () => {
     await client.GET('/lead/');
     const found = recorder.violations().filter((v) => v.operationId === 'listLeads');
     expect(found).toContainEqual(expect.objectContaining({ kind: 'missing-required', field: 'has_more', status: 200 }));
-    expect(recorder.drift().missingRequired).toContainEqual(expect.objectContaining({ operationId: 'listLeads', field: 'has_more' }));
+    expect(recorder.drift().missingRequired).toContainEqual(
+      expect.objectContaining({ operationId: 'listLeads', field: 'has_more' }),
+    );
   });
 
   test('an undocumented status code is reported by operation and status', async () => {
     await client.GET('/me/');
     const found = recorder.violations().filter((v) => v.operationId === 'getMe');
-    expect(found).toEqual([expect.objectContaining({ kind: 'undocumented-status', status: 418, method: 'GET', path: '/me/' })]);
-    expect(recorder.drift().undocumentedStatuses).toContainEqual(expect.objectContaining({ operationId: 'getMe', status: 418, count: 1 }));
+    expect(found).toEqual([
+      expect.objectContaining({ kind: 'undocumented-status', status: 418, method: 'GET', path: '/me/' }),
+    ]);
+    expect(recorder.drift().undocumentedStatuses).toContainEqual(
+      expect.objectContaining({ operationId: 'getMe', status: 418, count: 1 }),
+    );
   });
 
   test('fields the spec does not declare are listed as drift (also nested), without failing validation', async () => {
@@ -124,7 +146,9 @@ describe('drift detection', () => {
     const rec = local.record('GET', '/api/v1/activity/', 200, new Headers(), JSON.stringify(body));
     expect(rec.operationId).toBe('listActivities');
     // `duration` is declared on calls only (integer): a string there is a wrong type, reported once.
-    expect(rec.violations.filter((v) => v.kind === 'wrong-type')).toEqual([expect.objectContaining({ field: 'data[].duration' })]);
+    expect(rec.violations.filter((v) => v.kind === 'wrong-type')).toEqual([
+      expect.objectContaining({ field: 'data[].duration' }),
+    ]);
     const undeclared = local.drift().undeclaredFields.map((u) => u.field);
     // `mood` is declared by no variant; `note` is declared by the Note variant and not reported.
     expect(undeclared).toContain('data[].mood');
@@ -139,7 +163,9 @@ describe('drift detection', () => {
     expect(drift.wrongTypes.map((w) => `${w.operationId}:${w.field}`)).toContain('getLead:name');
     expect(drift.missingRequired.map((w) => `${w.operationId}:${w.field}`)).toContain('listLeads:has_more');
     expect(drift.undocumentedStatuses.map((w) => `${w.operationId}:${w.status}`)).toContain('getMe:418');
-    const coverage = JSON.parse(readFileSync(join(dir, 'coverage.json'), 'utf8')) as ReturnType<ContractRecorder['coverage']>;
+    const coverage = JSON.parse(readFileSync(join(dir, 'coverage.json'), 'utf8')) as ReturnType<
+      ContractRecorder['coverage']
+    >;
     expect(coverage.violations).toBeGreaterThanOrEqual(5);
     expect(coverage.operations.find((o) => o.operationId === 'getMe')?.statuses).toEqual({ 418: 1 });
     // Only getLead and listLeads answered 2xx here, so the gate's "every operation exercised" rule fails too.

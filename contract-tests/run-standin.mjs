@@ -41,12 +41,24 @@ const url = await new Promise((resolveUrl, reject) => {
 });
 console.log(`stand-in listening at ${url}`);
 
-const vitestArgs = [join(root, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'contract-tests/vitest.config.ts', ...passThrough];
+const vitestArgs = [
+  join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+  'run',
+  '--config',
+  'contract-tests/vitest.config.ts',
+  ...passThrough,
+];
 if (report) vitestArgs.push('--reporter=default', '--reporter=json', `--outputFile.json=${report}`);
 const vitest = spawn(process.execPath, vitestArgs, {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, CLOSE_API_KEY: 'standin', CLOSE_BASE_URL: url, CONTRACT_STRICT_FIELD_ERRORS: '1', CONTRACT_EXPECT_429: '1' },
+  env: {
+    ...process.env,
+    CLOSE_API_KEY: 'standin',
+    CLOSE_BASE_URL: url,
+    CONTRACT_STRICT_FIELD_ERRORS: '1',
+    CONTRACT_EXPECT_429: '1',
+  },
 });
 // Ctrl-C reaches vitest directly (same process group): wait for its cleanup instead of dying, and do
 // not send it a second signal. A SIGTERM aimed at this process is passed on.

@@ -47,10 +47,14 @@ for (const name of picked.length ? picked : all) {
       if (v) runs.push(v);
     }
     if (runs.length === OVERHEAD_RUNS) {
-      values = Object.fromEntries(['clientVsBare', 'bareVsFetch', 'clientVsFetch'].map((k) => [k, median(runs.map((r) => r[k]))]));
+      values = Object.fromEntries(
+        ['clientVsBare', 'bareVsFetch', 'clientVsFetch'].map((k) => [k, median(runs.map((r) => r[k]))]),
+      );
       values.runs = runs.map((r) => r.clientVsBare.toFixed(3)).join(', ');
       values.goalMet = values.clientVsBare <= 1.05;
-      console.log(`  median of ${OVERHEAD_RUNS} processes: client / openapi-fetch = ${values.clientVsBare.toFixed(3)} (runs: ${values.runs})`);
+      console.log(
+        `  median of ${OVERHEAD_RUNS} processes: client / openapi-fetch = ${values.clientVsBare.toFixed(3)} (runs: ${values.runs})`,
+      );
     }
   } else {
     values = runOne(name);

@@ -30,7 +30,10 @@ function deref(doc, node) {
     if (seen.has(ref)) throw new Error(`circular $ref alias ${ref}`);
     seen.add(ref);
     if (!ref.startsWith('#/')) throw new Error(`only local $refs are supported, got ${ref}`);
-    const segs = ref.slice(2).split('/').map((s) => decodeURIComponent(s).replace(/~1/g, '/').replace(/~0/g, '~'));
+    const segs = ref
+      .slice(2)
+      .split('/')
+      .map((s) => decodeURIComponent(s).replace(/~1/g, '/').replace(/~0/g, '~'));
     let target = doc;
     for (const s of segs) target = target == null ? undefined : target[s];
     if (target === undefined) throw new Error(`unresolvable $ref ${ref}`);
@@ -56,9 +59,32 @@ function typesOf(s) {
   return t;
 }
 
-const CONSTRAINING = ['type', 'enum', 'const', 'oneOf', 'anyOf', 'allOf', 'not', 'properties', 'items', '$ref',
-  'pattern', 'format', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength',
-  'additionalProperties', 'unevaluatedProperties', 'patternProperties', 'required', 'if', 'prefixItems'];
+const CONSTRAINING = [
+  'type',
+  'enum',
+  'const',
+  'oneOf',
+  'anyOf',
+  'allOf',
+  'not',
+  'properties',
+  'items',
+  '$ref',
+  'pattern',
+  'format',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'patternProperties',
+  'required',
+  'if',
+  'prefixItems',
+];
 
 class Side {
   constructor(doc) {
@@ -72,13 +98,25 @@ class Side {
     if (!isObj(s)) return { s: {}, name, orig: node, any: true, props: new Map(), required: new Set(), members: null };
     let v = this.flat.get(s);
     if (v) return { ...v, name, orig: node };
-    v = { s, name: undefined, any: !CONSTRAINING.some((k) => k in s), props: new Map(), required: new Set(),
-      types: typesOf(s), closed: s.additionalProperties === false || s.unevaluatedProperties === false,
-      additional: isObj(s.additionalProperties) || isObj(s.unevaluatedProperties)
-        ? (s.additionalProperties ?? s.unevaluatedProperties) : undefined,
+    v = {
+      s,
+      name: undefined,
+      any: !CONSTRAINING.some((k) => k in s),
+      props: new Map(),
+      required: new Set(),
+      types: typesOf(s),
+      closed: s.additionalProperties === false || s.unevaluatedProperties === false,
+      additional:
+        isObj(s.additionalProperties) || isObj(s.unevaluatedProperties)
+          ? (s.additionalProperties ?? s.unevaluatedProperties)
+          : undefined,
       members: Array.isArray(s.oneOf) ? ['oneOf', s.oneOf] : Array.isArray(s.anyOf) ? ['anyOf', s.anyOf] : null,
-      enum: Array.isArray(s.enum) ? s.enum : undefined, hasConst: 'const' in s, const: s.const,
-      items: s.items, discriminator: s.discriminator?.propertyName };
+      enum: Array.isArray(s.enum) ? s.enum : undefined,
+      hasConst: 'const' in s,
+      const: s.const,
+      items: s.items,
+      discriminator: s.discriminator?.propertyName,
+    };
     this.flat.set(s, v); // placeholder against allOf cycles
     for (const [k, p] of Object.entries(s.properties ?? {})) v.props.set(k, p);
     for (const r of s.required ?? []) v.required.add(r);
@@ -90,16 +128,43 @@ class Side {
       if (pv.closed) v.closed = true;
       if (!v.members && pv.members) v.members = pv.members;
       if (!v.enum && pv.enum) v.enum = pv.enum;
-      if (!v.hasConst && pv.hasConst) { v.hasConst = true; v.const = pv.const; }
+      if (!v.hasConst && pv.hasConst) {
+        v.hasConst = true;
+        v.const = pv.const;
+      }
       if (v.items === undefined && pv.items !== undefined) v.items = pv.items;
       if (!v.discriminator && pv.discriminator) v.discriminator = pv.discriminator;
-      for (const k of ['format', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength',
-        'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties']) {
+      for (const k of [
+        'format',
+        'pattern',
+        'minimum',
+        'maximum',
+        'exclusiveMinimum',
+        'exclusiveMaximum',
+        'minLength',
+        'maxLength',
+        'minItems',
+        'maxItems',
+        'minProperties',
+        'maxProperties',
+      ]) {
         if (pv[k] !== undefined && v[k] === undefined) v[k] = pv[k];
       }
     }
-    for (const k of ['format', 'pattern', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength',
-      'maxLength', 'minItems', 'maxItems', 'minProperties', 'maxProperties']) {
+    for (const k of [
+      'format',
+      'pattern',
+      'minimum',
+      'maximum',
+      'exclusiveMinimum',
+      'exclusiveMaximum',
+      'minLength',
+      'maxLength',
+      'minItems',
+      'maxItems',
+      'minProperties',
+      'maxProperties',
+    ]) {
       if (k in s) v[k] = s[k];
     }
     return { ...v, name, orig: node };
@@ -117,7 +182,11 @@ function finding(breaking, rule, text, extra = {}) {
 
 /** Prefixes pointer segments (and, while no component has claimed it, field segments). */
 function under(list, at, field) {
-  return list.map((f) => ({ ...f, at: [...at, ...f.at], field: f.schema === undefined && field ? [field, ...f.field] : f.field }));
+  return list.map((f) => ({
+    ...f,
+    at: [...at, ...f.at],
+    field: f.schema === undefined && field ? [field, ...f.field] : f.field,
+  }));
 }
 
 function claim(list, name) {
@@ -146,7 +215,10 @@ class Comparer {
   id(side, obj) {
     const m = this.ids[side];
     let i = m.get(obj);
-    if (i === undefined) { i = this.nextId++; m.set(obj, i); }
+    if (i === undefined) {
+      i = this.nextId++;
+      m.set(obj, i);
+    }
     return i;
   }
 
@@ -183,7 +255,8 @@ class Comparer {
       return out;
     }
     if (!b.any && h.any) {
-      if (!req) add(finding(true, 'response-type-widened', 'no longer restricted to a schema (any value)', { warn: true }));
+      if (!req)
+        add(finding(true, 'response-type-widened', 'no longer restricted to a schema (any value)', { warn: true }));
       return out;
     }
 
@@ -198,14 +271,44 @@ class Comparer {
     if (b.types && h.types) {
       const removed = [...b.types].filter((t) => !h.types.has(t) && !(t === 'integer' && h.types.has('number')));
       const added = [...h.types].filter((t) => !b.types.has(t) && !(t === 'integer' && b.types.has('number')));
-      if (req && removed.length) add(finding(true, 'request-type-narrowed', `no longer accepts type ${removed.map((t) => `\`${t}\``).join(', ')}`, { values: removed }));
-      if (req && added.length) add(finding(false, 'request-type-widened', `accepts type ${added.map((t) => `\`${t}\``).join(', ')}`, { values: added }));
-      if (!req && removed.length) add(finding(false, 'response-type-narrowed', `no longer of type ${removed.map((t) => `\`${t}\``).join(', ')}`, { values: removed }));
-      if (!req && added.length) add(finding(true, 'response-type-widened', added.includes('null') && added.length === 1 ? 'became nullable' : `may be of type ${added.map((t) => `\`${t}\``).join(', ')}`, { values: added }));
+      if (req && removed.length)
+        add(
+          finding(
+            true,
+            'request-type-narrowed',
+            `no longer accepts type ${removed.map((t) => `\`${t}\``).join(', ')}`,
+            { values: removed },
+          ),
+        );
+      if (req && added.length)
+        add(
+          finding(false, 'request-type-widened', `accepts type ${added.map((t) => `\`${t}\``).join(', ')}`, {
+            values: added,
+          }),
+        );
+      if (!req && removed.length)
+        add(
+          finding(false, 'response-type-narrowed', `no longer of type ${removed.map((t) => `\`${t}\``).join(', ')}`, {
+            values: removed,
+          }),
+        );
+      if (!req && added.length)
+        add(
+          finding(
+            true,
+            'response-type-widened',
+            added.includes('null') && added.length === 1
+              ? 'became nullable'
+              : `may be of type ${added.map((t) => `\`${t}\``).join(', ')}`,
+            { values: added },
+          ),
+        );
     } else if (b.types && !h.types && !h.members && !h.enum && !h.hasConst && !h.props.size && !req) {
       add(finding(true, 'response-type-widened', 'no longer has a declared type'));
     } else if (!b.types && h.types && !b.members && !b.enum && !b.hasConst && !b.props.size && req) {
-      add(finding(true, 'request-type-narrowed', `restricted to type ${[...h.types].map((t) => `\`${t}\``).join(', ')}`));
+      add(
+        finding(true, 'request-type-narrowed', `restricted to type ${[...h.types].map((t) => `\`${t}\``).join(', ')}`),
+      );
     }
 
     // enum / const
@@ -215,13 +318,30 @@ class Comparer {
       const bk = new Set(b.enum.map(key));
       const removed = b.enum.filter((v) => !hk.has(key(v)));
       const added = h.enum.filter((v) => !bk.has(key(v)));
-      for (const v of removed) add(finding(req, req ? 'request-enum-value-removed' : 'response-enum-value-removed', `remove value \`${fmt(v)}\``, { value: v }));
-      for (const v of added) add(finding(!req, req ? 'request-enum-value-added' : 'response-enum-value-added', `add value \`${fmt(v)}\``, { value: v, warn: !req }));
+      for (const v of removed)
+        add(
+          finding(
+            req,
+            req ? 'request-enum-value-removed' : 'response-enum-value-removed',
+            `remove value \`${fmt(v)}\``,
+            { value: v },
+          ),
+        );
+      for (const v of added)
+        add(
+          finding(!req, req ? 'request-enum-value-added' : 'response-enum-value-added', `add value \`${fmt(v)}\``, {
+            value: v,
+            warn: !req,
+          }),
+        );
     } else if (b.enum && !h.enum && !h.hasConst) {
       if (!req) add(finding(true, 'response-enum-opened', 'no longer a closed enum', { warn: true }));
       else add(finding(false, 'request-enum-opened', 'accepts any value, not just the enum'));
     } else if (!b.enum && h.enum && !b.hasConst) {
-      if (req) add(finding(true, 'request-enum-added', `restricted to values ${h.enum.map((v) => `\`${fmt(v)}\``).join(', ')}`));
+      if (req)
+        add(
+          finding(true, 'request-enum-added', `restricted to values ${h.enum.map((v) => `\`${fmt(v)}\``).join(', ')}`),
+        );
     }
     if (b.hasConst || h.hasConst) {
       const bv = b.hasConst ? [b.const] : b.enum;
@@ -232,13 +352,32 @@ class Comparer {
           const hk = new Set(hv.map(key));
           const bk = new Set(bv.map(key));
           if (!same) {
-            if (req && bv.some((v) => !hk.has(key(v)))) add(finding(true, 'request-const-changed', `value changed from ${bv.map((v) => `\`${fmt(v)}\``).join(', ')} to ${hv.map((v) => `\`${fmt(v)}\``).join(', ')}`));
-            else if (!req && hv.some((v) => !bk.has(key(v)))) add(finding(true, 'response-const-changed', `value changed from ${bv.map((v) => `\`${fmt(v)}\``).join(', ')} to ${hv.map((v) => `\`${fmt(v)}\``).join(', ')}`, { warn: true }));
+            if (req && bv.some((v) => !hk.has(key(v))))
+              add(
+                finding(
+                  true,
+                  'request-const-changed',
+                  `value changed from ${bv.map((v) => `\`${fmt(v)}\``).join(', ')} to ${hv.map((v) => `\`${fmt(v)}\``).join(', ')}`,
+                ),
+              );
+            else if (!req && hv.some((v) => !bk.has(key(v))))
+              add(
+                finding(
+                  true,
+                  'response-const-changed',
+                  `value changed from ${bv.map((v) => `\`${fmt(v)}\``).join(', ')} to ${hv.map((v) => `\`${fmt(v)}\``).join(', ')}`,
+                  { warn: true },
+                ),
+              );
           }
         } else if (!bv && hv && req) {
           add(finding(true, 'request-const-added', `restricted to ${hv.map((v) => `\`${fmt(v)}\``).join(', ')}`));
         } else if (bv && !hv && !req) {
-          add(finding(true, 'response-const-removed', `no longer fixed to ${bv.map((v) => `\`${fmt(v)}\``).join(', ')}`, { warn: true }));
+          add(
+            finding(true, 'response-const-removed', `no longer fixed to ${bv.map((v) => `\`${fmt(v)}\``).join(', ')}`, {
+              warn: true,
+            }),
+          );
         }
       }
     }
@@ -246,18 +385,62 @@ class Comparer {
     // Constraints: only the request side can be hurt by a tighter one.
     if (req) {
       if (h.format !== undefined && h.format !== b.format) {
-        add(finding(true, 'request-format-tightened', b.format === undefined ? `must have format \`${h.format}\`` : `format changed from \`${b.format}\` to \`${h.format}\``));
+        add(
+          finding(
+            true,
+            'request-format-tightened',
+            b.format === undefined
+              ? `must have format \`${h.format}\``
+              : `format changed from \`${b.format}\` to \`${h.format}\``,
+          ),
+        );
       }
       if (h.pattern !== undefined && h.pattern !== b.pattern) {
-        add(finding(true, 'request-pattern-tightened', b.pattern === undefined ? `must match pattern \`${h.pattern}\`` : `pattern changed from \`${b.pattern}\` to \`${h.pattern}\``));
+        add(
+          finding(
+            true,
+            'request-pattern-tightened',
+            b.pattern === undefined
+              ? `must match pattern \`${h.pattern}\``
+              : `pattern changed from \`${b.pattern}\` to \`${h.pattern}\``,
+          ),
+        );
       }
       for (const k of LOWER_IS_TIGHTER) {
-        if (h[k] !== undefined && (b[k] === undefined || h[k] < b[k])) add(finding(true, 'request-constraint-tightened', b[k] === undefined ? `add \`${k}: ${h[k]}\`` : `lower \`${k}\` from ${b[k]} to ${h[k]}`));
-        else if (b[k] !== undefined && (h[k] === undefined || h[k] > b[k])) add(finding(false, 'request-constraint-loosened', h[k] === undefined ? `drop \`${k}: ${b[k]}\`` : `raise \`${k}\` from ${b[k]} to ${h[k]}`));
+        if (h[k] !== undefined && (b[k] === undefined || h[k] < b[k]))
+          add(
+            finding(
+              true,
+              'request-constraint-tightened',
+              b[k] === undefined ? `add \`${k}: ${h[k]}\`` : `lower \`${k}\` from ${b[k]} to ${h[k]}`,
+            ),
+          );
+        else if (b[k] !== undefined && (h[k] === undefined || h[k] > b[k]))
+          add(
+            finding(
+              false,
+              'request-constraint-loosened',
+              h[k] === undefined ? `drop \`${k}: ${b[k]}\`` : `raise \`${k}\` from ${b[k]} to ${h[k]}`,
+            ),
+          );
       }
       for (const k of HIGHER_IS_TIGHTER) {
-        if (h[k] !== undefined && (b[k] === undefined || h[k] > b[k])) add(finding(true, 'request-constraint-tightened', b[k] === undefined ? `add \`${k}: ${h[k]}\`` : `raise \`${k}\` from ${b[k]} to ${h[k]}`));
-        else if (b[k] !== undefined && (h[k] === undefined || h[k] < b[k])) add(finding(false, 'request-constraint-loosened', h[k] === undefined ? `drop \`${k}: ${b[k]}\`` : `lower \`${k}\` from ${b[k]} to ${h[k]}`));
+        if (h[k] !== undefined && (b[k] === undefined || h[k] > b[k]))
+          add(
+            finding(
+              true,
+              'request-constraint-tightened',
+              b[k] === undefined ? `add \`${k}: ${h[k]}\`` : `raise \`${k}\` from ${b[k]} to ${h[k]}`,
+            ),
+          );
+        else if (b[k] !== undefined && (h[k] === undefined || h[k] < b[k]))
+          add(
+            finding(
+              false,
+              'request-constraint-loosened',
+              h[k] === undefined ? `drop \`${k}: ${b[k]}\`` : `lower \`${k}\` from ${b[k]} to ${h[k]}`,
+            ),
+          );
       }
     }
 
@@ -266,9 +449,16 @@ class Comparer {
       const hp = h.props.get(name);
       if (hp === undefined) {
         if (req) {
-          if (h.closed) add(finding(true, 'request-property-removed', 'remove', { at: ['properties', name], field: [name] }));
+          if (h.closed)
+            add(finding(true, 'request-property-removed', 'remove', { at: ['properties', name], field: [name] }));
           else if (h.additional) add(...under(this.schema(bp, h.additional, dir), ['properties', name], name));
-          else add(finding(false, 'request-property-removed-open', 'remove (still accepted as an unknown property)', { at: ['properties', name], field: [name] }));
+          else
+            add(
+              finding(false, 'request-property-removed-open', 'remove (still accepted as an unknown property)', {
+                at: ['properties', name],
+                field: [name],
+              }),
+            );
         } else {
           add(finding(true, 'response-property-removed', 'remove', { at: ['properties', name], field: [name] }));
         }
@@ -276,25 +466,39 @@ class Comparer {
       }
       add(...under(this.schema(bp, hp, dir), ['properties', name], name));
       if (!req && b.required.has(name) && !h.required.has(name)) {
-        add(finding(true, 'response-property-optional', 'no longer required (may be absent)', { at: ['properties', name], field: [name] }));
+        add(
+          finding(true, 'response-property-optional', 'no longer required (may be absent)', {
+            at: ['properties', name],
+            field: [name],
+          }),
+        );
       }
       if (req && !b.required.has(name) && h.required.has(name)) {
         add(finding(true, 'request-property-required', 'became required', { at: ['properties', name], field: [name] }));
       }
       if (req && b.required.has(name) && !h.required.has(name)) {
-        add(finding(false, 'request-property-optional', 'became optional', { at: ['properties', name], field: [name] }));
+        add(
+          finding(false, 'request-property-optional', 'became optional', { at: ['properties', name], field: [name] }),
+        );
       }
       if (!req && !b.required.has(name) && h.required.has(name)) {
-        add(finding(false, 'response-property-required', 'now always present', { at: ['properties', name], field: [name] }));
+        add(
+          finding(false, 'response-property-required', 'now always present', {
+            at: ['properties', name],
+            field: [name],
+          }),
+        );
       }
     }
     for (const [name, hp] of h.props) {
       if (b.props.has(name)) continue;
       const at = ['properties', name];
       if (req) {
-        if (h.required.has(name)) add(finding(true, 'request-property-added-required', 'add required', { at, field: [name] }));
+        if (h.required.has(name))
+          add(finding(true, 'request-property-added-required', 'add required', { at, field: [name] }));
         else add(finding(false, 'request-property-added', 'add optional', { at, field: [name] }));
-        if (!b.closed && b.additional && h.required.has(name) === false) add(...under(this.schema(b.additional, hp, dir), at, name));
+        if (!b.closed && b.additional && h.required.has(name) === false)
+          add(...under(this.schema(b.additional, hp, dir), at, name));
       } else {
         add(finding(false, 'response-property-added', 'add', { at, field: [name] }));
       }
@@ -307,7 +511,8 @@ class Comparer {
     if (req && h.closed && !b.closed && (b.props.size || b.types?.has('object'))) {
       add(finding(true, 'request-closed', 'no longer accepts unknown properties'));
     }
-    if (b.additional && h.additional) add(...under(this.schema(b.additional, h.additional, dir), ['additionalProperties'], '*'));
+    if (b.additional && h.additional)
+      add(...under(this.schema(b.additional, h.additional, dir), ['additionalProperties'], '*'));
 
     // Arrays
     if (b.items !== undefined && h.items !== undefined && isObj(b.items) && isObj(h.items)) {
@@ -399,11 +604,25 @@ class Comparer {
         if (req) out.push(...sub(bm[i], h.orig, 0));
         continue;
       }
-      out.push(finding(req, req ? 'request-member-removed' : 'response-member-removed', `remove ${kw} member \`${label(bk[i])}\``, { at: [kw, String(i)], value: label(bk[i]) }));
+      out.push(
+        finding(
+          req,
+          req ? 'request-member-removed' : 'response-member-removed',
+          `remove ${kw} member \`${label(bk[i])}\``,
+          { at: [kw, String(i)], value: label(bk[i]) },
+        ),
+      );
     }
     for (const j of leftH) {
       const nul = hk[j] === 'type:null';
-      out.push(finding(!req, req ? 'request-member-added' : 'response-member-added', nul ? (req ? 'accepts null' : 'became nullable') : `add ${kw} member \`${label(hk[j])}\``, { at: [kw, String(j)], value: label(hk[j]), nullable: nul, warn: !req }));
+      out.push(
+        finding(
+          !req,
+          req ? 'request-member-added' : 'response-member-added',
+          nul ? (req ? 'accepts null' : 'became nullable') : `add ${kw} member \`${label(hk[j])}\``,
+          { at: [kw, String(j)], value: label(hk[j]), nullable: nul, warn: !req },
+        ),
+      );
     }
     return out;
   }
@@ -426,7 +645,13 @@ function operations(doc) {
       // Path templates are matched without their parameter names, so a renamed path parameter is
       // reported as a parameter rename rather than as a removed operation.
       const shape = p.replace(/\{[^}]*\}/g, '{}');
-      ops.set(`${m.toUpperCase()} ${shape}`, { method: m.toUpperCase(), path: p, op: item[m], params, pointer: ['paths', p, m] });
+      ops.set(`${m.toUpperCase()} ${shape}`, {
+        method: m.toUpperCase(),
+        path: p,
+        op: item[m],
+        params,
+        pointer: ['paths', p, m],
+      });
     }
   }
   return ops;
@@ -443,9 +668,16 @@ function compareOperation(cmp, bo, ho) {
   const hDoc = cmp.head.doc;
 
   if ((bo.op.operationId ?? null) !== (ho.op.operationId ?? null)) {
-    add(finding(bo.op.operationId !== undefined, 'operation-id-changed',
-      bo.op.operationId === undefined ? `add operationId \`${ho.op.operationId}\`` : `change operationId \`${bo.op.operationId}\` to \`${ho.op.operationId ?? '(none)'}\``,
-      { direction: 'operation', at: ['operationId'] }));
+    add(
+      finding(
+        bo.op.operationId !== undefined,
+        'operation-id-changed',
+        bo.op.operationId === undefined
+          ? `add operationId \`${ho.op.operationId}\``
+          : `change operationId \`${bo.op.operationId}\` to \`${ho.op.operationId ?? '(none)'}\``,
+        { direction: 'operation', at: ['operationId'] },
+      ),
+    );
   }
 
   // Parameters
@@ -453,21 +685,43 @@ function compareOperation(cmp, bo, ho) {
   const added = [...ho.params.keys()].filter((k) => !bo.params.has(k));
   for (const k of removed) {
     const { p } = bo.params.get(k);
-    const twin = added.find((a) => a.startsWith(`${p.in}:`) && (p.in === 'path' || added.filter((x) => x.startsWith(`${p.in}:`)).length === 1 && removed.filter((x) => x.startsWith(`${p.in}:`)).length === 1));
+    const twin = added.find(
+      (a) =>
+        a.startsWith(`${p.in}:`) &&
+        (p.in === 'path' ||
+          (added.filter((x) => x.startsWith(`${p.in}:`)).length === 1 &&
+            removed.filter((x) => x.startsWith(`${p.in}:`)).length === 1)),
+    );
     if (twin) {
       added.splice(added.indexOf(twin), 1);
       const hp = ho.params.get(twin).p;
       // Generated clients name every parameter, path ones included (openapi-fetch: `params.path.lead_id`).
-      add(finding(true, 'parameter-renamed', `rename ${p.in} parameter \`${p.name}\` to \`${hp.name}\``, { direction: 'request', at: ['parameters', `${p.in}:${p.name}`] }));
+      add(
+        finding(true, 'parameter-renamed', `rename ${p.in} parameter \`${p.name}\` to \`${hp.name}\``, {
+          direction: 'request',
+          at: ['parameters', `${p.in}:${p.name}`],
+        }),
+      );
       out.push(...paramDiff(cmp, p, hp));
     } else {
-      add(finding(true, 'parameter-removed', `remove ${p.in} parameter \`${p.name}\``, { direction: 'request', at: ['parameters', k] }));
+      add(
+        finding(true, 'parameter-removed', `remove ${p.in} parameter \`${p.name}\``, {
+          direction: 'request',
+          at: ['parameters', k],
+        }),
+      );
     }
   }
   for (const k of added) {
     const { p } = ho.params.get(k);
-    add(finding(Boolean(p.required), p.required ? 'parameter-added-required' : 'parameter-added',
-      `add ${p.required ? 'required' : 'optional'} ${p.in} parameter \`${p.name}\``, { direction: 'request', at: ['parameters', k] }));
+    add(
+      finding(
+        Boolean(p.required),
+        p.required ? 'parameter-added-required' : 'parameter-added',
+        `add ${p.required ? 'required' : 'optional'} ${p.in} parameter \`${p.name}\``,
+        { direction: 'request', at: ['parameters', k] },
+      ),
+    );
   }
   for (const [k, { p: bp }] of bo.params) {
     if (!ho.params.has(k)) continue;
@@ -478,15 +732,32 @@ function compareOperation(cmp, bo, ho) {
   const [bb] = deref(bDoc, bo.op.requestBody);
   const [hb] = deref(hDoc, ho.op.requestBody);
   if (isObj(hb) && hb.required && !(isObj(bb) && bb.required)) {
-    add(finding(true, 'request-body-required', isObj(bb) ? 'request body became required' : 'add required request body', { direction: 'request', at: ['requestBody'] }));
+    add(
+      finding(true, 'request-body-required', isObj(bb) ? 'request body became required' : 'add required request body', {
+        direction: 'request',
+        at: ['requestBody'],
+      }),
+    );
   }
-  if (isObj(bb) && !isObj(hb)) add(finding(true, 'request-body-removed', 'remove request body', { direction: 'request', at: ['requestBody'] }));
+  if (isObj(bb) && !isObj(hb))
+    add(finding(true, 'request-body-removed', 'remove request body', { direction: 'request', at: ['requestBody'] }));
   if (isObj(bb) && isObj(hb)) {
     for (const [mt, bm] of Object.entries(bb.content ?? {})) {
       const hm = hb.content?.[mt];
       const at = ['requestBody', 'content', mt, 'schema'];
-      if (!hm) { add(finding(true, 'request-media-type-removed', `remove request media type \`${mt}\``, { direction: 'request', at: ['requestBody', 'content', mt] })); continue; }
-      if (bm.schema && hm.schema) out.push(...under(cmp.schema(bm.schema, hm.schema, 'request'), at, null).map((f) => ({ direction: 'request', ...f })));
+      if (!hm) {
+        add(
+          finding(true, 'request-media-type-removed', `remove request media type \`${mt}\``, {
+            direction: 'request',
+            at: ['requestBody', 'content', mt],
+          }),
+        );
+        continue;
+      }
+      if (bm.schema && hm.schema)
+        out.push(
+          ...under(cmp.schema(bm.schema, hm.schema, 'request'), at, null).map((f) => ({ direction: 'request', ...f })),
+        );
     }
   }
 
@@ -496,7 +767,12 @@ function compareOperation(cmp, bo, ho) {
   for (const [code, br0] of Object.entries(bR)) {
     const [br] = deref(bDoc, br0);
     if (!(code in hR)) {
-      add(finding(isSuccess(code), 'response-status-removed', `remove ${code} response`, { direction: 'response', at: ['responses', code] }));
+      add(
+        finding(isSuccess(code), 'response-status-removed', `remove ${code} response`, {
+          direction: 'response',
+          at: ['responses', code],
+        }),
+      );
       continue;
     }
     const [hr] = deref(hDoc, hR[code]);
@@ -504,17 +780,41 @@ function compareOperation(cmp, bo, ho) {
       const hm = hr.content?.[mt];
       const at = ['responses', code, 'content', mt, 'schema'];
       if (!hm || (bm.schema && !hm.schema)) {
-        add(finding(true, 'response-schema-removed', `remove ${code} response schema (\`${mt}\`)`, { direction: 'response', at: ['responses', code, 'content', mt] }));
+        add(
+          finding(true, 'response-schema-removed', `remove ${code} response schema (\`${mt}\`)`, {
+            direction: 'response',
+            at: ['responses', code, 'content', mt],
+          }),
+        );
         continue;
       }
-      if (bm.schema && hm.schema) out.push(...under(cmp.schema(bm.schema, hm.schema, 'response'), at, null).map((f) => ({ direction: 'response', status: code, ...f })));
+      if (bm.schema && hm.schema)
+        out.push(
+          ...under(cmp.schema(bm.schema, hm.schema, 'response'), at, null).map((f) => ({
+            direction: 'response',
+            status: code,
+            ...f,
+          })),
+        );
     }
     for (const h of Object.keys(br.headers ?? {})) {
-      if (!hr.headers?.[h]) add(finding(true, 'response-header-removed', `remove header \`${h}\` from ${code} response`, { direction: 'response', at: ['responses', code, 'headers', h] }));
+      if (!hr.headers?.[h])
+        add(
+          finding(true, 'response-header-removed', `remove header \`${h}\` from ${code} response`, {
+            direction: 'response',
+            at: ['responses', code, 'headers', h],
+          }),
+        );
     }
   }
   for (const code of Object.keys(hR)) {
-    if (!(code in bR)) add(finding(false, 'response-status-added', `add ${code} response`, { direction: 'response', at: ['responses', code] }));
+    if (!(code in bR))
+      add(
+        finding(false, 'response-status-added', `add ${code} response`, {
+          direction: 'response',
+          at: ['responses', code],
+        }),
+      );
   }
   return out;
 }
@@ -522,10 +822,21 @@ function compareOperation(cmp, bo, ho) {
 function paramDiff(cmp, bp, hp) {
   const out = [];
   const at = ['parameters', `${hp.in}:${hp.name}`];
-  if (hp.required && !bp.required) out.push(finding(true, 'parameter-became-required', `${hp.in} parameter \`${hp.name}\` became required`, { direction: 'request', at }));
+  if (hp.required && !bp.required)
+    out.push(
+      finding(true, 'parameter-became-required', `${hp.in} parameter \`${hp.name}\` became required`, {
+        direction: 'request',
+        at,
+      }),
+    );
   if (bp.schema && hp.schema) {
-    out.push(...under(cmp.schema(bp.schema, hp.schema, 'request'), [...at, 'schema'], null)
-      .map((f) => ({ direction: 'request', param: `${hp.in} parameter \`${hp.name}\``, ...f })));
+    out.push(
+      ...under(cmp.schema(bp.schema, hp.schema, 'request'), [...at, 'schema'], null).map((f) => ({
+        direction: 'request',
+        param: `${hp.in} parameter \`${hp.name}\``,
+        ...f,
+      })),
+    );
   }
   return out;
 }
@@ -538,8 +849,14 @@ const cap = (t) => t.charAt(0).toUpperCase() + t.slice(1);
 /** One changelog line (STYLE.md item 18) for a finding inside operation `op`. */
 function changelogLine(f, op) {
   const dir = f.direction === 'response' ? 'response' : 'request';
-  if (f.direction === 'operation' || (!f.field.length && !f.schema && !f.param && f.rule !== 'request-member-added'
-    && /^(operation|parameter|request-body|request-media|response-status|response-schema|response-header)/.test(f.rule))) {
+  if (
+    f.direction === 'operation' ||
+    (!f.field.length &&
+      !f.schema &&
+      !f.param &&
+      f.rule !== 'request-member-added' &&
+      /^(operation|parameter|request-body|request-media|response-status|response-schema|response-header)/.test(f.rule))
+  ) {
     return cap(f.text);
   }
   const fieldPath = f.field.join('.').replace(/\.(\[\]|\*)/g, (m) => (m === '.[]' ? '[]' : '.*'));
@@ -549,47 +866,71 @@ function changelogLine(f, op) {
   if (/property/.test(f.rule) && fieldPath) {
     switch (f.rule) {
       case 'request-property-removed':
-      case 'response-property-removed': return `Remove \`${fieldPath}\` from ${container}`;
-      case 'request-property-removed-open': return `Remove \`${fieldPath}\` from ${container} (still accepted as an unknown property)`;
-      case 'request-property-added-required': return `Add required \`${fieldPath}\` to ${container}`;
-      case 'request-property-added': return `Add optional \`${fieldPath}\` to ${container}`;
-      case 'response-property-added': return `Add \`${fieldPath}\` to ${container}`;
-      case 'request-property-required': return `Make \`${fieldPath}\` required in ${container}`;
-      case 'response-property-required': return `Make \`${fieldPath}\` always present in ${container}`;
+      case 'response-property-removed':
+        return `Remove \`${fieldPath}\` from ${container}`;
+      case 'request-property-removed-open':
+        return `Remove \`${fieldPath}\` from ${container} (still accepted as an unknown property)`;
+      case 'request-property-added-required':
+        return `Add required \`${fieldPath}\` to ${container}`;
+      case 'request-property-added':
+        return `Add optional \`${fieldPath}\` to ${container}`;
+      case 'response-property-added':
+        return `Add \`${fieldPath}\` to ${container}`;
+      case 'request-property-required':
+        return `Make \`${fieldPath}\` required in ${container}`;
+      case 'response-property-required':
+        return `Make \`${fieldPath}\` always present in ${container}`;
       case 'request-property-optional':
-      case 'response-property-optional': return `Make \`${fieldPath}\` optional in ${container}`;
-      default: break;
+      case 'response-property-optional':
+        return `Make \`${fieldPath}\` optional in ${container}`;
+      default:
+        break;
     }
   }
   // Rules about a value: the subject is `Schema.field`, a parameter or the body.
-  const subject = f.schema ? `\`${f.schema}${fieldPath ? `.${fieldPath}` : ''}\``
-    : f.param ? `${f.param}${fieldPath ? ` field \`${fieldPath}\`` : ''}`
-      : fieldPath ? `\`${fieldPath}\` of ${body}` : body;
+  const subject = f.schema
+    ? `\`${f.schema}${fieldPath ? `.${fieldPath}` : ''}\``
+    : f.param
+      ? `${f.param}${fieldPath ? ` field \`${fieldPath}\`` : ''}`
+      : fieldPath
+        ? `\`${fieldPath}\` of ${body}`
+        : body;
   const inDir = f.schema || (!f.param && fieldPath) ? ` in ${dir}` : '';
   const v = f.value === undefined ? '' : `\`${fmt(f.value)}\``;
   switch (f.rule) {
     case 'request-enum-value-removed':
-    case 'response-enum-value-removed': return `Remove value ${v} from enum ${subject}${inDir}`;
+    case 'response-enum-value-removed':
+      return `Remove value ${v} from enum ${subject}${inDir}`;
     case 'request-enum-value-added':
-    case 'response-enum-value-added': return `Add value ${v} to enum ${subject}${inDir}`;
+    case 'response-enum-value-added':
+      return `Add value ${v} to enum ${subject}${inDir}`;
     case 'request-member-removed':
-    case 'response-member-removed': return `Remove ${f.text.replace(/^remove /, '')} from ${subject}${inDir}`;
+    case 'response-member-removed':
+      return `Remove ${f.text.replace(/^remove /, '')} from ${subject}${inDir}`;
     case 'request-member-added':
     case 'response-member-added':
-      if (f.nullable) return `${dir === 'response' ? 'Make' : 'Accept null for'} ${subject}${dir === 'response' ? ' nullable' : ''}${inDir}`;
+      if (f.nullable)
+        return `${dir === 'response' ? 'Make' : 'Accept null for'} ${subject}${dir === 'response' ? ' nullable' : ''}${inDir}`;
       return `Add ${f.text.replace(/^add /, '')} to ${subject}${inDir}`;
     case 'response-type-widened':
       if (f.text === 'became nullable') return `Make ${subject} nullable${inDir}`;
       return `Widen ${subject}${inDir}: ${f.text}`;
-    case 'request-type-narrowed': return `Narrow ${subject}${inDir}: ${f.text}`;
-    case 'request-type-widened': return `Widen ${subject}${inDir}: ${f.text}`;
-    case 'response-type-narrowed': return `Narrow ${subject}${inDir}: ${f.text}`;
+    case 'request-type-narrowed':
+      return `Narrow ${subject}${inDir}: ${f.text}`;
+    case 'request-type-widened':
+      return `Widen ${subject}${inDir}: ${f.text}`;
+    case 'response-type-narrowed':
+      return `Narrow ${subject}${inDir}: ${f.text}`;
     case 'request-format-tightened':
     case 'request-pattern-tightened':
-    case 'request-constraint-tightened': return `Tighten ${subject}${inDir}: ${f.text}`;
-    case 'request-constraint-loosened': return `Loosen ${subject}${inDir}: ${f.text}`;
-    case 'request-closed': return `Reject unknown properties in ${subject}${inDir}`;
-    default: return `Change ${subject}${inDir}: ${f.text}`;
+    case 'request-constraint-tightened':
+      return `Tighten ${subject}${inDir}: ${f.text}`;
+    case 'request-constraint-loosened':
+      return `Loosen ${subject}${inDir}: ${f.text}`;
+    case 'request-closed':
+      return `Reject unknown properties in ${subject}${inDir}`;
+    default:
+      return `Change ${subject}${inDir}: ${f.text}`;
   }
 }
 
@@ -606,12 +947,26 @@ export function compareDocuments(baseDoc, headDoc) {
     const op = `${bo.method} ${bo.path}`;
     const ho = hOps.get(k);
     if (!ho) {
-      all.push({ breaking: true, rule: 'operation-removed', operation: op, direction: 'operation', message: `Remove operation ${op}${bo.op.operationId ? ` (\`${bo.op.operationId}\`)` : ''}`, location: '/' + bo.pointer.map(pointerSeg).join('/') });
+      all.push({
+        breaking: true,
+        rule: 'operation-removed',
+        operation: op,
+        direction: 'operation',
+        message: `Remove operation ${op}${bo.op.operationId ? ` (\`${bo.op.operationId}\`)` : ''}`,
+        location: '/' + bo.pointer.map(pointerSeg).join('/'),
+      });
       continue;
     }
     const opName = `${ho.method} ${ho.path}`;
     if (ho.path !== bo.path) {
-      all.push({ breaking: false, rule: 'path-parameter-renamed', operation: opName, direction: 'operation', message: `Rename path ${bo.path} to ${ho.path}`, location: '/' + ho.pointer.map(pointerSeg).join('/') });
+      all.push({
+        breaking: false,
+        rule: 'path-parameter-renamed',
+        operation: opName,
+        direction: 'operation',
+        message: `Rename path ${bo.path} to ${ho.path}`,
+        location: '/' + ho.pointer.map(pointerSeg).join('/'),
+      });
     }
     for (const f of compareOperation(cmp, bo, ho)) {
       all.push({
@@ -628,7 +983,14 @@ export function compareDocuments(baseDoc, headDoc) {
   for (const [k, ho] of hOps) {
     if (bOps.has(k)) continue;
     const op = `${ho.method} ${ho.path}`;
-    all.push({ breaking: false, rule: 'operation-added', operation: op, direction: 'operation', message: `Add operation ${op}${ho.op.operationId ? ` (\`${ho.op.operationId}\`)` : ''}`, location: '/' + ho.pointer.map(pointerSeg).join('/') });
+    all.push({
+      breaking: false,
+      rule: 'operation-added',
+      operation: op,
+      direction: 'operation',
+      message: `Add operation ${op}${ho.op.operationId ? ` (\`${ho.op.operationId}\`)` : ''}`,
+      location: '/' + ho.pointer.map(pointerSeg).join('/'),
+    });
   }
   return { breaking: all.filter((f) => f.breaking), additions: all.filter((f) => !f.breaking) };
 }
@@ -680,10 +1042,16 @@ function parseArgs(argv) {
   return o;
 }
 
-const USAGE = 'usage: node scripts/breaking-changes.mjs (--base <git-ref> | --base-file <file>) [--head <file>] [--json] [--allow-breaking]';
+const USAGE =
+  'usage: node scripts/breaking-changes.mjs (--base <git-ref> | --base-file <file>) [--head <file>] [--json] [--allow-breaking]';
 
 function git(args) {
-  return execFileSync('git', args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('git', args, {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 export function main(argv = process.argv.slice(2)) {
@@ -694,7 +1062,10 @@ export function main(argv = process.argv.slice(2)) {
     process.stderr.write(`${e.message}\n${USAGE}\n`);
     return 2;
   }
-  if (o.help) { process.stdout.write(`${USAGE}\n`); return 0; }
+  if (o.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
   const headFile = path.resolve(o.headFile ?? path.join(ROOT, PUBLISHED));
   let baseText;
   let baseLabel;
@@ -709,16 +1080,26 @@ export function main(argv = process.argv.slice(2)) {
       baseText = git(['show', `${o.base}:${PUBLISHED}`]);
     } catch {
       const msg = `${o.base} has no ${PUBLISHED}: nothing to compare against, no breaking changes.`;
-      process.stdout.write(o.json ? JSON.stringify({ base: o.base, head: headFile, skipped: msg, breaking: [], additions: [] }, null, 2) + '\n' : msg + '\n');
+      process.stdout.write(
+        o.json
+          ? JSON.stringify({ base: o.base, head: headFile, skipped: msg, breaking: [], additions: [] }, null, 2) + '\n'
+          : msg + '\n',
+      );
       return 0;
     }
     baseLabel = `${o.base}:${PUBLISHED}`;
   } else {
-    if (!existsSync(o.baseFile)) { process.stderr.write(`no such file ${o.baseFile}\n`); return 2; }
+    if (!existsSync(o.baseFile)) {
+      process.stderr.write(`no such file ${o.baseFile}\n`);
+      return 2;
+    }
     baseText = readFileSync(o.baseFile, 'utf8');
     baseLabel = o.baseFile;
   }
-  if (!existsSync(headFile)) { process.stderr.write(`no such file ${headFile}\n`); return 2; }
+  if (!existsSync(headFile)) {
+    process.stderr.write(`no such file ${headFile}\n`);
+    return 2;
+  }
   let baseDoc;
   let headDoc;
   try {
@@ -733,7 +1114,10 @@ export function main(argv = process.argv.slice(2)) {
   if (o.json) process.stdout.write(JSON.stringify({ base: baseLabel, head: headLabel, ...result }, null, 2) + '\n');
   else process.stdout.write(toMarkdown(result, { base: baseLabel, head: headLabel }));
   if (result.breaking.length && !o.allowBreaking) {
-    if (!o.json) process.stderr.write(`${result.breaking.length} breaking finding(s) across operations; rerun with --allow-breaking to accept them deliberately.\n`);
+    if (!o.json)
+      process.stderr.write(
+        `${result.breaking.length} breaking finding(s) across operations; rerun with --allow-breaking to accept them deliberately.\n`,
+      );
     return 1;
   }
   return 0;

@@ -105,11 +105,16 @@ export function buildDocs(bundle, outDir) {
     replaced += parts.length - 1;
     html = parts.join(LOCAL_LOGO);
   }
-  if (replaced === 0) problems.push(`Redoc's remote logo URL was not found (Redoc changed?): check ${REMOTE_LOGOS.join(', ')}`);
-  if (!html.includes('"disableTelemetry":true')) problems.push('Redoc telemetry is not disabled (expected "disableTelemetry":true)');
-  const remote = [...html.matchAll(/<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=["']?(?:https?:)?\/\/[^"'\s>]+/gi)].map((m) => m[0]);
+  if (replaced === 0)
+    problems.push(`Redoc's remote logo URL was not found (Redoc changed?): check ${REMOTE_LOGOS.join(', ')}`);
+  if (!html.includes('"disableTelemetry":true'))
+    problems.push('Redoc telemetry is not disabled (expected "disableTelemetry":true)');
+  const remote = [
+    ...html.matchAll(/<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=["']?(?:https?:)?\/\/[^"'\s>]+/gi),
+  ].map((m) => m[0]);
   if (remote.length) problems.push(`remote resources in the page: ${remote.join(', ')}`);
-  if (/cdn\.redoc(?:ly)?\.(?:ly|com)\/[^\s"'`]+\.(?:js|css|svg|png|woff2?)/.test(html)) problems.push('a cdn.redoc.ly / cdn.redocly.com asset is still referenced');
+  if (/cdn\.redoc(?:ly)?\.(?:ly|com)\/[^\s"'`]+\.(?:js|css|svg|png|woff2?)/.test(html))
+    problems.push('a cdn.redoc.ly / cdn.redocly.com asset is still referenced');
   for (const d of DOWNLOADS) if (!html.includes(`href="${d.url}"`)) problems.push(`no link to ${d.url}`);
   if (problems.length) throw new Error(`docs are not self-contained:\n  ${problems.join('\n  ')}`);
   writeFileSync(out, html);

@@ -17,7 +17,11 @@ for (const f of ['generated/schema.d.ts', 'generated/pagination.js', 'generated/
 }
 rmSync(dist, { recursive: true, force: true });
 try {
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: root, stdio: 'inherit' },
+  );
 } catch {
   console.error('build: tsc failed');
   process.exit(1);

@@ -32,10 +32,22 @@ rmSync(tmp, { recursive: true, force: true });
 mkdirSync(tmp, { recursive: true });
 if (!process.argv.includes('--no-build')) run('build', process.execPath, [join(root, 'scripts', 'build.mjs')]);
 
-const packed = JSON.parse(run('npm pack', npm, ['pack', '--json', '--pack-destination', tmp], { env: { ...process.env, npm_config_loglevel: 'error' } }).replace(/^[^[]*/, ''));
+const packed = JSON.parse(
+  run('npm pack', npm, ['pack', '--json', '--pack-destination', tmp], {
+    env: { ...process.env, npm_config_loglevel: 'error' },
+  }).replace(/^[^[]*/, ''),
+);
 const tarball = join(tmp, packed[0].filename);
 const shipped = packed[0].files.map((f) => f.path);
-for (const need of ['dist/index.js', 'dist/index.d.ts', 'generated/schema.d.ts', 'generated/pagination.js', 'generated/pagination.d.ts', 'generated/openapi.json', 'generated/openapi.yaml']) {
+for (const need of [
+  'dist/index.js',
+  'dist/index.d.ts',
+  'generated/schema.d.ts',
+  'generated/pagination.js',
+  'generated/pagination.d.ts',
+  'generated/openapi.json',
+  'generated/openapi.yaml',
+]) {
   if (!shipped.includes(need)) {
     console.error(`✖ the package lacks ${need}`);
     process.exit(1);
@@ -43,9 +55,23 @@ for (const need of ['dist/index.js', 'dist/index.d.ts', 'generated/schema.d.ts',
 }
 console.log(`  ${packed[0].filename}: ${shipped.length} files, ${(packed[0].size / 1024).toFixed(0)} kB packed`);
 
-console.log(run('publint', bin('publint'), ['run', tarball, '--strict']).trim().split('\n').map((l) => `  ${l}`).join('\n'));
+console.log(
+  run('publint', bin('publint'), ['run', tarball, '--strict'])
+    .trim()
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n'),
+);
 // attw only understands JavaScript/JSON entry points: ./openapi.yaml is resolved by the consumer run below.
-run('attw (esm-only)', bin('attw'), [tarball, '--profile', 'esm-only', '--exclude-entrypoints', './openapi.yaml', '--format', 'ascii']);
+run('attw (esm-only)', bin('attw'), [
+  tarball,
+  '--profile',
+  'esm-only',
+  '--exclude-entrypoints',
+  './openapi.yaml',
+  '--format',
+  'ascii',
+]);
 
 // Unpack as a consumer would have it.
 const consumer = join(tmp, 'consumer');
@@ -64,7 +90,19 @@ symlinkSync(join(root, 'node_modules', 'openapi-fetch'), join(consumer, 'node_mo
 writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
 writeFileSync(
   join(consumer, 'tsconfig.json'),
-  JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, lib: ['ES2022', 'DOM'], types: [] }, include: ['app.ts'] }),
+  JSON.stringify({
+    compilerOptions: {
+      target: 'ES2022',
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      strict: true,
+      noEmit: true,
+      skipLibCheck: false,
+      lib: ['ES2022', 'DOM'],
+      types: [],
+    },
+    include: ['app.ts'],
+  }),
 );
 writeFileSync(
   join(consumer, 'app.ts'),
@@ -83,7 +121,11 @@ export async function main(baseUrl: string): Promise<string[]> {
 }
 `,
 );
-run('consumer type-checks against the packed .d.ts', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(consumer, 'tsconfig.json')]);
+run('consumer type-checks against the packed .d.ts', process.execPath, [
+  join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
+  '-p',
+  join(consumer, 'tsconfig.json'),
+]);
 
 writeFileSync(
   join(consumer, 'run.mjs'),
@@ -110,5 +152,7 @@ if (created.id !== 'lead_new' || names.join() !== 'L0,L1,L2') throw new Error('u
 console.log('consumer ran: created ' + created.id + ', paginated ' + names.join(','));
 `,
 );
-console.log(`  ${run('consumer runs the packed JavaScript', process.execPath, [join(consumer, 'run.mjs')], { cwd: consumer }).trim()}`);
+console.log(
+  `  ${run('consumer runs the packed JavaScript', process.execPath, [join(consumer, 'run.mjs')], { cwd: consumer }).trim()}`,
+);
 console.log('package OK');

@@ -6,7 +6,7 @@
 // `node scripts/generate.mjs [bundle|types|docs ...]` builds the named steps (all by default).
 // `--check` builds everything into a scratch folder and fails when generated/ differs from it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,16 +39,26 @@ export const steps = {
       'openapi-ts.redocly.yaml',
     ]);
     const patch = join(root, 'scripts', 'patch-types.mjs');
-    if (existsSync(patch)) execFileSync(process.execPath, [patch, join(out, 'schema.d.ts')], { cwd: root, stdio: 'inherit' });
+    if (existsSync(patch))
+      execFileSync(process.execPath, [patch, join(out, 'schema.d.ts')], { cwd: root, stdio: 'inherit' });
     // generated/pagination.js + .d.ts: the x-pagination table that the client's paginate() runs on.
     execFileSync(process.execPath, [join(root, 'scripts', 'gen-pagination.mjs'), out], { cwd: root, stdio: 'inherit' });
   },
   docs(out) {
     const docs = join(root, 'scripts', 'build-docs.mjs');
     if (existsSync(docs)) {
-      execFileSync(process.execPath, [docs, join(out, 'openapi.json'), join(out, 'docs')], { cwd: root, stdio: 'inherit' });
+      execFileSync(process.execPath, [docs, join(out, 'openapi.json'), join(out, 'docs')], {
+        cwd: root,
+        stdio: 'inherit',
+      });
     } else {
-      run('redocly', ['build-docs', join(out, 'openapi.json'), '--inlineBundle', '-o', join(out, 'docs', 'index.html')]);
+      run('redocly', [
+        'build-docs',
+        join(out, 'openapi.json'),
+        '--inlineBundle',
+        '-o',
+        join(out, 'docs', 'index.html'),
+      ]);
     }
   },
 };
@@ -80,17 +90,26 @@ if (check) {
   rmSync(scratch, { recursive: true, force: true });
   build(scratch, order);
   const committed = join(root, 'generated');
-  const want = listFiles(scratch).map((p) => relative(scratch, p)).sort();
-  const have = existsSync(committed) ? listFiles(committed).map((p) => relative(committed, p)).sort() : [];
+  const want = listFiles(scratch)
+    .map((p) => relative(scratch, p))
+    .sort();
+  const have = existsSync(committed)
+    ? listFiles(committed)
+        .map((p) => relative(committed, p))
+        .sort()
+    : [];
   const problems = [];
   for (const f of want) {
     if (!have.includes(f)) problems.push(`missing: generated/${f}`);
-    else if (!readFileSync(join(scratch, f)).equals(readFileSync(join(committed, f)))) problems.push(`stale: generated/${f}`);
+    else if (!readFileSync(join(scratch, f)).equals(readFileSync(join(committed, f))))
+      problems.push(`stale: generated/${f}`);
   }
   for (const f of have) if (!want.includes(f)) problems.push(`not produced by the build (remove it): generated/${f}`);
   rmSync(scratch, { recursive: true, force: true });
   if (problems.length) {
-    console.error(`generated/ does not match spec/:\n  ${problems.join('\n  ')}\nRun \`npm run generate\` and commit the result.`);
+    console.error(
+      `generated/ does not match spec/:\n  ${problems.join('\n  ')}\nRun \`npm run generate\` and commit the result.`,
+    );
     process.exit(1);
   }
   console.log(`generated/ is up to date (${want.length} files).`);

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 // `npm run mock`: a mock of the Close API built from generated/openapi.yaml.
 //
 // Prism 5.14.2 runs in this process (its public packages: @stoplight/prism-http reads the spec,
@@ -27,8 +29,6 @@
 // Usage: node scripts/mock.mjs [--spec generated/openapi.yaml] [--port 4010] [--host 127.0.0.1] [--quiet]
 // Library: `const mock = await startMock({ port: 0 }); mock.url; await mock.close();`
 import { createRequire } from 'node:module';
-import http from 'node:http';
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -56,7 +56,8 @@ export function toCloseError(violations) {
       if (!errors.includes(message)) errors.push(message);
       return;
     }
-    fieldErrors[field] = fieldErrors[field] && fieldErrors[field] !== message ? `${fieldErrors[field]} ${message}` : message;
+    fieldErrors[field] =
+      fieldErrors[field] && fieldErrors[field] !== message ? `${fieldErrors[field]} ${message}` : message;
   };
   for (const v of violations) {
     const loc = [...(v.location ?? [])];
@@ -89,7 +90,10 @@ function allowed(message) {
 
 // "Request body property contacts.0.name must be string" -> "must be string"
 function stripSubject(message) {
-  const m = /^Request (?:body|query parameter|path parameter|header parameter|header)(?: property)? \S+ (must .*|should .*)$/.exec(message);
+  const m =
+    /^Request (?:body|query parameter|path parameter|header parameter|header)(?: property)? \S+ (must .*|should .*)$/.exec(
+      message,
+    );
   return m ? m[1] : message;
 }
 
@@ -126,7 +130,8 @@ export function bridgeResponse(status, headers, body) {
     // violations (e.g. asked for with `Prefer: code=400`) passes through.
     const requestErrors = violations.filter(isRequestError);
     if (requestErrors.length) close = toCloseError(requestErrors);
-    else if (isUnparsableJson(body)) close = { errors: ['Invalid JSON: the request body could not be parsed.'], 'field-errors': {} };
+    else if (isUnparsableJson(body))
+      close = { errors: ['Invalid JSON: the request body could not be parsed.'], 'field-errors': {} };
   } else if (status === 422 && String(headers['content-type'] ?? '').startsWith('application/problem+json')) {
     try {
       const problem = JSON.parse(body.toString('utf8'));
@@ -154,7 +159,15 @@ function isUnparsableJson(body) {
   }
 }
 
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
+]);
 
 /**
  * Starts Prism and the bridge.
@@ -206,7 +219,8 @@ export async function startMock(options = {}) {
             const raw = {};
             for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) raw[k] = v;
             const out = bridgeResponse(up.statusCode ?? 502, raw, Buffer.concat(body));
-            if (!out.rewritten && !('content-length' in out.headers)) out.headers['content-length'] = String(out.body.length);
+            if (!out.rewritten && !('content-length' in out.headers))
+              out.headers['content-length'] = String(out.body.length);
             res.writeHead(out.status, out.headers);
             res.end(out.body);
             let line = `${req.method} ${req.url} -> ${out.status}`;
@@ -305,7 +319,12 @@ function fail(res, err) {
 }
 
 function parseArgs(argv) {
-  const opts = { spec: defaultSpec, port: Number(process.env.PORT ?? 4010), host: process.env.HOST ?? '127.0.0.1', quiet: false };
+  const opts = {
+    spec: defaultSpec,
+    port: Number(process.env.PORT ?? 4010),
+    host: process.env.HOST ?? '127.0.0.1',
+    quiet: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
@@ -318,7 +337,9 @@ function parseArgs(argv) {
     else if (a === '--host' || a === '-h') opts.host = value();
     else if (a === '--quiet' || a === '-q') opts.quiet = true;
     else if (a === '--help') {
-      console.log('usage: node scripts/mock.mjs [--spec generated/openapi.yaml] [--port 4010] [--host 127.0.0.1] [--quiet]');
+      console.log(
+        'usage: node scripts/mock.mjs [--spec generated/openapi.yaml] [--port 4010] [--host 127.0.0.1] [--quiet]',
+      );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }

@@ -34,7 +34,8 @@ function valueType(schema, where) {
   const alts = schema?.oneOf ?? schema?.anyOf;
   if (Array.isArray(alts)) return alts.map((a) => valueType(a, where)).join(' | ');
   const types = Array.isArray(schema?.type) ? schema.type : schema?.type ? [schema.type] : [];
-  if (types.length === 0) throw new Error(`patch-types: ${where}: cannot render the value schema ${JSON.stringify(schema)}`);
+  if (types.length === 0)
+    throw new Error(`patch-types: ${where}: cannot render the value schema ${JSON.stringify(schema)}`);
   return types
     .map((t) => {
       if (t === 'array') return schema.items ? `(${valueType(schema.items, where)})[]` : 'unknown[]';
@@ -88,7 +89,8 @@ export function patch(dts, doc) {
     patched++;
   }
   const expected = Object.values(schemas).filter((s) => patternsOf(s, doc).length > 0).length;
-  if (patched < expected) throw new Error(`patch-types: patched ${patched} index signatures, expected at least ${expected}`);
+  if (patched < expected)
+    throw new Error(`patch-types: patched ${patched} index signatures, expected at least ${expected}`);
   return lines.join('\n');
 }
 

@@ -100,7 +100,10 @@ function ensureBuilt() {
   if (!reason) return;
   console.log(`Building generated/ (${reason}): bundle + docs...`);
   const started = Date.now();
-  execFileSync(process.execPath, [join(root, 'scripts', 'generate.mjs'), 'bundle', 'docs'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, [join(root, 'scripts', 'generate.mjs'), 'bundle', 'docs'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
   console.log(`Built in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
 }
 

@@ -32,14 +32,19 @@ function step(title, cmd, args, extraEnv = {}) {
 function vitest(title, args, extraEnv = {}) {
   const report = join(tmp, `vitest-${title.replace(/\W+/g, '-')}.json`);
   rmSync(report, { force: true });
-  const ok = step(title, process.execPath, [
-    join(root, 'node_modules', 'vitest', 'vitest.mjs'),
-    'run',
-    ...args,
-    '--reporter=default',
-    '--reporter=json',
-    `--outputFile.json=${report}`,
-  ], extraEnv);
+  const ok = step(
+    title,
+    process.execPath,
+    [
+      join(root, 'node_modules', 'vitest', 'vitest.mjs'),
+      'run',
+      ...args,
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+    ],
+    extraEnv,
+  );
   return collect(report, title) && ok;
 }
 
@@ -74,7 +79,11 @@ const pipeline = [
   () => vitest('unit and spec tests', []),
   // CLOSE_API_KEY is blanked so that a developer's exported key never turns `npm test` into a live run
   // against their real Close organisation; the live path runs against the local stand-in below.
-  () => vitest('contract tests (mock)', ['--config', 'contract-tests/vitest.config.ts'], { CLOSE_API_KEY: '', CLOSE_BASE_URL: '' }),
+  () =>
+    vitest('contract tests (mock)', ['--config', 'contract-tests/vitest.config.ts'], {
+      CLOSE_API_KEY: '',
+      CLOSE_BASE_URL: '',
+    }),
   () => {
     // A report left by an earlier run must not be counted; a failing run's counts are counted too.
     const report = join(tmp, 'vitest-standin.json');

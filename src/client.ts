@@ -1,7 +1,20 @@
-import createClient, { type Client, type ClientPathsWithMethod, type FetchOptions, type HeadersOptions, type Middleware } from 'openapi-fetch';
+import createClient, {
+  type Client,
+  type ClientPathsWithMethod,
+  type FetchOptions,
+  type HeadersOptions,
+  type Middleware,
+} from 'openapi-fetch';
 import { paginationStyles } from '../generated/pagination.js';
 import type { paths } from '../generated/schema.js';
-import { CloseAbortError, CloseNetworkError, CloseResponseParseError, recallResponse, rememberResponse, type CloseAbortPhase } from './errors.js';
+import {
+  CloseAbortError,
+  type CloseAbortPhase,
+  CloseNetworkError,
+  CloseResponseParseError,
+  recallResponse,
+  rememberResponse,
+} from './errors.js';
 import { abortableWait, Pacer, parseRateLimit, parseRetryAfter, rateLimitWaitMs, timerSleep } from './rate-limit.js';
 
 /** The production base URL of the Close REST API. */
@@ -122,9 +135,9 @@ function defaultGroup(method: string, path: string): string {
 }
 
 function makeRedactor(secret: string, authorization: string): (text: string) => string {
-  const needles = [...new Set([authorization, authorization.split(' ')[1] ?? '', secret, encodeURIComponent(secret)])].filter(
-    (n) => n.length >= 4,
-  );
+  const needles = [
+    ...new Set([authorization, authorization.split(' ')[1] ?? '', secret, encodeURIComponent(secret)]),
+  ].filter((n) => n.length >= 4);
   return (text) => {
     let out = text;
     for (const n of needles) if (out.includes(n)) out = out.split(n).join('[REDACTED]');
@@ -137,12 +150,15 @@ function credentials(options: CloseClientOptions): { authorization: string; secr
   const hasToken = options.accessToken !== undefined && options.accessToken !== null;
   if (hasKey === hasToken) {
     throw new TypeError(
-      'createCloseClient: pass exactly one of `apiKey` (HTTP Basic) or `accessToken` (OAuth Bearer)' + (hasKey ? ', not both.' : '.'),
+      'createCloseClient: pass exactly one of `apiKey` (HTTP Basic) or `accessToken` (OAuth Bearer)' +
+        (hasKey ? ', not both.' : '.'),
     );
   }
   const secret = hasKey ? options.apiKey : options.accessToken;
   if (typeof secret !== 'string' || secret.trim() === '' || /[\s:]/.test(secret) || /[^\x21-\x7e]/.test(secret)) {
-    throw new TypeError(`createCloseClient: \`${hasKey ? 'apiKey' : 'accessToken'}\` must be a non-empty string of printable ASCII without spaces or colons.`);
+    throw new TypeError(
+      `createCloseClient: \`${hasKey ? 'apiKey' : 'accessToken'}\` must be a non-empty string of printable ASCII without spaces or colons.`,
+    );
   }
   return { secret, authorization: hasKey ? `Basic ${btoa(`${secret}:`)}` : `Bearer ${secret}` };
 }
@@ -181,7 +197,9 @@ function checkBaseUrl(raw: string): string {
     throw new TypeError('createCloseClient: `baseUrl` is not an absolute URL (e.g. https://api.close.com/api/v1).');
   }
   if (url.username || url.password) {
-    throw new TypeError('createCloseClient: `baseUrl` must not contain credentials (user:password@); pass the key as `apiKey`.');
+    throw new TypeError(
+      'createCloseClient: `baseUrl` must not contain credentials (user:password@); pass the key as `apiKey`.',
+    );
   }
   return raw.replace(/\/+$/, '');
 }
@@ -207,7 +225,12 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
   const timeoutMs = options.timeoutMs;
   const userAgent = options.userAgent ?? `close-crm-openapi/${VERSION}`;
   const onRetry = options.onRetry;
-  const pacingOpts = options.pacing === false ? undefined : options.pacing === true || options.pacing === undefined ? {} : options.pacing;
+  const pacingOpts =
+    options.pacing === false
+      ? undefined
+      : options.pacing === true || options.pacing === undefined
+        ? {}
+        : options.pacing;
   const pacer = pacingOpts ? new Pacer({ now, sleep, marginMs: pacingOpts.marginMs ?? 15 }) : undefined;
   const groupOf = pacingOpts?.group ?? defaultGroup;
 
@@ -220,7 +243,8 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
     const u = new URL(url);
     return u.pathname.startsWith(basePath) ? u.pathname.slice(basePath.length) || '/' : u.pathname;
   };
-  const backoff = (retryNo: number): number => Math.min(maxDelayMs, baseDelayMs * 2 ** (retryNo - 1) * (0.5 + random() / 2));
+  const backoff = (retryNo: number): number =>
+    Math.min(maxDelayMs, baseDelayMs * 2 ** (retryNo - 1) * (0.5 + random() / 2));
   // Jitter is only ever added to the wait the server asked for, never taken off it, and a wait with its
   // jitter is clamped to maxDelayMs (a server asking for exactly the cap is still retried, after the cap).
   const jitter = (waitMs: number): number => random() * Math.min(1000, Math.max(25, waitMs * 0.05));
@@ -243,7 +267,8 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
         try {
           await abortableWait(sleep, ms, signal);
         } catch (err) {
-          if (signal.aborted) throw new CloseAbortError({ method, path, attempts, phase, reason: signal.reason }, redact);
+          if (signal.aborted)
+            throw new CloseAbortError({ method, path, attempts, phase, reason: signal.reason }, redact);
           throw err;
         }
       };
@@ -260,13 +285,18 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
             try {
               counted = await a;
             } catch (err) {
-              if (signal.aborted) throw new CloseAbortError({ method, path, attempts: attempt, phase: 'pacing', reason: signal.reason }, redact);
+              if (signal.aborted)
+                throw new CloseAbortError(
+                  { method, path, attempts: attempt, phase: 'pacing', reason: signal.reason },
+                  redact,
+                );
               throw err;
             }
           }
         }
         let sendInit = init;
-        if (timeoutMs !== undefined) sendInit = { ...init, signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), request.signal]) };
+        if (timeoutMs !== undefined)
+          sendInit = { ...init, signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), request.signal]) };
         // A followed 301/302/303 turns a POST into a GET of another URL whose answer would pass for the
         // write's success: a write's redirect is returned as an error instead.
         if (!isRead) sendInit = { ...sendInit, redirect: 'manual' };
@@ -288,7 +318,10 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
           // global dispatcher) retries PUT and DELETE by default on ECONNRESET/ECONNREFUSED, so a PUT reset
           // after being written can end in ECONNREFUSED on its retry; a custom `fetch`, a proxy or a
           // service mesh can do the same. No cause code proves that no attempt reached Close.
-          throw new CloseNetworkError({ method, path, attempts: attempt + 1, outcomeUnknown: !isRead, cause: err }, redact);
+          throw new CloseNetworkError(
+            { method, path, attempts: attempt + 1, outcomeUnknown: !isRead, cause: err },
+            redact,
+          );
         }
         pacer?.release(group, response.headers, counted);
         const status = response.status;
@@ -308,7 +341,14 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
           }
           if (delayMs !== undefined) {
             await response.body?.cancel().catch(() => undefined);
-            onRetry?.({ method, path, retry: attempt + 1, reason: status === 429 ? 'rate-limited' : 'server-error', status, delayMs });
+            onRetry?.({
+              method,
+              path,
+              retry: attempt + 1,
+              reason: status === 429 ? 'rate-limited' : 'server-error',
+              status,
+              delayMs,
+            });
             await wait(delayMs, attempt + 1, status === 429 ? 'rate-limited' : 'backoff');
             continue;
           }
@@ -344,9 +384,18 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
   // and parse it here, throwing CloseResponseParseError (`writeSucceeded: true`) instead. Error results and
   // a caller's own `parseAs` (text, blob, stream…) are left exactly as openapi-fetch returns them.
   type Loose = { parseAs?: string; [k: string]: unknown } | undefined;
-  const readOnlyPosts = new Set(Object.entries(paginationStyles as Readonly<Record<string, { method: string }>>).filter(([, e]) => e.method === 'post').map(([p]) => p));
+  const readOnlyPosts = new Set(
+    Object.entries(paginationStyles as Readonly<Record<string, { method: string }>>)
+      .filter(([, e]) => e.method === 'post')
+      .map(([p]) => p),
+  );
   type LooseResult = { data?: unknown; error?: unknown; response: Response };
-  const parsedWrite = async (method: string, url: string, init: Loose, send: (init: Loose) => Promise<LooseResult>): Promise<LooseResult> => {
+  const parsedWrite = async (
+    method: string,
+    url: string,
+    init: Loose,
+    send: (init: Loose) => Promise<LooseResult>,
+  ): Promise<LooseResult> => {
     if (init?.parseAs !== undefined && init.parseAs !== 'json') return send(init);
     // A search sent as POST (`POST /data/search/`, paginated by body cursor) writes nothing: it is a read.
     if (readOnlyPosts.has(url)) return send(init);
@@ -358,7 +407,10 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
     } catch (err) {
       const meta = recallResponse(result.response);
       const { status, headers } = result.response;
-      throw new CloseResponseParseError({ status, method: meta?.method ?? method, path: meta?.path ?? url, headers, cause: err }, redact);
+      throw new CloseResponseParseError(
+        { status, method: meta?.method ?? method, path: meta?.path ?? url, headers, cause: err },
+        redact,
+      );
     }
   };
   const loose = client as unknown as Record<string, (...args: unknown[]) => Promise<LooseResult>>;
@@ -369,7 +421,8 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
   const request = loose.request!.bind(client);
   loose.request = (method: unknown, url: unknown, init?: unknown) => {
     const upper = String(method).toUpperCase();
-    if (upper === 'GET' || upper === 'HEAD' || upper === 'OPTIONS' || upper === 'TRACE') return request(method, url, init);
+    if (upper === 'GET' || upper === 'HEAD' || upper === 'OPTIONS' || upper === 'TRACE')
+      return request(method, url, init);
     return parsedWrite(upper, String(url), init as Loose, (i) => request(method, url, i));
   };
   return client as CloseClient;

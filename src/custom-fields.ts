@@ -44,7 +44,8 @@ export function getCustomField(object: object, id: CustomFieldId): CustomFieldVa
 export function customFieldsOf(object: object): Map<CustomFieldId, CustomFieldValue> {
   const out = new Map<CustomFieldId, CustomFieldValue>();
   for (const [key, value] of Object.entries(object)) {
-    if (key.startsWith('custom.') && ID_RE.test(key.slice(7)) && value !== undefined) out.set(key.slice(7) as CustomFieldId, value as CustomFieldValue);
+    if (key.startsWith('custom.') && ID_RE.test(key.slice(7)) && value !== undefined)
+      out.set(key.slice(7) as CustomFieldId, value as CustomFieldValue);
   }
   return out;
 }
@@ -53,7 +54,9 @@ export function customFieldsOf(object: object): Map<CustomFieldId, CustomFieldVa
  * Builds the `custom.*` keys of a create/update body from values keyed by field id:
  * `{ name: 'Acme', ...customFields({ cf_source: 'Website' }) }`.
  */
-export function customFields<const F extends { [K in CustomFieldId]?: CustomFieldInput }>(values: F): { [K in keyof F & CustomFieldId as `custom.${K}`]: F[K] } {
+export function customFields<const F extends { [K in CustomFieldId]?: CustomFieldInput }>(
+  values: F,
+): { [K in keyof F & CustomFieldId as `custom.${K}`]: F[K] } {
   const out: Record<string, unknown> = {};
   for (const [id, value] of Object.entries(values)) {
     checkId(id);

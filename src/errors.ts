@@ -58,7 +58,8 @@ function summarize(body: unknown): string {
   if (Array.isArray(b.errors)) parts.push(...b.errors.filter((e): e is string => typeof e === 'string'));
   const fe = b['field-errors'];
   if (fe && typeof fe === 'object') {
-    for (const [k, v] of Object.entries(fe as Record<string, unknown>)) parts.push(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    for (const [k, v] of Object.entries(fe as Record<string, unknown>))
+      parts.push(`${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
   }
   return parts.join('; ').slice(0, MAX_DETAIL);
 }
@@ -91,7 +92,14 @@ export class CloseApiError extends Error {
   readonly retryAfterMs: number | undefined;
 
   constructor(
-    init: { status: number; method: string; path: string; body: unknown; traceId?: string | undefined; retryAfterMs?: number | undefined },
+    init: {
+      status: number;
+      method: string;
+      path: string;
+      body: unknown;
+      traceId?: string | undefined;
+      retryAfterMs?: number | undefined;
+    },
     redact: (s: string) => string = (s) => s,
   ) {
     const body = redactDeep(init.body, redact) as CloseApiError['body'];
@@ -171,13 +179,19 @@ export class CloseNetworkError extends Error {
    */
   readonly outcomeUnknown: boolean;
 
-  constructor(init: { method: string; path: string; attempts: number; outcomeUnknown: boolean; cause: unknown }, redact: (s: string) => string) {
+  constructor(
+    init: { method: string; path: string; attempts: number; outcomeUnknown: boolean; cause: unknown },
+    redact: (s: string) => string,
+  ) {
     const reason = init.cause instanceof Error ? `${init.cause.name}: ${init.cause.message}` : String(init.cause);
-    const causeDetail = init.cause instanceof Error && init.cause.cause instanceof Error ? ` (${init.cause.cause.message})` : '';
+    const causeDetail =
+      init.cause instanceof Error && init.cause.cause instanceof Error ? ` (${init.cause.cause.message})` : '';
     super(
       redact(
         `Close API ${init.method} ${init.path} failed after ${init.attempts} attempt${init.attempts === 1 ? '' : 's'}: ${reason}${causeDetail}` +
-          (init.outcomeUnknown ? '. The outcome is unknown and the request was not retried: check before sending it again.' : ''),
+          (init.outcomeUnknown
+            ? '. The outcome is unknown and the request was not retried: check before sending it again.'
+            : ''),
       ),
     );
     this.method = init.method;
@@ -185,11 +199,23 @@ export class CloseNetworkError extends Error {
     this.attempts = init.attempts;
     this.outcomeUnknown = init.outcomeUnknown;
     // The original error stays reachable for debugging, but only as a redacted copy of its message.
-    Object.defineProperty(this, 'cause', { value: redact(reason + causeDetail), enumerable: false, configurable: true, writable: true });
+    Object.defineProperty(this, 'cause', {
+      value: redact(reason + causeDetail),
+      enumerable: false,
+      configurable: true,
+      writable: true,
+    });
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, message: this.message, method: this.method, path: this.path, attempts: this.attempts, outcomeUnknown: this.outcomeUnknown };
+    return {
+      name: this.name,
+      message: this.message,
+      method: this.method,
+      path: this.path,
+      attempts: this.attempts,
+      outcomeUnknown: this.outcomeUnknown,
+    };
   }
 }
 
@@ -213,7 +239,10 @@ export class CloseResponseParseError extends Error {
   /** The response's request/trace id header, when the server sent one. */
   readonly traceId: string | undefined;
 
-  constructor(init: { status: number; method: string; path: string; headers: Headers; cause: unknown }, redact: (s: string) => string) {
+  constructor(
+    init: { status: number; method: string; path: string; headers: Headers; cause: unknown },
+    redact: (s: string) => string,
+  ) {
     const contentType = init.headers.get('content-type') ?? undefined;
     super(
       redact(
@@ -228,7 +257,12 @@ export class CloseResponseParseError extends Error {
     const traceId = traceIdOf(init.headers);
     this.traceId = traceId === undefined ? undefined : redact(traceId);
     const reason = init.cause instanceof Error ? `${init.cause.name}: ${init.cause.message}` : String(init.cause);
-    Object.defineProperty(this, 'cause', { value: redact(reason), enumerable: false, configurable: true, writable: true });
+    Object.defineProperty(this, 'cause', {
+      value: redact(reason),
+      enumerable: false,
+      configurable: true,
+      writable: true,
+    });
   }
 
   toJSON(): Record<string, unknown> {
@@ -269,8 +303,15 @@ export class CloseAbortError extends Error {
   /** Always false: no attempt was processed by Close, or the request is a read. */
   readonly outcomeUnknown = false;
 
-  constructor(init: { method: string; path: string; attempts: number; phase: CloseAbortPhase; reason: unknown }, redact: (s: string) => string) {
-    const waiting = { pacing: 'waiting for the rate-limit window', 'rate-limited': 'waiting to retry after a 429', backoff: 'waiting to retry' }[init.phase];
+  constructor(
+    init: { method: string; path: string; attempts: number; phase: CloseAbortPhase; reason: unknown },
+    redact: (s: string) => string,
+  ) {
+    const waiting = {
+      pacing: 'waiting for the rate-limit window',
+      'rate-limited': 'waiting to retry after a 429',
+      backoff: 'waiting to retry',
+    }[init.phase];
     const isWrite = init.method !== 'GET' && init.method !== 'HEAD';
     const safety =
       init.attempts === 0
@@ -278,9 +319,14 @@ export class CloseAbortError extends Error {
         : isWrite
           ? 'Close did not process it (every attempt was answered 429), so it is safe to send again'
           : 'it is a read, safe to send again';
-    super(redact(`Close API ${init.method} ${init.path} was cancelled while ${waiting} (after ${init.attempts} attempt${init.attempts === 1 ? '' : 's'}): ${safety}.`), {
-      cause: init.reason,
-    });
+    super(
+      redact(
+        `Close API ${init.method} ${init.path} was cancelled while ${waiting} (after ${init.attempts} attempt${init.attempts === 1 ? '' : 's'}): ${safety}.`,
+      ),
+      {
+        cause: init.reason,
+      },
+    );
     this.method = init.method;
     this.path = redact(init.path);
     this.attempts = init.attempts;
@@ -288,7 +334,15 @@ export class CloseAbortError extends Error {
   }
 
   toJSON(): Record<string, unknown> {
-    return { name: this.name, message: this.message, method: this.method, path: this.path, attempts: this.attempts, phase: this.phase, outcomeUnknown: this.outcomeUnknown };
+    return {
+      name: this.name,
+      message: this.message,
+      method: this.method,
+      path: this.path,
+      attempts: this.attempts,
+      phase: this.phase,
+      outcomeUnknown: this.outcomeUnknown,
+    };
   }
 }
 
@@ -296,7 +350,9 @@ export class CloseAbortError extends Error {
  * The `data` of a successful client result, or throws `CloseApiError` for an error result:
  * `const lead = unwrap(await close.GET('/lead/{lead_id}/', { params: { path: { lead_id } } }))`.
  */
-export function unwrap<R extends { data?: unknown; error?: unknown; response: Response }>(result: R): Exclude<R['data'], undefined> {
+export function unwrap<R extends { data?: unknown; error?: unknown; response: Response }>(
+  result: R,
+): Exclude<R['data'], undefined> {
   if (result.error !== undefined || !result.response.ok) throw CloseApiError.fromResult(result);
   return result.data as Exclude<R['data'], undefined>;
 }

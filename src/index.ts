@@ -1,11 +1,35 @@
+export type {
+  CloseClient,
+  CloseClientOptions,
+  CloseMethod,
+  CloseRequestInit,
+  CloseResult,
+  ErrorData,
+  PacingOptions,
+  RetryEvent,
+  RetryOptions,
+  SuccessData,
+} from './client.js';
 export { createCloseClient, DEFAULT_BASE_URL } from './client.js';
-export type { CloseClient, CloseClientOptions, CloseMethod, CloseRequestInit, CloseResult, ErrorData, PacingOptions, RetryEvent, RetryOptions, SuccessData } from './client.js';
-export { CloseAbortError, CloseApiError, CloseNetworkError, CloseResponseParseError, TRACE_ID_HEADERS, unwrap } from './errors.js';
-export type { CloseAbortPhase, CloseErrorBody, CloseFieldError, CloseRateLimitBody } from './errors.js';
-export { paginate } from './paginate.js';
-export type { PaginatedItem, PaginatedPath, PaginateInit } from './paginate.js';
-export { parseRateLimit, parseRetryAfter } from './rate-limit.js';
-export type { RateLimitInfo } from './rate-limit.js';
+export type {
+  CustomFieldId,
+  CustomFieldInput,
+  CustomFieldKey,
+  CustomFieldValue,
+  WithCustomFields,
+} from './custom-fields.js';
 export { customFieldKey, customFields, customFieldsOf, getCustomField } from './custom-fields.js';
-export type { CustomFieldId, CustomFieldInput, CustomFieldKey, CustomFieldValue, WithCustomFields } from './custom-fields.js';
+export type { CloseAbortPhase, CloseErrorBody, CloseFieldError, CloseRateLimitBody } from './errors.js';
+export {
+  CloseAbortError,
+  CloseApiError,
+  CloseNetworkError,
+  CloseResponseParseError,
+  TRACE_ID_HEADERS,
+  unwrap,
+} from './errors.js';
+export type { PaginatedItem, PaginatedPath, PaginateInit } from './paginate.js';
+export { paginate } from './paginate.js';
+export type { RateLimitInfo } from './rate-limit.js';
+export { parseRateLimit, parseRetryAfter } from './rate-limit.js';
 export type * from './types.js';

@@ -14,14 +14,19 @@ export type PaginateInit<P extends PaginatedPath> = FetchOptions<OperationOf<P>>
 type PageOf<P extends PaginatedPath> = SuccessData<OperationOf<P>>;
 /** The item type of a paginated operation's `data` array. */
 export type PaginatedItem<P extends PaginatedPath> = PageOf<P> extends { data?: ReadonlyArray<infer T> } ? T : never;
-type InitArgs<P extends PaginatedPath> = object extends PaginateInit<P> ? [init?: PaginateInit<P>] : [init: PaginateInit<P>];
+type InitArgs<P extends PaginatedPath> =
+  object extends PaginateInit<P> ? [init?: PaginateInit<P>] : [init: PaginateInit<P>];
 
 interface LooseInit {
   params?: { query?: Record<string, unknown>; [k: string]: unknown };
   body?: Record<string, unknown>;
   [k: string]: unknown;
 }
-type LooseRequest = (method: string, path: string, init: LooseInit) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+type LooseRequest = (
+  method: string,
+  path: string,
+  init: LooseInit,
+) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
 
 /** How many of the latest cursors `paginate()` remembers to catch a server that points back at one at once. */
 export const CURSOR_MEMORY = 32;
@@ -39,7 +44,8 @@ function cursorGuard(path: string, start: unknown): (cursor: unknown) => void {
   let power = 1;
   let steps = 0;
   return (cursor) => {
-    if (recent.includes(cursor) || cursor === saved) throw new Error(`paginate: ${path} returned the same cursor twice`);
+    if (recent.includes(cursor) || cursor === saved)
+      throw new Error(`paginate: ${path} returned the same cursor twice`);
     recent.push(cursor);
     if (recent.length > CURSOR_MEMORY) recent.shift();
     if (++steps === power) {
@@ -77,13 +83,18 @@ export async function* paginate<P extends PaginatedPath>(
   const request = (client.request as unknown as LooseRequest).bind(client);
   const base = (init ?? {}) as LooseInit;
   const query = base.params?.query ?? {};
-  const withQuery = (extra: Record<string, unknown>): LooseInit => ({ ...base, params: { ...base.params, query: { ...query, ...extra } } });
+  const withQuery = (extra: Record<string, unknown>): LooseInit => ({
+    ...base,
+    params: { ...base.params, query: { ...query, ...extra } },
+  });
   type Item = PaginatedItem<P>;
 
   if (entry.style === 'offset') {
     let skip = Number(query._skip ?? 0);
     for (;;) {
-      const data = page(await request(entry.method, path, skip === Number(query._skip ?? 0) ? base : withQuery({ _skip: skip })));
+      const data = page(
+        await request(entry.method, path, skip === Number(query._skip ?? 0) ? base : withQuery({ _skip: skip })),
+      );
       const items = data.data as Item[];
       yield* items;
       if (data.has_more !== true || items.length === 0) return;
@@ -95,7 +106,9 @@ export async function* paginate<P extends PaginatedPath>(
     // The caller's starting cursor counts as seen: a page that points back at it would repeat itself.
     const check = cursorGuard(String(path), cursor);
     for (;;) {
-      const data = page(await request(entry.method, path, cursor === undefined ? base : withQuery({ _cursor: cursor })));
+      const data = page(
+        await request(entry.method, path, cursor === undefined ? base : withQuery({ _cursor: cursor })),
+      );
       yield* data.data as Item[];
       cursor = data.cursor_next;
       if (cursor === null || cursor === undefined || cursor === '' || (data.data as unknown[]).length === 0) return;
@@ -106,7 +119,13 @@ export async function* paginate<P extends PaginatedPath>(
     let cursor: unknown = base.body?.cursor;
     const check = cursorGuard(String(path), cursor);
     for (;;) {
-      const data = page(await request(entry.method, path, cursor === undefined || cursor === null ? base : { ...base, body: { ...base.body, cursor } }));
+      const data = page(
+        await request(
+          entry.method,
+          path,
+          cursor === undefined || cursor === null ? base : { ...base, body: { ...base.body, cursor } },
+        ),
+      );
       yield* data.data as Item[];
       cursor = data.cursor;
       if (cursor === null || cursor === undefined || cursor === '' || (data.data as unknown[]).length === 0) return;

@@ -36,7 +36,8 @@ export function parseRateLimit(headers: Headers): RateLimitInfo | undefined {
   const reset = headers.get('x-rate-limit-reset');
   if (limit !== null && remaining !== null && reset !== null) {
     const info = { limit: Number(limit), remaining: Number(remaining), resetSeconds: Number(reset) };
-    if (Number.isFinite(info.limit) && Number.isFinite(info.remaining) && Number.isFinite(info.resetSeconds)) return info;
+    if (Number.isFinite(info.limit) && Number.isFinite(info.remaining) && Number.isFinite(info.resetSeconds))
+      return info;
   }
   return undefined;
 }
@@ -128,7 +129,11 @@ export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undef
  * Waits `ms` with `sleep`, rejecting promptly when `signal` aborts even if an injected `sleep` ignores the
  * signal it is given. The signal `sleep` gets is aborted once the wait is over, so its timer is cleared.
  */
-export async function abortableWait(sleep: PacerOptions['sleep'], ms: number, signal: AbortSignal | undefined): Promise<void> {
+export async function abortableWait(
+  sleep: PacerOptions['sleep'],
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
   const timer = new AbortController();
   try {
     await untilAborted(sleep(ms, timer.signal), signal);
@@ -184,7 +189,11 @@ export class Pacer {
         const reset =
           s.windowEnd === Number.POSITIVE_INFINITY
             ? []
-            : [this.#opts.sleep(Math.max(0, s.windowEnd + this.#opts.marginMs - this.#opts.now()), timer.signal).catch(() => undefined)];
+            : [
+                this.#opts
+                  .sleep(Math.max(0, s.windowEnd + this.#opts.marginMs - this.#opts.now()), timer.signal)
+                  .catch(() => undefined),
+              ];
         await untilAborted(Promise.race([answer, ...reset]), signal);
       } finally {
         // Whichever way the wait ended, its timer and its place among the waiters go.

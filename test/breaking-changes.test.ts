@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compareDocuments, toMarkdown, type BreakingChangeFinding } from '../scripts/breaking-changes.mjs';
+import { type BreakingChangeFinding, compareDocuments, toMarkdown } from '../scripts/breaking-changes.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SCRIPT = path.join(ROOT, 'scripts/breaking-changes.mjs');
@@ -24,17 +24,29 @@ function baseDoc(): Json {
           operationId: 'getLead',
           parameters: [{ name: '_fields', in: 'query', schema: { type: 'string' } }],
           responses: {
-            '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Lead' } } } },
-            '404': { description: 'missing', content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } } },
+            '200': {
+              description: 'ok',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Lead' } } },
+            },
+            '404': {
+              description: 'missing',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } },
+            },
           },
         },
       },
       '/lead/': {
         post: {
           operationId: 'createLead',
-          requestBody: { required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/LeadCreate' } } } },
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/LeadCreate' } } },
+          },
           responses: {
-            '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Lead' } } } },
+            '200': {
+              description: 'ok',
+              content: { 'application/json': { schema: { $ref: '#/components/schemas/Lead' } } },
+            },
           },
         },
       },
@@ -49,7 +61,11 @@ function baseDoc(): Json {
         Contact: {
           type: 'object',
           required: ['id'],
-          properties: { id: { type: 'string' }, name: { type: 'string' }, children: { type: 'array', items: { $ref: '#/components/schemas/Contact' } } },
+          properties: {
+            id: { type: 'string' },
+            name: { type: 'string' },
+            children: { type: 'array', items: { $ref: '#/components/schemas/Contact' } },
+          },
         },
         Lead: {
           type: 'object',
@@ -105,22 +121,30 @@ describe('breaking-change rules', () => {
 
   // Both directions
   it('removed operation', () => {
-    const r = diff((d) => { delete d.paths['/lead/'].post; });
+    const r = diff((d) => {
+      delete d.paths['/lead/'].post;
+    });
     expect(has(r.breaking, 'operation-removed', POST).message).toContain('Remove operation POST /lead/');
   });
 
   it('changed operationId', () => {
-    const r = diff((d) => { d.paths['/lead/{lead_id}/'].get.operationId = 'fetchLead'; });
+    const r = diff((d) => {
+      d.paths['/lead/{lead_id}/'].get.operationId = 'fetchLead';
+    });
     expect(has(r.breaking, 'operation-id-changed', GET).message).toBe('Change operationId `getLead` to `fetchLead`');
   });
 
   it('removed parameter', () => {
-    const r = diff((d) => { d.paths['/lead/{lead_id}/'].get.parameters = []; });
+    const r = diff((d) => {
+      d.paths['/lead/{lead_id}/'].get.parameters = [];
+    });
     expect(has(r.breaking, 'parameter-removed', GET).message).toContain('`_fields`');
   });
 
   it('renamed parameter', () => {
-    const r = diff((d) => { d.paths['/lead/{lead_id}/'].get.parameters[0].name = 'fields'; });
+    const r = diff((d) => {
+      d.paths['/lead/{lead_id}/'].get.parameters[0].name = 'fields';
+    });
     expect(has(r.breaking, 'parameter-renamed', GET).message).toBe('Rename query parameter `_fields` to `fields`');
   });
 
@@ -132,12 +156,17 @@ describe('breaking-change rules', () => {
       item.parameters = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
     });
     expect(r.breaking.filter((f) => f.rule === 'operation-removed')).toEqual([]);
-    expect(has(r.breaking, 'parameter-renamed', 'GET /lead/{id}/').message).toBe('Rename path parameter `lead_id` to `id`');
+    expect(has(r.breaking, 'parameter-renamed', 'GET /lead/{id}/').message).toBe(
+      'Rename path parameter `lead_id` to `id`',
+    );
   });
 
   it('request body became required', () => {
     const r = diff((d) => {
-      d.paths['/lead/{lead_id}/'].get.requestBody = { required: true, content: { 'application/json': { schema: { type: 'object' } } } };
+      d.paths['/lead/{lead_id}/'].get.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: { type: 'object' } } },
+      };
     });
     has(r.breaking, 'request-body-required', GET);
   });
@@ -145,7 +174,9 @@ describe('breaking-change rules', () => {
   it('parameter became required, and a new required parameter', () => {
     const r = diff((d) => {
       d.paths['/lead/{lead_id}/'].get.parameters[0].required = true;
-      d.paths['/lead/'].post.parameters = [{ name: 'dry_run', in: 'query', required: true, schema: { type: 'boolean' } }];
+      d.paths['/lead/'].post.parameters = [
+        { name: 'dry_run', in: 'query', required: true, schema: { type: 'boolean' } },
+      ];
     });
     has(r.breaking, 'parameter-became-required', GET);
     has(r.breaking, 'parameter-added-required', POST);
@@ -153,33 +184,54 @@ describe('breaking-change rules', () => {
 
   // Request
   it('request: new required field', () => {
-    const r = diff((d) => { S(d).LeadCreate.properties.owner = { type: 'string' }; S(d).LeadCreate.required.push('owner'); });
-    expect(has(r.breaking, 'request-property-added-required', POST).message).toBe('Add required `owner` to `LeadCreate` request');
+    const r = diff((d) => {
+      S(d).LeadCreate.properties.owner = { type: 'string' };
+      S(d).LeadCreate.required.push('owner');
+    });
+    expect(has(r.breaking, 'request-property-added-required', POST).message).toBe(
+      'Add required `owner` to `LeadCreate` request',
+    );
   });
 
   it('request: optional field became required', () => {
-    const r = diff((d) => { S(d).LeadCreate.required.push('url'); });
-    expect(has(r.breaking, 'request-property-required', POST).message).toBe('Make `url` required in `LeadCreate` request');
+    const r = diff((d) => {
+      S(d).LeadCreate.required.push('url');
+    });
+    expect(has(r.breaking, 'request-property-required', POST).message).toBe(
+      'Make `url` required in `LeadCreate` request',
+    );
   });
 
   it('request: removed property of a closed object, but not of an open one', () => {
-    const r = diff((d) => { delete S(d).LeadCreate.properties.url; });
+    const r = diff((d) => {
+      delete S(d).LeadCreate.properties.url;
+    });
     expect(has(r.breaking, 'request-property-removed', POST).message).toBe('Remove `url` from `LeadCreate` request');
-    const open = diff((d) => { delete S(d).LeadCreate.properties.url; S(d).LeadCreate.additionalProperties = true; });
+    const open = diff((d) => {
+      delete S(d).LeadCreate.properties.url;
+      S(d).LeadCreate.additionalProperties = true;
+    });
     expect(open.breaking.filter((f) => f.rule === 'request-property-removed')).toEqual([]);
     has(open.additions, 'request-property-removed-open', POST);
   });
 
   it('request: narrowed type (a type removed from `type`)', () => {
-    const r = diff((d) => { S(d).LeadCreate.properties.url.type = 'string'; });
+    const r = diff((d) => {
+      S(d).LeadCreate.properties.url.type = 'string';
+    });
     const f = has(r.breaking, 'request-type-narrowed', POST);
     expect(f.message).toBe('Narrow `LeadCreate.url` in request: no longer accepts type `null`');
     expect(f.location).toBe('/paths/~1lead~1/post/requestBody/content/application~1json/schema/properties/url');
   });
 
   it('request: removed enum value and changed const', () => {
-    const r = diff((d) => { S(d).LeadCreate.properties.status_type.enum = ['active', 'won']; S(d).LeadCreate.properties.kind.const = 'company'; });
-    expect(has(r.breaking, 'request-enum-value-removed', POST).message).toBe('Remove value `lost` from enum `LeadCreate.status_type` in request');
+    const r = diff((d) => {
+      S(d).LeadCreate.properties.status_type.enum = ['active', 'won'];
+      S(d).LeadCreate.properties.kind.const = 'company';
+    });
+    expect(has(r.breaking, 'request-enum-value-removed', POST).message).toBe(
+      'Remove value `lost` from enum `LeadCreate.status_type` in request',
+    );
     has(r.breaking, 'request-const-changed', POST);
   });
 
@@ -193,21 +245,27 @@ describe('breaking-change rules', () => {
       p.url.format = 'uri';
     });
     const msgs = r.breaking.filter((f) => /tightened/.test(f.rule)).map((f) => f.message);
-    expect(msgs).toEqual(expect.arrayContaining([
-      'Tighten `LeadCreate.name` in request: must match pattern `^[A-Z]`',
-      'Tighten `LeadCreate.name` in request: lower `maxLength` from 200 to 100',
-      'Tighten `LeadCreate.size` in request: lower `maximum` from 1000 to 500',
-      'Tighten `LeadCreate.size` in request: raise `minimum` from 0 to 1',
-      'Tighten `LeadCreate.url` in request: must have format `uri`',
-    ]));
+    expect(msgs).toEqual(
+      expect.arrayContaining([
+        'Tighten `LeadCreate.name` in request: must match pattern `^[A-Z]`',
+        'Tighten `LeadCreate.name` in request: lower `maxLength` from 200 to 100',
+        'Tighten `LeadCreate.size` in request: lower `maximum` from 1000 to 500',
+        'Tighten `LeadCreate.size` in request: raise `minimum` from 0 to 1',
+        'Tighten `LeadCreate.url` in request: must have format `uri`',
+      ]),
+    );
     // Loosening goes to the additions.
-    const loose = diff((d) => { S(d).LeadCreate.properties.size.maximum = 5000; });
+    const loose = diff((d) => {
+      S(d).LeadCreate.properties.size.maximum = 5000;
+    });
     expect(loose.breaking).toEqual([]);
     has(loose.additions, 'request-constraint-loosened', POST);
   });
 
   it('request: removed oneOf member', () => {
-    const r = diff((d) => { S(d).LeadCreate.properties.contact.oneOf.pop(); });
+    const r = diff((d) => {
+      S(d).LeadCreate.properties.contact.oneOf.pop();
+    });
     expect(has(r.breaking, 'request-member-removed', POST).message).toContain('from `LeadCreate.contact` in request');
   });
 
@@ -220,36 +278,56 @@ describe('breaking-change rules', () => {
       p.contact.oneOf.push({ type: 'integer' });
     });
     expect(r.breaking).toEqual([]);
-    for (const rule of ['request-property-added', 'request-enum-value-added', 'request-type-widened', 'request-member-added']) has(r.additions, rule, POST);
+    for (const rule of [
+      'request-property-added',
+      'request-enum-value-added',
+      'request-type-widened',
+      'request-member-added',
+    ])
+      has(r.additions, rule, POST);
   });
 
   // Response
   it('response: removed property', () => {
-    const r = diff((d) => { delete S(d).Lead.properties.status_type; });
+    const r = diff((d) => {
+      delete S(d).Lead.properties.status_type;
+    });
     const f = has(r.breaking, 'response-property-removed', GET);
     expect(f.message).toBe('Remove `status_type` from `Lead` response');
     has(r.breaking, 'response-property-removed', POST); // the same schema answers both operations
   });
 
   it('response: nested property removed inside a recursive schema', () => {
-    const r = diff((d) => { delete S(d).Contact.properties.name; });
+    const r = diff((d) => {
+      delete S(d).Contact.properties.name;
+    });
     expect(has(r.breaking, 'response-property-removed', GET).message).toBe('Remove `name` from `Contact` response');
   });
 
   it('response: property no longer required', () => {
-    const r = diff((d) => { S(d).Lead.required = ['id']; });
-    expect(has(r.breaking, 'response-property-optional', GET).message).toBe('Make `display_name` optional in `Lead` response');
+    const r = diff((d) => {
+      S(d).Lead.required = ['id'];
+    });
+    expect(has(r.breaking, 'response-property-optional', GET).message).toBe(
+      'Make `display_name` optional in `Lead` response',
+    );
   });
 
   it('response: type widened (became nullable, by type array or by a null union member)', () => {
-    const r = diff((d) => { S(d).Lead.properties.display_name.type = ['string', 'null']; });
+    const r = diff((d) => {
+      S(d).Lead.properties.display_name.type = ['string', 'null'];
+    });
     expect(has(r.breaking, 'response-type-widened', GET).message).toBe('Make `Lead.display_name` nullable in response');
-    const u = diff((d) => { S(d).Lead.properties.status_type = { anyOf: [{ $ref: '#/components/schemas/StatusType' }, { type: 'null' }] }; });
+    const u = diff((d) => {
+      S(d).Lead.properties.status_type = { anyOf: [{ $ref: '#/components/schemas/StatusType' }, { type: 'null' }] };
+    });
     expect(has(u.breaking, 'response-member-added', GET).message).toBe('Make `Lead.status_type` nullable in response');
   });
 
   it('response: enum value added to a closed enum (exhaustive switches) is breaking; removed is not', () => {
-    const r = diff((d) => { S(d).StatusType.enum.push('paused'); });
+    const r = diff((d) => {
+      S(d).StatusType.enum.push('paused');
+    });
     const f = has(r.breaking, 'response-enum-value-added', GET);
     expect(f.message).toBe('Add value `paused` to enum `StatusType` in response');
     expect(f.warn).toBe(true);
@@ -258,7 +336,9 @@ describe('breaking-change rules', () => {
     const narrowed = compareDocuments(nullable, baseDoc());
     expect(narrowed.breaking).toEqual([]);
     has(narrowed.additions, 'response-type-narrowed', GET);
-    const removed = diff((d) => { S(d).StatusType.enum = ['active']; });
+    const removed = diff((d) => {
+      S(d).StatusType.enum = ['active'];
+    });
     expect(removed.breaking).toEqual([]);
     has(removed.additions, 'response-enum-value-removed', GET);
   });
@@ -272,11 +352,15 @@ describe('breaking-change rules', () => {
     });
     has(r.breaking, 'response-status-removed', GET);
     expect(r.breaking.filter((f) => f.message.includes('404'))).toEqual([]);
-    expect(r.additions.map((f) => f.message)).toEqual(expect.arrayContaining(['Remove 404 response', 'Add 201 response']));
+    expect(r.additions.map((f) => f.message)).toEqual(
+      expect.arrayContaining(['Remove 404 response', 'Add 201 response']),
+    );
   });
 
   it('response: removed response schema', () => {
-    const r = diff((d) => { delete d.paths['/lead/{lead_id}/'].get.responses['200'].content; });
+    const r = diff((d) => {
+      delete d.paths['/lead/{lead_id}/'].get.responses['200'].content;
+    });
     has(r.breaking, 'response-schema-removed', GET);
   });
 
@@ -287,18 +371,26 @@ describe('breaking-change rules', () => {
       d.paths['/contact/'] = { get: { operationId: 'listContacts', responses: { '200': { description: 'ok' } } } };
     });
     expect(r.breaking).toEqual([]);
-    expect(r.additions.map((f) => f.rule)).toEqual(expect.arrayContaining(['response-property-added', 'response-status-added', 'operation-added']));
+    expect(r.additions.map((f) => f.rule)).toEqual(
+      expect.arrayContaining(['response-property-added', 'response-status-added', 'operation-added']),
+    );
   });
 
   it('Markdown summary uses the changelog grammar with the ⚠️ marker and the operations', () => {
-    const md = toMarkdown(diff((d) => { delete S(d).Lead.properties.status_type; S(d).Lead.properties.owner = { type: 'string' }; }));
+    const md = toMarkdown(
+      diff((d) => {
+        delete S(d).Lead.properties.status_type;
+        S(d).Lead.properties.owner = { type: 'string' };
+      }),
+    );
     expect(md).toContain('- Remove `status_type` from `Lead` response ⚠️ GET /lead/{lead_id}/, POST /lead/');
     expect(md).toContain('- Add `owner` to `Lead` response — GET /lead/{lead_id}/, POST /lead/');
   });
 });
 
 describe('breaking-changes CLI', () => {
-  const run = (args: string[]) => spawnSync(process.execPath, [SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+  const run = (args: string[]) =>
+    spawnSync(process.execPath, [SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
 
   it('exits 1 on breaking changes, 0 with --allow-breaking, and prints JSON with --json', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'breaking-'));
@@ -344,7 +436,10 @@ describe('breaking-changes CLI', () => {
   });
 
   it('a base ref without generated/openapi.json (the first commit) is skipped with exit 0', () => {
-    const first = execFileSync('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n')[0] ?? '';
+    const first =
+      execFileSync('git', ['rev-list', '--max-parents=0', 'HEAD'], { cwd: ROOT, encoding: 'utf8' })
+        .trim()
+        .split('\n')[0] ?? '';
     const present = spawnSync('git', ['cat-file', '-e', `${first}:generated/openapi.json`], { cwd: ROOT }).status === 0;
     const r = run(['--base', first]);
     if (present) {

@@ -8,7 +8,11 @@ const root = join(import.meta.dirname, '..');
 
 describe('patch-types', () => {
   it('maps the spec’s custom-field patterns to template-literal keys', () => {
-    expect(templateKeys('^custom\\.(cf|lcf|ccf)_[A-Za-z0-9]+$')).toEqual(['`custom.cf_${string}`', '`custom.lcf_${string}`', '`custom.ccf_${string}`']);
+    expect(templateKeys('^custom\\.(cf|lcf|ccf)_[A-Za-z0-9]+$')).toEqual([
+      '`custom.cf_${string}`',
+      '`custom.lcf_${string}`',
+      '`custom.ccf_${string}`',
+    ]);
     expect(templateKeys('^custom\\.cf_[A-Za-z0-9]+$')).toEqual(['`custom.cf_${string}`']);
     expect(templateKeys('^custom\\.(cf|lcf)_[A-Za-z0-9]+\\.(add|remove)$')).toEqual([
       '`custom.cf_${string}.add`',
@@ -23,8 +27,15 @@ describe('patch-types', () => {
     const doc = {
       components: {
         schemas: {
-          Lead: { type: 'object', properties: { name: { type: 'string' } }, patternProperties: { '^custom\\.cf_[A-Za-z0-9]+$': { $ref: '#/components/schemas/V' } } },
-          Upd: { type: 'object', patternProperties: { '^custom\\.cf_[A-Za-z0-9]+\\.add$': { type: ['string', 'number'] } } },
+          Lead: {
+            type: 'object',
+            properties: { name: { type: 'string' } },
+            patternProperties: { '^custom\\.cf_[A-Za-z0-9]+$': { $ref: '#/components/schemas/V' } },
+          },
+          Upd: {
+            type: 'object',
+            patternProperties: { '^custom\\.cf_[A-Za-z0-9]+\\.add$': { type: ['string', 'number'] } },
+          },
           Map: { type: 'object', additionalProperties: { type: 'string' } },
         },
       },
@@ -55,8 +66,12 @@ describe('patch-types', () => {
 
   it('left no custom-field index signature as a plain string key in generated/schema.d.ts', () => {
     const dts = readFileSync(join(root, 'generated', 'schema.d.ts'), 'utf8');
-    const doc = JSON.parse(readFileSync(join(root, 'generated', 'openapi.json'), 'utf8')) as { components: { schemas: Record<string, { patternProperties?: object }> } };
-    const withPatterns = Object.entries(doc.components.schemas).filter(([, s]) => s.patternProperties).map(([n]) => n);
+    const doc = JSON.parse(readFileSync(join(root, 'generated', 'openapi.json'), 'utf8')) as {
+      components: { schemas: Record<string, { patternProperties?: object }> };
+    };
+    const withPatterns = Object.entries(doc.components.schemas)
+      .filter(([, s]) => s.patternProperties)
+      .map(([n]) => n);
     expect(withPatterns.length).toBeGreaterThan(0);
     expect(dts).toContain('[key: `custom.cf_${string}`]');
     // already patched: no plain `[key: string]` is left in any schema that has patternProperties
@@ -78,8 +93,12 @@ describe('gen-pagination', () => {
     expect(table['/s/']).toEqual({ method: 'post', style: 'body-cursor', operationId: 'searchS' });
     const { js, dts } = render(table);
     expect(js).toContain('"/b/": Object.freeze({ method: "get", style: "cursor", operationId: "listB" })');
-    expect(dts).toContain('readonly "/a/": { readonly method: "get"; readonly style: "offset"; readonly operationId: "listA" };');
-    expect(() => paginationTable({ paths: { '/x/': { get: { 'x-pagination': { style: 'page' } } } } })).toThrow(/must be one of/);
+    expect(dts).toContain(
+      'readonly "/a/": { readonly method: "get"; readonly style: "offset"; readonly operationId: "listA" };',
+    );
+    expect(() => paginationTable({ paths: { '/x/': { get: { 'x-pagination': { style: 'page' } } } } })).toThrow(
+      /must be one of/,
+    );
   });
 
   it('generated/pagination.js matches the bundled spec', async () => {

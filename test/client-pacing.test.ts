@@ -1,6 +1,13 @@
-import { describe, expect, it } from 'vitest';
 import { getEventListeners } from 'node:events';
-import { abortableWait, Pacer, parseRateLimit, parseRetryAfter, rateLimitWaitMs, timerSleep } from '../src/rate-limit.js';
+import { describe, expect, it } from 'vitest';
+import {
+  abortableWait,
+  Pacer,
+  parseRateLimit,
+  parseRetryAfter,
+  rateLimitWaitMs,
+  timerSleep,
+} from '../src/rate-limit.js';
 
 function fake() {
   const c = { t: 0, sleeps: [] as number[] };
@@ -19,9 +26,21 @@ const rl = (v: string) => new Headers({ ratelimit: v });
 
 describe('rate-limit headers', () => {
   it('parses RateLimit, its spacing variants, and the deprecated X-Rate-Limit-* headers', () => {
-    expect(parseRateLimit(rl('limit=100, remaining=0, reset=1'))).toEqual({ limit: 100, remaining: 0, resetSeconds: 1 });
-    expect(parseRateLimit(rl('limit=40,remaining=7,reset=0.870663'))).toEqual({ limit: 40, remaining: 7, resetSeconds: 0.870663 });
-    expect(parseRateLimit(new Headers({ 'x-rate-limit-limit': '320', 'x-rate-limit-remaining': '3', 'x-rate-limit-reset': '7.27' }))).toEqual({ limit: 320, remaining: 3, resetSeconds: 7.27 });
+    expect(parseRateLimit(rl('limit=100, remaining=0, reset=1'))).toEqual({
+      limit: 100,
+      remaining: 0,
+      resetSeconds: 1,
+    });
+    expect(parseRateLimit(rl('limit=40,remaining=7,reset=0.870663'))).toEqual({
+      limit: 40,
+      remaining: 7,
+      resetSeconds: 0.870663,
+    });
+    expect(
+      parseRateLimit(
+        new Headers({ 'x-rate-limit-limit': '320', 'x-rate-limit-remaining': '3', 'x-rate-limit-reset': '7.27' }),
+      ),
+    ).toEqual({ limit: 320, remaining: 3, resetSeconds: 7.27 });
     expect(parseRateLimit(rl('limit=100'))).toBeUndefined();
     expect(parseRateLimit(new Headers())).toBeUndefined();
   });
@@ -35,8 +54,12 @@ describe('rate-limit headers', () => {
   });
 
   it('prefers the precise reset when Retry-After is its rounding, and the longer wait otherwise', () => {
-    expect(rateLimitWaitMs(new Headers({ ratelimit: 'limit=40, remaining=0, reset=0.25', 'retry-after': '1' }), 0)).toBe(250);
-    expect(rateLimitWaitMs(new Headers({ ratelimit: 'limit=40, remaining=0, reset=0.25', 'retry-after': '30' }), 0)).toBe(30_000);
+    expect(
+      rateLimitWaitMs(new Headers({ ratelimit: 'limit=40, remaining=0, reset=0.25', 'retry-after': '1' }), 0),
+    ).toBe(250);
+    expect(
+      rateLimitWaitMs(new Headers({ ratelimit: 'limit=40, remaining=0, reset=0.25', 'retry-after': '30' }), 0),
+    ).toBe(30_000);
     expect(rateLimitWaitMs(new Headers({ 'retry-after': '3' }), 0)).toBe(3000);
     expect(rateLimitWaitMs(new Headers(), 0)).toBeUndefined();
   });

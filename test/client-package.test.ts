@@ -5,7 +5,10 @@ import { expect, it } from 'vitest';
 // Builds, packs and lints the package (publint, @arethetypeswrong/cli), then type-checks and runs a
 // consumer against the packed tarball. See scripts/check-package.mjs. About 10-20 s.
 it('the npm pack output passes publint and attw and works for a consumer', () => {
-  const res = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'check-package.mjs')], { encoding: 'utf8', timeout: 120_000 });
+  const res = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'check-package.mjs')], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   const out = `${res.stdout}${res.stderr}`;
   expect(out).toContain('consumer ran: created lead_new, paginated L0,L1,L2');
   expect(out).toContain('package OK');

@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CloseApiError, CloseResponseParseError, createCloseClient, customFieldKey, customFields, customFieldsOf, getCustomField, paginate } from '../src/index.js';
 import { paginationStyles } from '../generated/pagination.js';
+import {
+  CloseApiError,
+  CloseResponseParseError,
+  createCloseClient,
+  customFieldKey,
+  customFields,
+  customFieldsOf,
+  getCustomField,
+  paginate,
+} from '../src/index.js';
 import { CURSOR_MEMORY } from '../src/paginate.js';
 import { parseRecorded, serverPerTest } from './client-server.js';
 
@@ -25,7 +34,8 @@ describe('paginate', () => {
     });
     const close = createCloseClient({ apiKey: 'k_test1234', baseUrl: server.baseUrl, ...noWait });
     const seen: string[] = [];
-    for await (const lead of paginate(close, '/lead/', { params: { query: { query: 'name:Lead', _limit: 100 } } })) seen.push(lead.id!);
+    for await (const lead of paginate(close, '/lead/', { params: { query: { query: 'name:Lead', _limit: 100 } } }))
+      seen.push(lead.id!);
     expect(seen).toEqual(leads.map((l) => l.id));
     const asked = server.requests.map((r) => parseRecorded(r.url).query);
     expect(asked.map((q) => q.get('_skip'))).toEqual([null, '100', '200']);
@@ -55,7 +65,9 @@ describe('paginate', () => {
     for await (const ev of paginate(close, '/event/', { params: { query: { _limit: 2 } } })) ids.push(ev.id!);
     expect(ids).toEqual(['ev_1', 'ev_2', 'ev_3', 'ev_4', 'ev_5']);
     expect(server.requests.map((r) => parseRecorded(r.url).query.get('_cursor'))).toEqual([null, 'c2', 'c3']);
-    expect(server.requests.every((r) => r.method === 'GET' && parseRecorded(r.url).query.get('_limit') === '2')).toBe(true);
+    expect(server.requests.every((r) => r.method === 'GET' && parseRecorded(r.url).query.get('_limit') === '2')).toBe(
+      true,
+    );
   });
 
   it('body-cursor: sends the cursor in the POST body of /data/search/', async () => {
@@ -108,10 +120,16 @@ describe('paginate', () => {
     expect(n).toBe(0);
     expect(offset.requests).toHaveLength(1);
 
-    const search = await serve((req) => ({ body: { data: (JSON.parse(req.body) as { cursor?: string }).cursor ? [] : [{ id: 'lead_a', __object_type: 'lead' }], cursor: 'again' } }));
+    const search = await serve((req) => ({
+      body: {
+        data: (JSON.parse(req.body) as { cursor?: string }).cursor ? [] : [{ id: 'lead_a', __object_type: 'lead' }],
+        cursor: 'again',
+      },
+    }));
     const sc = createCloseClient({ apiKey: 'k_test1234', baseUrl: search.baseUrl, ...noWait });
     const ids: string[] = [];
-    for await (const item of paginate(sc, '/data/search/', { body: { query: { type: 'and', queries: [] } } })) ids.push(item.id!);
+    for await (const item of paginate(sc, '/data/search/', { body: { query: { type: 'and', queries: [] } } }))
+      ids.push(item.id!);
     expect(ids).toEqual(['lead_a']);
     expect(search.requests).toHaveLength(2);
   });
@@ -132,11 +150,19 @@ describe('paginate', () => {
     expect(ids).toEqual(['ev_start']);
     expect(events.requests).toHaveLength(1);
 
-    const search = await serve((req) => ({ body: { data: [{ id: 'lead_x', __object_type: 'lead' }], cursor: (JSON.parse(req.body) as { cursor?: string }).cursor ?? 'p1' } }));
+    const search = await serve((req) => ({
+      body: {
+        data: [{ id: 'lead_x', __object_type: 'lead' }],
+        cursor: (JSON.parse(req.body) as { cursor?: string }).cursor ?? 'p1',
+      },
+    }));
     const sc = createCloseClient({ apiKey: 'k_test1234', baseUrl: search.baseUrl, ...noWait });
     let n = 0;
     const err2 = await (async () => {
-      for await (const _ of paginate(sc, '/data/search/', { body: { query: { type: 'and', queries: [] }, cursor: 'p1' } })) n++;
+      for await (const _ of paginate(sc, '/data/search/', {
+        body: { query: { type: 'and', queries: [] }, cursor: 'p1' },
+      }))
+        n++;
     })().catch((e: unknown) => e);
     expect((err2 as Error).message).toMatch(/same cursor twice/);
     expect(n).toBe(1);
@@ -151,7 +177,10 @@ describe('paginate', () => {
         request: (_method: string, _path: string, init: { params?: { query?: { _cursor?: string } } }) => {
           if (++pages > maxPages) throw new Error('runaway pagination');
           const cursor = init.params?.query?._cursor;
-          return Promise.resolve({ data: { data: [{ id: `ev_${cursor ?? 'first'}` }], cursor_next: next(cursor, pages) }, response: new Response(null, { status: 200 }) });
+          return Promise.resolve({
+            data: { data: [{ id: `ev_${cursor ?? 'first'}` }], cursor_next: next(cursor, pages) },
+            response: new Response(null, { status: 200 }),
+          });
         },
       } as unknown as Parameters<typeof paginate>[0];
       const ids: string[] = [];
@@ -185,7 +214,9 @@ describe('paginate', () => {
     })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SyntaxError);
     expect(err).not.toBeInstanceOf(CloseResponseParseError);
-    const direct = await close.POST('/data/search/', { body: { query: { type: 'and', queries: [] } } }).catch((e: unknown) => e);
+    const direct = await close
+      .POST('/data/search/', { body: { query: { type: 'and', queries: [] } } })
+      .catch((e: unknown) => e);
     expect(direct).toBeInstanceOf(SyntaxError);
   });
 
@@ -203,7 +234,12 @@ describe('custom fields', () => {
     expect(() => customFieldKey('source' as 'cf_x')).toThrow(/not a custom field id/);
     const body = { name: 'Acme', ...customFields({ cf_src: 'Website', lcf_old: 3 }) };
     expect(body).toEqual({ name: 'Acme', 'custom.cf_src': 'Website', 'custom.lcf_old': 3 });
-    const lead = { id: 'lead_1', 'custom.cf_src': 'Website', 'custom.cf_tags': ['a', 'b'], custom: { Source: 'Website' } };
+    const lead = {
+      id: 'lead_1',
+      'custom.cf_src': 'Website',
+      'custom.cf_tags': ['a', 'b'],
+      custom: { Source: 'Website' },
+    };
     expect(getCustomField(lead, 'cf_src')).toBe('Website');
     expect(getCustomField(lead, 'cf_none')).toBeUndefined();
     expect([...customFieldsOf(lead)]).toEqual([

@@ -42,7 +42,12 @@ export async function startServer(handler: Handler, options: { record?: boolean 
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const rec: Recorded = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: chunks.length ? Buffer.concat(chunks).toString('utf8') : '' };
+      const rec: Recorded = {
+        method: req.method ?? '',
+        url: req.url ?? '',
+        headers: req.headers,
+        body: chunks.length ? Buffer.concat(chunks).toString('utf8') : '',
+      };
       if (record) requests.push(rec);
       const index = count++;
       Promise.resolve(current(rec, index)).then(
@@ -52,8 +57,13 @@ export async function startServer(handler: Handler, options: { record?: boolean 
             req.socket.destroy();
             return;
           }
-          const body = reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
-          res.writeHead(reply.status ?? 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...reply.headers });
+          const body =
+            reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
+          res.writeHead(reply.status ?? 200, {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            ...reply.headers,
+          });
           res.end(body);
         },
         (err: unknown) => {

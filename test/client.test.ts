@@ -2,8 +2,17 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
-import { CloseAbortError, CloseApiError, CloseNetworkError, CloseResponseParseError, createCloseClient, unwrap, type CloseClientOptions, type RetryEvent } from '../src/index.js';
-import { serverPerTest, type Reply, type TestServer } from './client-server.js';
+import {
+  CloseAbortError,
+  CloseApiError,
+  type CloseClientOptions,
+  CloseNetworkError,
+  CloseResponseParseError,
+  createCloseClient,
+  type RetryEvent,
+  unwrap,
+} from '../src/index.js';
+import { type Reply, serverPerTest, type TestServer } from './client-server.js';
 
 const KEY = 'api_3kYQe9mVx7TzL2pRsB4wNc.8dHfJ6uGa1';
 const TOKEN = 'access_Zr8Kq2WmX5vN9tLp3YcB7dHs';
@@ -51,7 +60,9 @@ describe('authentication on the wire', () => {
     expect(auth).toBe(`Basic ${Buffer.from(`${KEY}:`).toString('base64')}`);
     expect(Buffer.from(auth.slice(6), 'base64').toString()).toBe(`${KEY}:`);
     expect(server.requests[0]!.url).toBe('/api/v1/lead/lead_1/');
-    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
     expect(server.requests[0]!.headers['user-agent']).toBe(`close-crm-openapi/${version}`);
   });
 
@@ -109,7 +120,14 @@ describe('query serialisation', () => {
   });
 
   it('every array query parameter in the spec is form/explode=false, which the client assumes globally', () => {
-    type Param = { $ref?: string; name?: string; in?: string; style?: string; explode?: boolean; schema?: { type?: string | string[] } };
+    type Param = {
+      $ref?: string;
+      name?: string;
+      in?: string;
+      style?: string;
+      explode?: boolean;
+      schema?: { type?: string | string[] };
+    };
     const doc = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'generated', 'openapi.json'), 'utf8')) as {
       paths: Record<string, Record<string, { parameters?: Param[] }>>;
       components: { parameters: Record<string, Param> };
@@ -132,7 +150,13 @@ describe('query serialisation', () => {
 describe('rate limits', () => {
   it('retries a 429 after Retry-After and re-sends the POST body intact', async () => {
     const server = await serve((_req, i) =>
-      i === 0 ? { status: 429, headers: { 'retry-after': '2' }, body: { error: { message: 'API call count exceeded for this period' } } } : { body: lead },
+      i === 0
+        ? {
+            status: 429,
+            headers: { 'retry-after': '2' },
+            body: { error: { message: 'API call count exceeded for this period' } },
+          }
+        : { body: lead },
     );
     const { close, clock, events } = client(server);
     const body = { name: 'Acme', 'custom.cf_src': 'Website' };
@@ -143,12 +167,16 @@ describe('rate limits', () => {
     // waited at least what Retry-After asked, plus bounded jitter
     expect(clock.sleeps[0]).toBeGreaterThanOrEqual(2000);
     expect(clock.sleeps[0]).toBeLessThanOrEqual(2000 + 1000);
-    expect(events).toEqual([expect.objectContaining({ method: 'POST', path: '/lead/', retry: 1, reason: 'rate-limited', status: 429 })]);
+    expect(events).toEqual([
+      expect.objectContaining({ method: 'POST', path: '/lead/', retry: 1, reason: 'rate-limited', status: 429 }),
+    ]);
   });
 
   it('waits the precise RateLimit reset rather than the rounded-up Retry-After', async () => {
     const server = await serve((_req, i) =>
-      i === 0 ? { status: 429, headers: { ratelimit: 'limit=40, remaining=0, reset=0.35', 'retry-after': '1' } } : { body: lead },
+      i === 0
+        ? { status: 429, headers: { ratelimit: 'limit=40, remaining=0, reset=0.35', 'retry-after': '1' } }
+        : { body: lead },
     );
     const { close, clock } = client(server);
     const res = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
@@ -176,7 +204,11 @@ describe('rate limits', () => {
   });
 
   it('gives up after maxRetries and returns the typed 429', async () => {
-    const server = await serve(() => ({ status: 429, headers: { 'retry-after': '1' }, body: { error: { message: 'API call count exceeded for this period', rate_reset: 1 } } }));
+    const server = await serve(() => ({
+      status: 429,
+      headers: { 'retry-after': '1' },
+      body: { error: { message: 'API call count exceeded for this period', rate_reset: 1 } },
+    }));
     const { close, events } = client(server, { retry: { maxRetries: 3 } });
     const res = await close.POST('/lead/', { body: { name: 'Acme' } });
     expect(server.requests).toHaveLength(4);
@@ -216,7 +248,10 @@ describe('rate limits', () => {
       const reset = ((windowStart + windowMs - now) / 1000).toFixed(3);
       if (used >= limit) {
         rejected++;
-        return { status: 429, headers: { ratelimit: `limit=${limit}, remaining=0, reset=${reset}`, 'retry-after': '1' } };
+        return {
+          status: 429,
+          headers: { ratelimit: `limit=${limit}, remaining=0, reset=${reset}`, 'retry-after': '1' },
+        };
       }
       used++;
       return { body: lead, headers: { ratelimit: `limit=${limit}, remaining=${limit - used}, reset=${reset}` } };
@@ -226,7 +261,9 @@ describe('rate limits', () => {
     await close.POST('/lead/', { body: { name: 'first' } });
     rejected = 0;
     const started = performance.now();
-    const results = await Promise.all(Array.from({ length: 9 }, (_, i) => close.POST('/lead/', { body: { name: `Lead ${i}` } })));
+    const results = await Promise.all(
+      Array.from({ length: 9 }, (_, i) => close.POST('/lead/', { body: { name: `Lead ${i}` } })),
+    );
     const elapsed = performance.now() - started;
     expect(results.every((r) => r.response.status === 200)).toBe(true);
     expect(rejected).toBe(0);
@@ -285,7 +322,9 @@ describe('failures', () => {
   });
 
   it('times out: a GET is retried, a POST throws with its outcome unknown', async () => {
-    const server = await serve((req, i) => (i === 0 || req.method === 'POST' ? { delayMs: 300, body: lead } : { body: lead }));
+    const server = await serve((req, i) =>
+      i === 0 || req.method === 'POST' ? { delayMs: 300, body: lead } : { body: lead },
+    );
     const { close } = client(server, { timeoutMs: 50 });
     const got = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
     expect(got.data?.id).toBe('lead_1');
@@ -296,7 +335,9 @@ describe('failures', () => {
 
   it('never follows a redirect with a write (fetch would re-send a POST as a GET and report success)', async () => {
     const server = await serve((req) =>
-      req.method === 'GET' ? { body: { data: [], has_more: false } } : { status: 301, headers: { location: '/api/v1/lead/?moved=1' } },
+      req.method === 'GET'
+        ? { body: { data: [], has_more: false } }
+        : { status: 301, headers: { location: '/api/v1/lead/?moved=1' } },
     );
     const { close, events } = client(server);
     const res = await close.POST('/lead/', { body: { name: 'Acme' } });
@@ -325,7 +366,13 @@ describe('failures', () => {
       err = e as CloseApiError;
     }
     expect(err).toBeInstanceOf(CloseApiError);
-    expect(err).toMatchObject({ status: 400, method: 'POST', path: '/lead/', traceId: 'req_abc123', fieldErrors: { name: 'This field is required.' } });
+    expect(err).toMatchObject({
+      status: 400,
+      method: 'POST',
+      path: '/lead/',
+      traceId: 'req_abc123',
+      fieldErrors: { name: 'This field is required.' },
+    });
     expect(err!.message).toBe('Close API POST /lead/ failed with 400: name: This field is required.');
   });
 });
@@ -349,7 +396,16 @@ describe('secrets never leak', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(CloseApiError);
-    const renderings = [String(err), (err as Error).message, (err as Error).stack ?? '', JSON.stringify(err), inspect(err, { depth: 10, showHidden: true }), inspect(close, { depth: 5, showHidden: true }), ...logs, JSON.stringify(events)];
+    const renderings = [
+      String(err),
+      (err as Error).message,
+      (err as Error).stack ?? '',
+      JSON.stringify(err),
+      inspect(err, { depth: 10, showHidden: true }),
+      inspect(close, { depth: 5, showHidden: true }),
+      ...logs,
+      JSON.stringify(events),
+    ];
     for (const text of renderings) {
       expect(text).not.toContain(KEY);
       expect(text).not.toContain(basic);
@@ -361,13 +417,17 @@ describe('secrets never leak', () => {
     const tclose = createCloseClient({ accessToken: TOKEN, baseUrl: down.baseUrl, retry: false });
     const netErr = await tclose.POST('/lead/', { body: { name: 'x' } }).catch((e: unknown) => e);
     expect(netErr).toBeInstanceOf(CloseNetworkError);
-    for (const text of [String(netErr), JSON.stringify(netErr), inspect(netErr, { depth: 10, showHidden: true })]) expect(text).not.toContain(TOKEN);
+    for (const text of [String(netErr), JSON.stringify(netErr), inspect(netErr, { depth: 10, showHidden: true })])
+      expect(text).not.toContain(TOKEN);
   });
 
   it('refuses a baseUrl that carries credentials, without repeating them', async () => {
     // fetch rejects such a URL on every request with a TypeError that quotes it whole, key included.
     const server = await serve(() => ({ body: lead }));
-    for (const baseUrl of [server.baseUrl.replace('http://', `http://${KEY}:@`), server.baseUrl.replace('http://', `http://${KEY}@`)]) {
+    for (const baseUrl of [
+      server.baseUrl.replace('http://', `http://${KEY}:@`),
+      server.baseUrl.replace('http://', `http://${KEY}@`),
+    ]) {
       let err: unknown;
       try {
         const close = createCloseClient({ apiKey: KEY, baseUrl });
@@ -377,7 +437,8 @@ describe('secrets never leak', () => {
       }
       expect(err).toBeInstanceOf(TypeError);
       expect((err as Error).message).toMatch(/baseUrl.*credentials/);
-      for (const text of [String(err), (err as Error).stack ?? '', inspect(err, { depth: 10, showHidden: true })]) expect(text).not.toContain(KEY);
+      for (const text of [String(err), (err as Error).stack ?? '', inspect(err, { depth: 10, showHidden: true })])
+        expect(text).not.toContain(KEY);
     }
     expect(server.requests).toHaveLength(0);
     const bad = (() => {
@@ -418,9 +479,15 @@ describe('review follow-ups: wait bounds', () => {
     const server = await serve((req, i) =>
       i % 2 === 0 ? { status: req.method === 'GET' ? 503 : 429, headers: { 'retry-after': '30' } } : { body: lead },
     );
-    const { close, clock, events } = client(server, { retry: { maxDelayMs: 30_000 }, random: () => 0.999, pacing: false });
+    const { close, clock, events } = client(server, {
+      retry: { maxDelayMs: 30_000 },
+      random: () => 0.999,
+      pacing: false,
+    });
     expect((await close.POST('/lead/', { body: { name: 'Acme' } })).response.status).toBe(200);
-    expect((await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } })).response.status).toBe(200);
+    expect((await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } })).response.status).toBe(
+      200,
+    );
     expect(server.requests).toHaveLength(4);
     // the server's own 30 s is honoured (never shortened), the jitter on top is cut at the cap
     expect(clock.sleeps).toEqual([30_000, 30_000]);
@@ -438,19 +505,31 @@ describe('review follow-ups: cancelling a wait', () => {
       const close = createCloseClient({ apiKey: KEY, baseUrl: server.baseUrl, pacing: false, random: () => 0 });
       const controller = new AbortController();
       const started = performance.now();
-      const pending = close.POST('/lead/', { body: { name: 'Acme' }, signal: controller.signal }).catch((e: unknown) => e);
+      const pending = close
+        .POST('/lead/', { body: { name: 'Acme' }, signal: controller.signal })
+        .catch((e: unknown) => e);
       await vi.waitFor(() => expect(setSpy.mock.calls.some((c) => c[1] === 30_000)).toBe(true));
       controller.abort();
       const err = await pending;
       expect(performance.now() - started).toBeLessThan(5000);
       expect(err).toBeInstanceOf(CloseAbortError);
-      expect(err).toMatchObject({ name: 'AbortError', method: 'POST', path: '/lead/', attempts: 1, phase: 'rate-limited', outcomeUnknown: false });
-      expect((err as Error).message).toMatch(/POST \/lead\/ was cancelled while waiting to retry after a 429.*did not process it.*safe to send again/);
+      expect(err).toMatchObject({
+        name: 'AbortError',
+        method: 'POST',
+        path: '/lead/',
+        attempts: 1,
+        phase: 'rate-limited',
+        outcomeUnknown: false,
+      });
+      expect((err as Error).message).toMatch(
+        /POST \/lead\/ was cancelled while waiting to retry after a 429.*did not process it.*safe to send again/,
+      );
       expect((err as Error).cause).toBe(controller.signal.reason);
       expect(server.requests).toHaveLength(1);
       const index = setSpy.mock.calls.findIndex((c) => c[1] === 30_000);
       expect(clearSpy.mock.calls.map((c) => c[0])).toContain(setSpy.mock.results[index]!.value);
-      for (const text of [String(err), JSON.stringify(err), inspect(err, { depth: 10, showHidden: true })]) expect(text).not.toContain(KEY);
+      for (const text of [String(err), JSON.stringify(err), inspect(err, { depth: 10, showHidden: true })])
+        expect(text).not.toContain(KEY);
     } finally {
       setSpy.mockRestore();
       clearSpy.mockRestore();
@@ -470,7 +549,9 @@ describe('review follow-ups: cancelling a wait', () => {
         return new Promise(() => undefined);
       },
     });
-    const err = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } }, signal: controller.signal }).catch((e: unknown) => e);
+    const err = await close
+      .GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } }, signal: controller.signal })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CloseAbortError);
     expect(err).toMatchObject({ method: 'GET', attempts: 1, phase: 'backoff' });
     // the sleep was told to stop, so a sleep that honours its signal would clear its timer
@@ -483,7 +564,9 @@ describe('review follow-ups: cancelling a wait', () => {
     const close = createCloseClient({ apiKey: KEY, baseUrl: server.baseUrl });
     await close.POST('/lead/', { body: { name: 'first' } });
     const controller = new AbortController();
-    const pending = close.POST('/lead/', { body: { name: 'second' }, signal: controller.signal }).catch((e: unknown) => e);
+    const pending = close
+      .POST('/lead/', { body: { name: 'second' }, signal: controller.signal })
+      .catch((e: unknown) => e);
     setTimeout(() => controller.abort(), 20);
     const started = performance.now();
     const err = await pending;
@@ -519,9 +602,24 @@ describe('review follow-ups: a 2xx write whose body is not JSON', () => {
     for (const [i, call] of calls.entries()) {
       const err = await call().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(CloseResponseParseError);
-      expect(err).toMatchObject({ name: 'CloseResponseParseError', writeSucceeded: true, contentType: 'text/html', traceId: 'req-9', ...expected[i] });
-      expect((err as Error).message).toMatch(new RegExp(`${expected[i]!.method} ${expected[i]!.path} succeeded with ${expected[i]!.status}.*not valid JSON.*do not send it again`));
-      for (const text of [String(err), (err as Error).stack ?? '', JSON.stringify(err), inspect(err, { depth: 10, showHidden: true })]) {
+      expect(err).toMatchObject({
+        name: 'CloseResponseParseError',
+        writeSucceeded: true,
+        contentType: 'text/html',
+        traceId: 'req-9',
+        ...expected[i],
+      });
+      expect((err as Error).message).toMatch(
+        new RegExp(
+          `${expected[i]!.method} ${expected[i]!.path} succeeded with ${expected[i]!.status}.*not valid JSON.*do not send it again`,
+        ),
+      );
+      for (const text of [
+        String(err),
+        (err as Error).stack ?? '',
+        JSON.stringify(err),
+        inspect(err, { depth: 10, showHidden: true }),
+      ]) {
         expect(text).not.toContain(KEY);
         expect(text).not.toContain(basic);
       }
@@ -529,11 +627,19 @@ describe('review follow-ups: a 2xx write whose body is not JSON', () => {
     expect(server.requests).toHaveLength(4);
 
     // JSON and empty bodies of writes still parse as before, and a parseAs other than json is left alone.
-    const ok = await serve((req) => (req.method === 'DELETE' ? { body: '' } : req.method === 'PUT' ? { body: 'plain' } : { body: lead }));
+    const ok = await serve((req) =>
+      req.method === 'DELETE' ? { body: '' } : req.method === 'PUT' ? { body: 'plain' } : { body: lead },
+    );
     const { close: okClose } = client(ok);
     expect((await okClose.POST('/lead/', { body: { name: 'Acme' } })).data).toEqual(lead);
-    expect((await okClose.DELETE('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } })).data).toBeUndefined();
-    const text = await okClose.PUT('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } }, body: { name: 'New' }, parseAs: 'text' });
+    expect(
+      (await okClose.DELETE('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } })).data,
+    ).toBeUndefined();
+    const text = await okClose.PUT('/lead/{lead_id}/', {
+      params: { path: { lead_id: 'lead_1' } },
+      body: { name: 'New' },
+      parseAs: 'text',
+    });
     expect(text.data).toBe('plain');
   });
 });

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../scripts/mock.mjs';
 import { startDocsServer } from '../scripts/start.mjs';
@@ -33,11 +33,26 @@ const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
 function specOperations() {
   const spec: Obj = JSON.parse(readFileSync(join(generated, 'openapi.json'), 'utf8'));
-  const ops: { operationId: string; summary: string; tag: string; method: string; path: string; responses: string[] }[] = [];
+  const ops: {
+    operationId: string;
+    summary: string;
+    tag: string;
+    method: string;
+    path: string;
+    responses: string[];
+  }[] = [];
   for (const [path, item] of Object.entries(spec.paths as Obj)) {
     for (const method of METHODS) {
       const op = (item as Obj)[method];
-      if (op) ops.push({ operationId: op.operationId, summary: op.summary, tag: op.tags[0], method, path, responses: Object.keys(op.responses) });
+      if (op)
+        ops.push({
+          operationId: op.operationId,
+          summary: op.summary,
+          tag: op.tags[0],
+          method,
+          path,
+          responses: Object.keys(op.responses),
+        });
     }
   }
   return { spec, ops };
@@ -55,133 +70,140 @@ if (!haveChromium) {
   describe('docs in headless Chromium', () => {
     if (process.env.CI) {
       it(`needs Chromium at ${CHROMIUM} in CI`, () => {
-        throw new Error(`Chromium not found at ${CHROMIUM}. Install it: apt-get install -y chromium (or set CHROMIUM_PATH).`);
+        throw new Error(
+          `Chromium not found at ${CHROMIUM}. Install it: apt-get install -y chromium (or set CHROMIUM_PATH).`,
+        );
       });
     } else {
-      console.warn(`docs-browser.test.ts: Chromium not found at ${CHROMIUM}; skipping the browser test (apt-get install -y chromium, or set CHROMIUM_PATH).`);
+      console.warn(
+        `docs-browser.test.ts: Chromium not found at ${CHROMIUM}; skipping the browser test (apt-get install -y chromium, or set CHROMIUM_PATH).`,
+      );
       it.skip(`SKIPPED: Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`, () => {});
     }
   });
-} else describe('docs in headless Chromium', () => {
-  let server: RunningServer;
-  let context: BrowserContext;
-  let page: Page;
-  let profile: string;
-  const external: string[] = [];
-  const consoleErrors: string[] = [];
-  const { spec, ops } = specOperations();
+} else
+  describe('docs in headless Chromium', () => {
+    let server: RunningServer;
+    let context: BrowserContext;
+    let page: Page;
+    let profile: string;
+    const external: string[] = [];
+    const consoleErrors: string[] = [];
+    const { spec, ops } = specOperations();
 
-  beforeAll(async () => {
-    server = await startDocsServer({ port: 0, dir: generated });
-    profile = mkdtempSync(join(tmpdir(), 'docs-browser-profile-'));
-    // launchPersistentContext is how playwright takes a --user-data-dir: a fresh, empty profile.
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: FLAGS,
-      viewport: { width: 1400, height: 900 },
-    });
-    await context.route('**/*', (route) => {
-      const url = route.request().url();
-      if (isLocal(url)) return route.continue();
-      external.push(url);
-      return route.abort('blockedbyclient');
-    });
-    context.on('request', (req) => {
-      if (!isLocal(req.url()) && !external.includes(req.url())) external.push(req.url());
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('websocket', (ws) => {
-      if (!isLocal(ws.url())) external.push(ws.url());
-    });
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') consoleErrors.push(`${msg.text()} (${msg.location().url})`);
-    });
-    page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.message}`));
-    const res = await page.goto(`${server.url}/`, { waitUntil: 'load' });
-    expect(res?.status()).toBe(200);
-    await page.waitForSelector('[data-component-name="Menu/MenuItem"]', { timeout: 15_000 });
-  }, 60_000);
+    beforeAll(async () => {
+      server = await startDocsServer({ port: 0, dir: generated });
+      profile = mkdtempSync(join(tmpdir(), 'docs-browser-profile-'));
+      // launchPersistentContext is how playwright takes a --user-data-dir: a fresh, empty profile.
+      context = await chromium.launchPersistentContext(profile, {
+        executablePath: CHROMIUM,
+        headless: true,
+        args: FLAGS,
+        viewport: { width: 1400, height: 900 },
+      });
+      await context.route('**/*', (route) => {
+        const url = route.request().url();
+        if (isLocal(url)) return route.continue();
+        external.push(url);
+        return route.abort('blockedbyclient');
+      });
+      context.on('request', (req) => {
+        if (!isLocal(req.url()) && !external.includes(req.url())) external.push(req.url());
+      });
+      page = context.pages()[0] ?? (await context.newPage());
+      page.on('websocket', (ws) => {
+        if (!isLocal(ws.url())) external.push(ws.url());
+      });
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') consoleErrors.push(`${msg.text()} (${msg.location().url})`);
+      });
+      page.on('pageerror', (err) => consoleErrors.push(`uncaught: ${err.message}`));
+      const res = await page.goto(`${server.url}/`, { waitUntil: 'load' });
+      expect(res?.status()).toBe(200);
+      await page.waitForSelector('[data-component-name="Menu/MenuItem"]', { timeout: 15_000 });
+    }, 60_000);
 
-  afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      await context?.close();
+      await server?.close();
+      if (profile) rmSync(profile, { recursive: true, force: true });
+    });
 
-  it(`the spec has ${EXPECTED_OPERATIONS} operations`, () => {
-    expect(ops).toHaveLength(EXPECTED_OPERATIONS);
-  });
+    it(`the spec has ${EXPECTED_OPERATIONS} operations`, () => {
+      expect(ops).toHaveLength(EXPECTED_OPERATIONS);
+    });
 
-  it('renders the title and every tag in the navigation', async () => {
-    const menu = await page.locator('[data-component-name="Menu/MenuItem"] > a').allInnerTexts();
-    const labels = menu.map((t) => t.trim());
-    expect(labels).toContain(spec.info.title);
-    for (const tag of spec.tags as Obj[]) expect(labels, `tag ${tag.name}`).toContain(tag.name);
-  });
+    it('renders the title and every tag in the navigation', async () => {
+      const menu = await page.locator('[data-component-name="Menu/MenuItem"] > a').allInnerTexts();
+      const labels = menu.map((t) => t.trim());
+      expect(labels).toContain(spec.info.title);
+      for (const tag of spec.tags as Obj[]) expect(labels, `tag ${tag.name}`).toContain(tag.name);
+    });
 
-  it(`shows all ${EXPECTED_OPERATIONS} operations`, async () => {
-    // Redoc 3 renders a tag's operations when the tag is opened and an operation's details when it
-    // is near the viewport: open each tag, then each of its operations from the navigation.
-    const shown = new Set<string>();
-    for (const tag of spec.tags as Obj[]) {
-      const expected = ops.filter((o) => o.tag === tag.name);
-      for (const o of expected) {
-        const section = await openOperation(page, o.tag, o.operationId, o.summary);
-        expect(await section.innerText()).toContain(o.path);
-        shown.add(o.operationId);
+    it(`shows all ${EXPECTED_OPERATIONS} operations`, async () => {
+      // Redoc 3 renders a tag's operations when the tag is opened and an operation's details when it
+      // is near the viewport: open each tag, then each of its operations from the navigation.
+      const shown = new Set<string>();
+      for (const tag of spec.tags as Obj[]) {
+        const expected = ops.filter((o) => o.tag === tag.name);
+        for (const o of expected) {
+          const section = await openOperation(page, o.tag, o.operationId, o.summary);
+          expect(await section.innerText()).toContain(o.path);
+          shown.add(o.operationId);
+        }
       }
-    }
-    expect([...shown].sort()).toEqual(ops.map((o) => o.operationId).sort());
-    expect(shown.size).toBe(EXPECTED_OPERATIONS);
-  }, 180_000);
+      expect([...shown].sort()).toEqual(ops.map((o) => o.operationId).sort());
+      expect(shown.size).toBe(EXPECTED_OPERATIONS);
+    }, 180_000);
 
-  it('an operation shows its request, its examples and its error responses', async () => {
-    const merge = ops.find((o) => o.path === '/lead/merge/' && o.method === 'post');
-    expect(merge, 'POST /lead/merge/ is in the spec').toBeDefined();
-    const section = await openOperation(page, merge!.tag, merge!.operationId, merge!.summary);
-    const text = await section.innerText();
-    expect(text).toContain('/lead/merge/');
-    for (const code of merge!.responses) expect(text, `response ${code}`).toContain(code);
-    // The response samples panel: switch to the 400 and see its example.
-    await section.locator('[data-component-name="Panel/Panel"]').getByText('400', { exact: true }).last().click();
-    await expect.poll(() => section.innerText()).toContain('field-errors');
-  }, 60_000);
+    it('an operation shows its request, its examples and its error responses', async () => {
+      const merge = ops.find((o) => o.path === '/lead/merge/' && o.method === 'post');
+      expect(merge, 'POST /lead/merge/ is in the spec').toBeDefined();
+      const section = await openOperation(page, merge!.tag, merge!.operationId, merge!.summary);
+      const text = await section.innerText();
+      expect(text).toContain('/lead/merge/');
+      for (const code of merge!.responses) expect(text, `response ${code}`).toContain(code);
+      // The response samples panel: switch to the 400 and see its example.
+      await section.locator('[data-component-name="Panel/Panel"]').getByText('400', { exact: true }).last().click();
+      await expect.poll(() => section.innerText()).toContain('field-errors');
+    }, 60_000);
 
-  it('search finds "merge"', async () => {
-    await page.keyboard.press('Escape');
-    await page.locator('[data-testid="search-trigger"]').click();
-    const input = page.locator('[data-component-name="Search/SearchInput"] input, input[data-component-name="Search/SearchInput"]').first();
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
-    await input.fill('merge');
-    const hit = page.locator('[data-component-name="Search/SearchItem"]', { hasText: '/lead/merge/' }).first();
-    await expect.poll(() => hit.count(), { timeout: 10_000 }).toBeGreaterThan(0);
-    expect(await hit.innerText()).toMatch(/merge/i);
-    await hit.click();
-    await expect.poll(() => page.url()).toMatch(/mergeleads$/i);
-    await page.waitForTimeout(500);
-    mkdirSync(dirname(SCREENSHOT), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT });
-    expect(existsSync(SCREENSHOT)).toBe(true);
-  }, 60_000);
+    it('search finds "merge"', async () => {
+      await page.keyboard.press('Escape');
+      await page.locator('[data-testid="search-trigger"]').click();
+      const input = page
+        .locator('[data-component-name="Search/SearchInput"] input, input[data-component-name="Search/SearchInput"]')
+        .first();
+      await input.waitFor({ state: 'visible', timeout: 10_000 });
+      await input.fill('merge');
+      const hit = page.locator('[data-component-name="Search/SearchItem"]', { hasText: '/lead/merge/' }).first();
+      await expect.poll(() => hit.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(await hit.innerText()).toMatch(/merge/i);
+      await hit.click();
+      await expect.poll(() => page.url()).toMatch(/mergeleads$/i);
+      await page.waitForTimeout(500);
+      mkdirSync(dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT });
+      expect(existsSync(SCREENSHOT)).toBe(true);
+    }, 60_000);
 
-  it('links the spec downloads, which the server delivers', async () => {
-    const hrefs = await page.locator('a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
-    expect(hrefs).toContain('openapi.json');
-    expect(hrefs).toContain('openapi.yaml');
-    const json = await page.request.get(`${server.url}/openapi.json`);
-    expect(json.status()).toBe(200);
-    expect((await json.json()).openapi).toBe('3.1.0');
-    const yaml = await page.request.get(`${server.url}/openapi.yaml`);
-    expect(yaml.status()).toBe(200);
-    expect(await yaml.text()).toMatch(/^openapi: 3\.1\.0$/m);
+    it('links the spec downloads, which the server delivers', async () => {
+      const hrefs = await page.locator('a[href]').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+      expect(hrefs).toContain('openapi.json');
+      expect(hrefs).toContain('openapi.yaml');
+      const json = await page.request.get(`${server.url}/openapi.json`);
+      expect(json.status()).toBe(200);
+      expect((await json.json()).openapi).toBe('3.1.0');
+      const yaml = await page.request.get(`${server.url}/openapi.yaml`);
+      expect(yaml.status()).toBe(200);
+      expect(await yaml.text()).toMatch(/^openapi: 3\.1\.0$/m);
+    });
+
+    it('logged no console error and sent no request beyond localhost', () => {
+      expect(consoleErrors).toEqual([]);
+      expect(external).toEqual([]);
+    });
   });
-
-  it('logged no console error and sent no request beyond localhost', () => {
-    expect(consoleErrors).toEqual([]);
-    expect(external).toEqual([]);
-  });
-});
 
 function escape(text: string) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -192,10 +214,15 @@ async function openOperation(page: Page, tag: string, operationId: string, summa
   const id = operationId.toLowerCase();
   const link = page.locator(`[data-component-name="Menu/MenuItem"] a[href$="/${id}"]`).first();
   if (!(await link.isVisible())) {
-    await page.locator('[data-component-name="Menu/MenuItem"] > a', { hasText: new RegExp(`^${escape(tag)}$`) }).first().click();
+    await page
+      .locator('[data-component-name="Menu/MenuItem"] > a', { hasText: new RegExp(`^${escape(tag)}$`) })
+      .first()
+      .click();
   }
   await link.click();
   const section = page.locator(`[data-section-id$="/${id}"]`).first();
-  await expect.poll(() => section.innerText(), { timeout: 10_000, message: `${operationId} is rendered` }).toContain(summary);
+  await expect
+    .poll(() => section.innerText(), { timeout: 10_000, message: `${operationId} is rendered` })
+    .toContain(summary);
   return section;
 }

@@ -3,18 +3,27 @@
 // the baseline good.yaml must lint clean, and so must the real bundle (generated/openapi.json).
 // One Spectral CLI run for all of them (≈6 s), results mapped back to their fixture by source file.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join, relative, resolve, dirname, sep } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 
-type SpectralResult = { code: string; message: string; source?: string; severity: number; path: string[]; range: { start: { line: number } } };
+type SpectralResult = {
+  code: string;
+  message: string;
+  source?: string;
+  severity: number;
+  path: string[];
+  range: { start: { line: number } };
+};
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const badDir = join(root, 'test', 'fixtures', 'bad-specs');
 const bundle = join(root, 'generated', 'openapi.json');
-const singleFiles = readdirSync(badDir).filter((f) => f.endsWith('.yaml')).sort();
+const singleFiles = readdirSync(badDir)
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const multiRoot = join(badDir, 'multi-file', 'openapi.yaml');
 const fixtures = [...singleFiles.map((f) => join(badDir, f)), multiRoot];
 
@@ -22,7 +31,11 @@ const fixtures = [...singleFiles.map((f) => join(badDir, f)), multiRoot];
 function expected(file: string): string[] {
   const line = /^# expect: (.*)$/m.exec(readFileSync(file, 'utf8'))?.[1] ?? '';
   if (line.startsWith('(nothing)')) return [];
-  return line.split(',').map((s) => s.trim()).filter(Boolean).sort();
+  return line
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .sort();
 }
 
 /** Which linted input a result belongs to (results of the multi-file spec come from several files). */
@@ -34,7 +47,9 @@ function owner(source: string | undefined): string {
 
 let results: SpectralResult[] = [];
 const byInput = new Map<string, SpectralResult[]>();
-const houseRules = Object.keys(parse(readFileSync(join(root, '.spectral.yaml'), 'utf8')).rules ?? {}).filter((r) => r.startsWith('close-'));
+const houseRules = Object.keys(parse(readFileSync(join(root, '.spectral.yaml'), 'utf8')).rules ?? {}).filter((r) =>
+  r.startsWith('close-'),
+);
 
 beforeAll(() => {
   const out = join(root, '.tmp', `lint-rules-${process.pid}.json`);
@@ -42,7 +57,19 @@ beforeAll(() => {
   const cli = join(root, 'node_modules', '@stoplight', 'spectral-cli', 'dist', 'index.js');
   const run = spawnSync(
     process.execPath,
-    [cli, 'lint', ...fixtures.map((f) => relative(root, f)), relative(root, bundle), '-r', '.spectral.yaml', '-f', 'json', '-o', out, '--fail-severity=error'],
+    [
+      cli,
+      'lint',
+      ...fixtures.map((f) => relative(root, f)),
+      relative(root, bundle),
+      '-r',
+      '.spectral.yaml',
+      '-f',
+      'json',
+      '-o',
+      out,
+      '--fail-severity=error',
+    ],
     { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   // Exit 1 is expected (the bad specs have errors); anything else means Spectral itself failed.
@@ -55,7 +82,8 @@ beforeAll(() => {
   }
 }, 120_000);
 
-const describeResult = (r: SpectralResult) => `${relative(root, r.source ?? '')}:${r.range.start.line + 1} ${r.code} ${r.message}`;
+const describeResult = (r: SpectralResult) =>
+  `${relative(root, r.source ?? '')}:${r.range.start.line + 1} ${r.code} ${r.message}`;
 
 describe('Spectral house rules', () => {
   it('.spectral.yaml defines the house rules', () => {
@@ -72,11 +100,14 @@ describe('Spectral house rules', () => {
     expect(results.filter((r) => !inputs.has(owner(r.source))).map(describeResult)).toEqual([]);
   });
 
-  it.each(fixtures.map((f) => [relative(badDir, f), f] as const))('%s reports exactly its expected rules', (_name, file) => {
-    const want = expected(file);
-    const got = [...new Set((byInput.get(file) ?? []).map((r) => r.code))].sort();
-    expect(got, (byInput.get(file) ?? []).map(describeResult).join('\n')).toEqual(want);
-  });
+  it.each(fixtures.map((f) => [relative(badDir, f), f] as const))(
+    '%s reports exactly its expected rules',
+    (_name, file) => {
+      const want = expected(file);
+      const got = [...new Set((byInput.get(file) ?? []).map((r) => r.code))].sort();
+      expect(got, (byInput.get(file) ?? []).map(describeResult).join('\n')).toEqual(want);
+    },
+  );
 
   it('house-rule findings are errors', () => {
     const soft = results.filter((r) => r.code.startsWith('close-') && r.severity !== 0);

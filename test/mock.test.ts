@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMock, toCloseError, type RunningServer } from '../scripts/mock.mjs';
+import { type RunningServer, startMock, toCloseError } from '../scripts/mock.mjs';
 import { SpecValidator } from './support/spec-validator.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,7 +37,11 @@ function deref<T = Obj>(node: unknown, seen = new Set<string>()): T {
 /** An object schema's properties/required/additionalProperties, with `allOf` members merged. */
 function objectShape(schema: unknown): { properties: Obj; required: string[]; closed: boolean } {
   const s = deref(schema);
-  const out = { properties: { ...(s.properties ?? {}) } as Obj, required: [...(s.required ?? [])] as string[], closed: s.additionalProperties === false };
+  const out = {
+    properties: { ...(s.properties ?? {}) } as Obj,
+    required: [...(s.required ?? [])] as string[],
+    closed: s.additionalProperties === false,
+  };
   for (const part of s.allOf ?? []) {
     const p = objectShape(part);
     Object.assign(out.properties, p.properties);
@@ -82,7 +86,9 @@ function exampleOf(schema: unknown): unknown {
 function urlFor(o: Operation, query = ''): string {
   const path = o.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
     const param = o.parameters.find((p) => p.in === 'path' && p.name === name);
-    const value = param?.examples ? deref(Object.values(param.examples)[0]).value : (param?.example ?? exampleOf(param?.schema));
+    const value = param?.examples
+      ? deref(Object.values(param.examples)[0]).value
+      : (param?.example ?? exampleOf(param?.schema));
     if (value === undefined) throw new Error(`${o.operationId}: no example for path parameter ${name}`);
     return encodeURIComponent(String(value));
   });
@@ -93,7 +99,9 @@ function urlFor(o: Operation, query = ''): string {
 function requestExamples(o: Operation): [string, Json][] {
   const media = deref(o.op.requestBody)?.content?.['application/json'];
   if (!media) return [];
-  const named = Object.entries((media.examples ?? {}) as Obj).map(([name, ex]) => [name, deref(ex).value] as [string, Json]);
+  const named = Object.entries((media.examples ?? {}) as Obj).map(
+    ([name, ex]) => [name, deref(ex).value] as [string, Json],
+  );
   if (named.length) return named;
   const single = media.example ?? exampleOf(media.schema);
   return single === undefined ? [] : [['schema example', single as Json]];
@@ -102,7 +110,10 @@ function requestExamples(o: Operation): [string, Json][] {
 let mock: RunningServer;
 let validator: SpecValidator;
 
-async function call(o: Operation | { method: string; url: string }, init: { body?: unknown; headers?: Record<string, string>; query?: string; auth?: boolean } = {}) {
+async function call(
+  o: Operation | { method: string; url: string },
+  init: { body?: unknown; headers?: Record<string, string>; query?: string; auth?: boolean } = {},
+) {
   const url = 'url' in o ? o.url : urlFor(o, init.query ?? '');
   const headers: Record<string, string> = { ...(init.auth === false ? {} : AUTH), ...init.headers };
   let body: string | undefined;
@@ -158,7 +169,11 @@ describe('valid requests get responses that validate against the spec', () => {
   const tags = (spec.tags ?? []).map((t: Obj) => t.name as string);
   it('every declared tag has operations', () => {
     expect(tags.length).toBeGreaterThan(0);
-    for (const tag of tags) expect(operations.some((o) => o.tags.includes(tag)), tag).toBe(true);
+    for (const tag of tags)
+      expect(
+        operations.some((o) => o.tags.includes(tag)),
+        tag,
+      ).toBe(true);
   });
 
   // One operation per tag: a GET (the first by operationId, preferring one without path parameters).
@@ -193,7 +208,11 @@ describe('Prefer headers pass through to Prism', () => {
     .map((o) => {
       const [status, response] = Object.entries((o.op.responses ?? {}) as Obj).find(([s]) => s.startsWith('2')) ?? [];
       const examples = deref(response)?.content?.['application/json']?.examples ?? {};
-      return { o, status: Number(status), examples: Object.entries(examples as Obj).map(([n, e]) => [n, deref(e).value] as const) };
+      return {
+        o,
+        status: Number(status),
+        examples: Object.entries(examples as Obj).map(([n, e]) => [n, deref(e).value] as const),
+      };
     })
     .find((x) => x.examples.length > 1 && !x.o.op.requestBody);
 
@@ -234,12 +253,15 @@ describe('credentials', () => {
 
   it('malformed Basic credentials: 401', async () => {
     const o = operations.find((x) => x.method === 'get' && x.path === '/lead/')!;
-    const res = await call(o, { auth: false, headers: { Authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` } });
+    const res = await call(o, {
+      auth: false,
+      headers: { Authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` },
+    });
     expect(res.status).toBe(401);
   });
 });
 
-describe('invalid requests get 400 in Close\'s shape, naming the field', () => {
+describe("invalid requests get 400 in Close's shape, naming the field", () => {
   // Candidates: operations with a JSON body and an example to start from (first by operationId wins).
   const bodies = operations.flatMap((o) => {
     const media = deref(o.op.requestBody)?.content?.['application/json'];
@@ -256,7 +278,9 @@ describe('invalid requests get 400 in Close\'s shape, naming the field', () => {
     if (message) expect(body['field-errors'][field]).toMatch(message);
   }
 
-  const missing = bodies.flatMap(({ o, shape, example }) => shape.required.filter((f) => f in example).map((f) => ({ o, example, f })))[0];
+  const missing = bodies.flatMap(({ o, shape, example }) =>
+    shape.required.filter((f) => f in example).map((f) => ({ o, example, f })),
+  )[0];
   it(`missing required field (${missing?.o.operationId}: ${missing?.f})`, async () => {
     expect(missing, 'no request body with a required field').toBeDefined();
     const { [missing!.f]: _dropped, ...rest } = missing!.example;
@@ -266,9 +290,16 @@ describe('invalid requests get 400 in Close\'s shape, naming the field', () => {
     expect(valid.errors).toEqual([]);
   });
 
-  const isPlainString = (s: Obj) => (s.type === 'string' || (Array.isArray(s.type) && s.type.includes('string') && !s.type.some((t: string) => ['number', 'integer', 'object'].includes(t)))) && !s.enum;
+  const isPlainString = (s: Obj) =>
+    (s.type === 'string' ||
+      (Array.isArray(s.type) &&
+        s.type.includes('string') &&
+        !s.type.some((t: string) => ['number', 'integer', 'object'].includes(t)))) &&
+    !s.enum;
   const wrongType = bodies.flatMap(({ o, shape, example }) =>
-    Object.entries(shape.properties).filter(([name, s]) => name in example && isPlainString(deref(s))).map(([f]) => ({ o, example, f })),
+    Object.entries(shape.properties)
+      .filter(([name, s]) => name in example && isPlainString(deref(s)))
+      .map(([f]) => ({ o, example, f })),
   )[0];
   it(`wrong type (${wrongType?.o.operationId}: ${wrongType?.f} as a number)`, async () => {
     expect(wrongType, 'no request body with a string field').toBeDefined();
@@ -277,7 +308,9 @@ describe('invalid requests get 400 in Close\'s shape, naming the field', () => {
   });
 
   const enumField = bodies.flatMap(({ o, shape, example }) =>
-    Object.entries(shape.properties).filter(([, s]) => Array.isArray(deref(s).enum)).map(([f]) => ({ o, example, f })),
+    Object.entries(shape.properties)
+      .filter(([, s]) => Array.isArray(deref(s).enum))
+      .map(([f]) => ({ o, example, f })),
   )[0];
   it(`unknown enum value (${enumField?.o.operationId}: ${enumField?.f})`, async () => {
     expect(enumField, 'no request body with an enum field').toBeDefined();
@@ -292,7 +325,9 @@ describe('invalid requests get 400 in Close\'s shape, naming the field', () => {
     expectFieldError(res, 'not_a_close_field', /^Unknown field\.$/);
   });
 
-  const limited = operations.find((o) => o.method === 'get' && o.parameters.some((p) => p.in === 'query' && p.name === '_limit'));
+  const limited = operations.find(
+    (o) => o.method === 'get' && o.parameters.some((p) => p.in === 'query' && p.name === '_limit'),
+  );
   it(`wrong query parameter type (${limited?.operationId}: _limit=abc)`, async () => {
     expect(limited, 'no operation with _limit').toBeDefined();
     const res = await call(limited!, { query: '?_limit=abc' });
@@ -301,16 +336,24 @@ describe('invalid requests get 400 in Close\'s shape, naming the field', () => {
 
   it('a body that is not JSON: 400 with the reason in errors', async () => {
     const o = bodies[0]!.o;
-    const res = await fetch(mock.url + urlFor(o), { method: o.method.toUpperCase(), headers: { ...AUTH, 'content-type': 'text/plain' }, body: 'hello' });
+    const res = await fetch(mock.url + urlFor(o), {
+      method: o.method.toUpperCase(),
+      headers: { ...AUTH, 'content-type': 'text/plain' },
+      body: 'hello',
+    });
     expect(res.status).toBe(400);
     const json = (await res.json()) as Obj;
     expect(json.errors.join(' ')).toMatch(/content type/i);
     expect(json['field-errors']).toEqual({});
   });
 
-  it('a malformed JSON body: 400 in Close\'s error shape, valid against the spec', async () => {
+  it("a malformed JSON body: 400 in Close's error shape, valid against the spec", async () => {
     const o = bodies[0]!.o;
-    const res = await fetch(mock.url + urlFor(o), { method: o.method.toUpperCase(), headers: { ...AUTH, 'content-type': 'application/json' }, body: '{"name": ' });
+    const res = await fetch(mock.url + urlFor(o), {
+      method: o.method.toUpperCase(),
+      headers: { ...AUTH, 'content-type': 'application/json' },
+      body: '{"name": ',
+    });
     expect(res.status).toBe(400);
     const json = (await res.json()) as Obj;
     expectValid(o, 400, json);
@@ -322,12 +365,42 @@ describe('invalid requests get 400 in Close\'s shape, naming the field', () => {
 describe('toCloseError (Prism violation -> Close error body)', () => {
   it('maps each kind of violation to a field', () => {
     const out = toCloseError([
-      { location: ['request', 'body'], severity: 'Error', code: 'required', message: "Request body must have required property 'name'" },
-      { location: ['request', 'body', 'contacts', '0'], severity: 'Error', code: 'required', message: "Request body property contacts.0 must have required property 'emails'" },
-      { location: ['request', 'body', 'status'], severity: 'Error', code: 'enum', message: 'Request body property status must be equal to one of the allowed values: active, won' },
-      { location: ['request', 'body'], severity: 'Error', code: 'additionalProperties', message: "Request body must NOT have additional properties; found 'nmae'" },
-      { location: ['request', 'query', '_limit'], severity: 'Error', code: 'type', message: 'Request query parameter _limit must be integer' },
-      { location: ['path', 'lead_id'], severity: 'Error', code: 'pattern', message: 'Request path parameter lead_id must match pattern "^lead_"' },
+      {
+        location: ['request', 'body'],
+        severity: 'Error',
+        code: 'required',
+        message: "Request body must have required property 'name'",
+      },
+      {
+        location: ['request', 'body', 'contacts', '0'],
+        severity: 'Error',
+        code: 'required',
+        message: "Request body property contacts.0 must have required property 'emails'",
+      },
+      {
+        location: ['request', 'body', 'status'],
+        severity: 'Error',
+        code: 'enum',
+        message: 'Request body property status must be equal to one of the allowed values: active, won',
+      },
+      {
+        location: ['request', 'body'],
+        severity: 'Error',
+        code: 'additionalProperties',
+        message: "Request body must NOT have additional properties; found 'nmae'",
+      },
+      {
+        location: ['request', 'query', '_limit'],
+        severity: 'Error',
+        code: 'type',
+        message: 'Request query parameter _limit must be integer',
+      },
+      {
+        location: ['path', 'lead_id'],
+        severity: 'Error',
+        code: 'pattern',
+        message: 'Request path parameter lead_id must match pattern "^lead_"',
+      },
       { location: ['request'], severity: 'Error', code: 415, message: 'Supported content types: application/json' },
     ]);
     expect(out).toEqual({
@@ -345,8 +418,18 @@ describe('toCloseError (Prism violation -> Close error body)', () => {
 
   it('joins two problems with the same field', () => {
     const out = toCloseError([
-      { location: ['request', 'body', 'name'], severity: 'Error', code: 'type', message: 'Request body property name must be string' },
-      { location: ['request', 'body', 'name'], severity: 'Error', code: 'minLength', message: 'Request body property name must NOT have fewer than 1 characters' },
+      {
+        location: ['request', 'body', 'name'],
+        severity: 'Error',
+        code: 'type',
+        message: 'Request body property name must be string',
+      },
+      {
+        location: ['request', 'body', 'name'],
+        severity: 'Error',
+        code: 'minLength',
+        message: 'Request body property name must NOT have fewer than 1 characters',
+      },
     ]);
     expect(out['field-errors']).toEqual({ name: 'Must be string. Must NOT have fewer than 1 characters.' });
   });

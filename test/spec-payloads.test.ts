@@ -3,7 +3,7 @@
 // Case = { name, status (responses only), source (the evidence), body, reason (invalid only) }. Every valid case
 // must validate, every invalid case must be rejected by the schema. Response cases are checked against
 // the schema of their status (which must be declared); request cases against the request body schema.
-import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +22,11 @@ function load(kind: 'responses' | 'requests') {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()
-    .map((f) => ({ file: join('test/fixtures', kind, f), operationId: basename(f, '.json'), fixture: JSON.parse(readFileSync(join(dir, f), 'utf8')) as Fixture }));
+    .map((f) => ({
+      file: join('test/fixtures', kind, f),
+      operationId: basename(f, '.json'),
+      fixture: JSON.parse(readFileSync(join(dir, f), 'utf8')) as Fixture,
+    }));
 }
 
 const show = (r: ValidationResult) => r.errors.map((e) => `${e.path}: ${e.message} (${e.keyword})`).join('\n');
@@ -51,7 +55,9 @@ function suite(kind: 'responses' | 'requests') {
         });
         if (!known.has(operationId)) return;
         const check = (c: Case) =>
-          kind === 'responses' ? validator.validateResponse(operationId, c.status as number, c.body) : validator.validateRequestBody(operationId, c.body);
+          kind === 'responses'
+            ? validator.validateResponse(operationId, c.status as number, c.body)
+            : validator.validateRequestBody(operationId, c.body);
         for (const c of fixture.valid ?? []) {
           it(`${operationId} ${c.name}`, () => {
             const r = check(c);

@@ -2,7 +2,7 @@
 // shared/reference/close-api.md §4), as OpenAPI 3.1.0, with unique camelCase operationIds and a
 // developer.close.com page for each.
 import { describe, expect, it } from 'vitest';
-import { SpecValidator, loadBundledSpec } from './support/spec-validator.js';
+import { loadBundledSpec, SpecValidator } from './support/spec-validator.js';
 
 const doc = loadBundledSpec();
 const validator = new SpecValidator(doc);

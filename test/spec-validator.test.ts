@@ -11,7 +11,10 @@ const doc = {
       get: {
         operationId: 'listThings',
         responses: {
-          '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/ThingList' } } } },
+          '200': {
+            description: 'ok',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/ThingList' } } },
+          },
           '4XX': { $ref: '#/components/responses/Error' },
         },
       },
@@ -19,7 +22,10 @@ const doc = {
         operationId: 'createThing',
         requestBody: { $ref: '#/components/requestBodies/ThingCreate' },
         responses: {
-          '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } } },
+          '200': {
+            description: 'ok',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } },
+          },
           default: { $ref: '#/components/responses/Error' },
         },
       },
@@ -28,18 +34,38 @@ const doc = {
       delete: { operationId: 'deleteThing', responses: { '204': { description: 'gone' } } },
     },
     '/thing/special/': {
-      get: { operationId: 'getSpecialThing', responses: { '200': { description: 'ok', content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } } } } },
+      get: {
+        operationId: 'getSpecialThing',
+        responses: {
+          '200': {
+            description: 'ok',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } },
+          },
+        },
+      },
     },
   },
   components: {
     requestBodies: {
       ThingCreate: {
         required: true,
-        content: { 'application/json': { schema: { type: 'object', additionalProperties: false, required: ['name'], properties: { name: { type: 'string' } } } } },
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['name'],
+              properties: { name: { type: 'string' } },
+            },
+          },
+        },
       },
     },
     responses: {
-      Error: { description: 'error', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
+      Error: {
+        description: 'error',
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
     },
     schemas: {
       Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' } } },
@@ -50,13 +76,20 @@ const doc = {
         example: { id: 'thing_1' },
         properties: {
           id: { type: 'string', pattern: '^thing_', readOnly: true, deprecated: true },
-          kind: { oneOf: [{ $ref: '#/components/schemas/Red' }, { $ref: '#/components/schemas/Blue' }], discriminator: { propertyName: 'colour', mapping: { red: '#/components/schemas/Red' } } },
+          kind: {
+            oneOf: [{ $ref: '#/components/schemas/Red' }, { $ref: '#/components/schemas/Blue' }],
+            discriminator: { propertyName: 'colour', mapping: { red: '#/components/schemas/Red' } },
+          },
           seen: { type: ['string', 'null'], format: 'date-time' },
         },
       },
       Red: { type: 'object', required: ['colour'], properties: { colour: { const: 'red' } } },
       Blue: { type: 'object', required: ['colour'], properties: { colour: { const: 'blue' } } },
-      ThingList: { type: 'object', required: ['data'], properties: { data: { type: 'array', items: { $ref: '#/components/schemas/Thing' } } } },
+      ThingList: {
+        type: 'object',
+        required: ['data'],
+        properties: { data: { type: 'array', items: { $ref: '#/components/schemas/Thing' } } },
+      },
     },
   },
 };
@@ -65,15 +98,24 @@ const v = new SpecValidator(doc);
 
 describe('SpecValidator', () => {
   it('lists operations and finds them by concrete URL, literal segments first', () => {
-    expect(v.operations().map((o) => o.operationId)).toEqual(['listThings', 'createThing', 'deleteThing', 'getSpecialThing']);
+    expect(v.operations().map((o) => o.operationId)).toEqual([
+      'listThings',
+      'createThing',
+      'deleteThing',
+      'getSpecialThing',
+    ]);
     expect(v.findOperation('DELETE', '/api/v1/thing/thing_1/?x=1')?.operationId).toBe('deleteThing');
     expect(v.findOperation('GET', '/thing/special/')?.operationId).toBe('getSpecialThing');
     expect(v.findOperation('GET', '/thing/a/b/')).toBeUndefined();
   });
 
   it('validates a response through $refs, with paths and keywords in the issues', () => {
-    expect(v.validateResponse('listThings', 200, { data: [{ id: 'thing_1', kind: { colour: 'red' }, seen: null }] })).toEqual({ valid: true, errors: [] });
-    const bad = v.validateResponse('listThings', 200, { data: [{ id: 7, kind: { colour: 'green' }, seen: 'yesterday' }] });
+    expect(
+      v.validateResponse('listThings', 200, { data: [{ id: 'thing_1', kind: { colour: 'red' }, seen: null }] }),
+    ).toEqual({ valid: true, errors: [] });
+    const bad = v.validateResponse('listThings', 200, {
+      data: [{ id: 7, kind: { colour: 'green' }, seen: 'yesterday' }],
+    });
     expect(bad.valid).toBe(false);
     expect(bad.errors).toContainEqual({ path: 'data[0].id', message: 'must be string', keyword: 'type' });
     expect(bad.errors.some((e) => e.path === 'data[0].seen' && e.keyword === 'format')).toBe(true);
@@ -94,7 +136,11 @@ describe('SpecValidator', () => {
 
   it('validates request bodies through a requestBodies $ref', () => {
     expect(v.validateRequestBody('createThing', { name: 'x' }).valid).toBe(true);
-    expect(v.validateRequestBody('createThing', { name: 'x', extra: 1 }).errors).toContainEqual({ path: '(root)', message: "must NOT have additional properties: 'extra'", keyword: 'additionalProperties' });
+    expect(v.validateRequestBody('createThing', { name: 'x', extra: 1 }).errors).toContainEqual({
+      path: '(root)',
+      message: "must NOT have additional properties: 'extra'",
+      keyword: 'additionalProperties',
+    });
     expect(v.validateRequestBody('createThing', undefined).valid).toBe(false);
     expect(v.validateRequestBody('listThings', undefined).valid).toBe(true);
     expect(v.validateRequestBody('listThings', { a: 1 }).valid).toBe(false);

@@ -2,21 +2,21 @@
 // `@ts-expect-error` fails the type check if the line below it stops being an error.
 import { expectTypeOf } from 'vitest';
 import {
-  createCloseClient,
-  customFields,
-  paginate,
-  unwrap,
   type Activity,
   type CallActivity,
   type CloseApiError,
   type Contact,
+  createCloseClient,
+  customFields,
   type Event,
   type Lead,
   type LeadCreate,
   type OpportunityCreate,
   type PaginatedPath,
+  paginate,
   type SearchResultItem,
   type Task,
+  unwrap,
   type WithCustomFields,
 } from '../src/index.js';
 
@@ -55,19 +55,26 @@ export async function typeTests(): Promise<void> {
   // a misspelt field, top level and nested
   // @ts-expect-error `nmae` is not a LeadCreate field
   await close.POST('/lead/', { body: { nmae: 'Acme' } });
-  // @ts-expect-error `emial` is not a contact email field
-  await close.POST('/lead/', { body: { name: 'Acme', contacts: [{ name: 'Jo', emails: [{ emial: 'jo@example.com' }] }] } });
+  await close.POST('/lead/', {
+    // @ts-expect-error `emial` is not a contact email field
+    body: { name: 'Acme', contacts: [{ name: 'Jo', emails: [{ emial: 'jo@example.com' }] }] },
+  });
   // @ts-expect-error misspelt query parameter
   await close.GET('/lead/', { params: { query: { qeury: 'acme' } } });
 
   // custom fields: only custom.cf_… keys, only custom-field values
-  const created = await close.POST('/lead/', { body: { name: 'Acme', 'custom.cf_source': 'Website', 'custom.lcf_legacy': 3 } });
+  const created = await close.POST('/lead/', {
+    body: { name: 'Acme', 'custom.cf_source': 'Website', 'custom.lcf_legacy': 3 },
+  });
   expectTypeOf(created.data).toEqualTypeOf<Lead | undefined>();
   // @ts-expect-error custom fields go under custom.cf_<id> keys
   const wrongKey: LeadCreate = { name: 'Acme', 'custom.Source': 'Website' };
   // @ts-expect-error an object is not a custom-field value
   const wrongValue: LeadCreate = { name: 'Acme', 'custom.cf_source': { nested: true } };
-  await close.PUT('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } }, body: { 'custom.cf_tags.add': 'vip' } });
+  await close.PUT('/lead/{lead_id}/', {
+    params: { path: { lead_id: 'lead_1' } },
+    body: { 'custom.cf_tags.add': 'vip' },
+  });
   const body = { name: 'Acme', ...customFields({ cf_source: 'Website' }) } satisfies LeadCreate;
   expectTypeOf(body['custom.cf_source']).toEqualTypeOf<'Website'>();
   const lead = unwrap(got);
@@ -84,10 +91,14 @@ export async function typeTests(): Promise<void> {
   }
 
   // paginate: items typed per path, only list paths accepted
-  for await (const l of paginate(close, '/lead/', { params: { query: { query: 'name:Acme', _limit: 100 } } })) expectTypeOf(l).toEqualTypeOf<Lead>();
+  for await (const l of paginate(close, '/lead/', { params: { query: { query: 'name:Acme', _limit: 100 } } }))
+    expectTypeOf(l).toEqualTypeOf<Lead>();
   for await (const c of paginate(close, '/contact/')) expectTypeOf(c).toEqualTypeOf<Contact>();
-  for await (const e of paginate(close, '/event/', { params: { query: { object_type: 'lead' } } })) expectTypeOf(e).toEqualTypeOf<Event>();
-  for await (const r of paginate(close, '/data/search/', { body: { query: { type: 'object_type', object_type: 'lead' } } })) {
+  for await (const e of paginate(close, '/event/', { params: { query: { object_type: 'lead' } } }))
+    expectTypeOf(e).toEqualTypeOf<Event>();
+  for await (const r of paginate(close, '/data/search/', {
+    body: { query: { type: 'object_type', object_type: 'lead' } },
+  })) {
     expectTypeOf(r).toEqualTypeOf<SearchResultItem>();
   }
   expectTypeOf<'/lead/'>().toMatchTypeOf<PaginatedPath>();
@@ -99,7 +110,9 @@ export async function typeTests(): Promise<void> {
 
   // errors
   expectTypeOf<CloseApiError['status']>().toEqualTypeOf<number>();
-  expectTypeOf<CloseApiError['fieldErrors']>().toEqualTypeOf<Readonly<Record<string, string | { [key: string]: unknown }>>>();
+  expectTypeOf<CloseApiError['fieldErrors']>().toEqualTypeOf<
+    Readonly<Record<string, string | { [key: string]: unknown }>>
+  >();
 
   // construction
   createCloseClient({ apiKey: 'key' });

@@ -12,10 +12,11 @@
 // - `RateLimit: limit=..., remaining=..., reset=...` on every response and, every `rateLimitEvery`-th
 //   request, a 429 with `Retry-After` (the request is not processed), so the client's backoff runs.
 // It is a test double, not a Close simulator: behaviour the public facts do not pin down is kept simple.
-import http from 'node:http';
+
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pathParts, type ContractSpec } from '../support/spec.js';
+import { type ContractSpec, pathParts } from '../support/spec.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -46,8 +47,10 @@ class HttpError extends Error {
     super(`HTTP ${status}`);
   }
 }
-const fieldError = (field: string, message: string): HttpError => new HttpError(400, { errors: [], 'field-errors': { [field]: message } });
-const notFound = (model: string): HttpError => new HttpError(404, { error: `Empty query: ${model} matching query does not exist.` });
+const fieldError = (field: string, message: string): HttpError =>
+  new HttpError(400, { errors: [], 'field-errors': { [field]: message } });
+const notFound = (model: string): HttpError =>
+  new HttpError(404, { error: `Empty query: ${model} matching query does not exist.` });
 const DOES_NOT_EXIST = 'Object does not exist.';
 
 export interface StandinOptions {
@@ -84,9 +87,26 @@ export function createStore() {
   const colleague = { id: makeId('user'), first: 'Col', last: 'League', email: 'colleague@example.com' };
   const users = [me, colleague];
   const created = stamp(new Date(Date.now() - 86_400_000));
-  const leadStatuses = ['Potential', 'Bad Fit', 'Qualified', 'Customer'].map((label) => ({ id: makeId('stat'), label }));
-  const pipelines = new Map<string, { id: string; name: string; statuses: string[]; created_by: string | null; updated_by: string | null; date_created: string; date_updated: string }>();
-  const oppStatuses = new Map<string, { id: string; label: string; type: 'active' | 'won' | 'lost'; pipeline_id: string }>();
+  const leadStatuses = ['Potential', 'Bad Fit', 'Qualified', 'Customer'].map((label) => ({
+    id: makeId('stat'),
+    label,
+  }));
+  const pipelines = new Map<
+    string,
+    {
+      id: string;
+      name: string;
+      statuses: string[];
+      created_by: string | null;
+      updated_by: string | null;
+      date_created: string;
+      date_updated: string;
+    }
+  >();
+  const oppStatuses = new Map<
+    string,
+    { id: string; label: string; type: 'active' | 'won' | 'lost'; pipeline_id: string }
+  >();
   const salesId = makeId('pipe');
   const salesStatuses = (
     [
@@ -96,8 +116,26 @@ export function createStore() {
     ] as const
   ).map(([label, type]) => ({ id: makeId('stat'), label, type, pipeline_id: salesId }));
   for (const s of salesStatuses) oppStatuses.set(s.id, s);
-  pipelines.set(salesId, { id: salesId, name: 'Sales', statuses: salesStatuses.map((s) => s.id), created_by: null, updated_by: null, date_created: naive(new Date(Date.now() - 86_400_000)), date_updated: naive(new Date(Date.now() - 86_400_000)) });
-  const sourceField = { id: makeId('cf'), name: 'Source', type: 'text', accepts_multiple_values: false, choices: [] as string[], date_created: created, date_updated: created, created_by: me.id, updated_by: me.id };
+  pipelines.set(salesId, {
+    id: salesId,
+    name: 'Sales',
+    statuses: salesStatuses.map((s) => s.id),
+    created_by: null,
+    updated_by: null,
+    date_created: naive(new Date(Date.now() - 86_400_000)),
+    date_updated: naive(new Date(Date.now() - 86_400_000)),
+  });
+  const sourceField = {
+    id: makeId('cf'),
+    name: 'Source',
+    type: 'text',
+    accepts_multiple_values: false,
+    choices: [] as string[],
+    date_created: created,
+    date_updated: created,
+    created_by: me.id,
+    updated_by: me.id,
+  };
   const customFields = new Map<string, typeof sourceField>([[sourceField.id, sourceField]]);
   const savedSearches = [
     {
@@ -110,7 +148,11 @@ export function createStore() {
           type: 'and',
           queries: [
             { type: 'object_type', object_type: 'lead' },
-            { type: 'field_condition', field: { type: 'custom_field', custom_field_id: sourceField.id }, condition: { type: 'text', mode: 'phrase', value: 'Website' } },
+            {
+              type: 'field_condition',
+              field: { type: 'custom_field', custom_field_id: sourceField.id },
+              condition: { type: 'text', mode: 'phrase', value: 'Website' },
+            },
           ],
         },
         results_limit: null,
@@ -158,7 +200,17 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
   };
 
   // ---------- events ----------
-  function emit(ctx: Ctx, objectType: string, objectId: string, action: string, leadId: string | null, data: Obj | null, changed: string[] = [], previous: Obj | null = null, meta: Obj = {}): void {
+  function emit(
+    ctx: Ctx,
+    objectType: string,
+    objectId: string,
+    action: string,
+    leadId: string | null,
+    data: Obj | null,
+    changed: string[] = [],
+    previous: Obj | null = null,
+    meta: Obj = {},
+  ): void {
     const now = naive();
     store.events.push({
       seq: ++store.eventSeq,
@@ -183,12 +235,18 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
   // ---------- views ----------
   function customOf(record: Obj): Obj {
     const out: Obj = {};
-    for (const [k, v] of Object.entries(record)) if (k.startsWith('custom.') && v !== null && v !== undefined) out[k] = v;
+    for (const [k, v] of Object.entries(record))
+      if (k.startsWith('custom.') && v !== null && v !== undefined) out[k] = v;
     return out;
   }
   function contactView(c: Obj): Obj {
     const { lead_id, ...rest } = c;
-    return { ...rest, lead_id, organization_id: store.orgId, display_name: (c.name as string) || ((c.emails as Obj[])[0]?.email as string) || '' };
+    return {
+      ...rest,
+      lead_id,
+      organization_id: store.orgId,
+      display_name: (c.name as string) || ((c.emails as Obj[])[0]?.email as string) || '',
+    };
   }
   function statusOf(id: string) {
     return store.oppStatuses.get(id);
@@ -263,7 +321,13 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
     };
   }
   function activityView(a: Obj): Obj {
-    return { ...a, organization_id: store.orgId, user_name: userName(a.user_id as string), created_by_name: userName(a.created_by as string), updated_by_name: userName(a.updated_by as string) };
+    return {
+      ...a,
+      organization_id: store.orgId,
+      user_name: userName(a.user_id as string),
+      created_by_name: userName(a.created_by as string),
+      updated_by_name: userName(a.updated_by as string),
+    };
   }
   function pipelineView(p: NonNullable<ReturnType<typeof store.pipelines.get>>): Obj {
     return {
@@ -280,10 +344,27 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
   }
   function customFieldView(f: Obj): Obj {
     const { choices, ...rest } = f;
-    return { ...rest, ...(f.type === 'choices' ? { choices } : {}), organization_id: store.orgId, is_shared: false, editable_with_roles: [] };
+    return {
+      ...rest,
+      ...(f.type === 'choices' ? { choices } : {}),
+      organization_id: store.orgId,
+      is_shared: false,
+      editable_with_roles: [],
+    };
   }
   function userView(u: (typeof store.users)[number]): Obj {
-    return { id: u.id, email: u.email, first_name: u.first, last_name: u.last, image: '', last_used_timezone: 'UTC', organizations: [store.orgId], email_verified_at: null, date_created: stamp(new Date(Date.now() - 86_400_000)), date_updated: stamp(new Date(Date.now() - 86_400_000)) };
+    return {
+      id: u.id,
+      email: u.email,
+      first_name: u.first,
+      last_name: u.last,
+      image: '',
+      last_used_timezone: 'UTC',
+      organizations: [store.orgId],
+      email_verified_at: null,
+      date_created: stamp(new Date(Date.now() - 86_400_000)),
+      date_updated: stamp(new Date(Date.now() - 86_400_000)),
+    };
   }
   function organizationView(): Obj {
     return {
@@ -293,7 +374,15 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       currency_symbol: '$',
       lead_statuses: store.leadStatuses.map((s) => ({ ...s, organization_id: store.orgId })),
       pipelines: [...store.pipelines.values()].map(pipelineView),
-      memberships: store.users.map((u) => ({ id: makeId('memb'), user_id: u.id, user_email: u.email, user_first_name: u.first, user_last_name: u.last, user_full_name: `${u.first} ${u.last}`, role_id: u.id === store.me.id ? 'admin' : 'user' })),
+      memberships: store.users.map((u) => ({
+        id: makeId('memb'),
+        user_id: u.id,
+        user_email: u.email,
+        user_first_name: u.first,
+        user_last_name: u.last,
+        user_full_name: `${u.first} ${u.last}`,
+        role_id: u.id === store.me.id ? 'admin' : 'user',
+      })),
       inactive_memberships: [],
       created_by: store.me.id,
       updated_by: store.me.id,
@@ -305,7 +394,10 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
   // ---------- helpers ----------
   function pickFields(obj: Obj, fields: string | null): Obj {
     if (!fields) return obj;
-    const wanted = fields.split(',').map((f) => f.trim()).filter(Boolean);
+    const wanted = fields
+      .split(',')
+      .map((f) => f.trim())
+      .filter(Boolean);
     const out: Obj = {};
     for (const f of wanted) {
       if (f === 'custom') Object.assign(out, customOf(obj), { custom: obj.custom });
@@ -358,8 +450,17 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       lead_id: leadId,
       name: (c.name as string | undefined) ?? null,
       title: (c.title as string | undefined) ?? null,
-      emails: ((c.emails as Obj[] | undefined) ?? []).map((e) => ({ email: e.email, type: e.type ?? 'office', is_unsubscribed: false })),
-      phones: ((c.phones as Obj[] | undefined) ?? []).map((p) => ({ phone: p.phone, phone_formatted: p.phone, type: p.type ?? 'office', country: null })),
+      emails: ((c.emails as Obj[] | undefined) ?? []).map((e) => ({
+        email: e.email,
+        type: e.type ?? 'office',
+        is_unsubscribed: false,
+      })),
+      phones: ((c.phones as Obj[] | undefined) ?? []).map((p) => ({
+        phone: p.phone,
+        phone_formatted: p.phone,
+        type: p.type ?? 'office',
+        country: null,
+      })),
       urls: ((c.urls as Obj[] | undefined) ?? []).map((u) => ({ url: u.url, type: u.type ?? 'url' })),
       integration_links: [],
       ...ownership(),
@@ -411,10 +512,17 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
           const cond = node.condition as Obj;
           let value: unknown;
           if (field.type === 'custom_field') value = lead[`custom.${String(field.custom_field_id)}`];
-          else if (field.type === 'regular_field') value = field.field_name === 'display_name' ? leadView(lead).display_name : lead[String(field.field_name)];
+          else if (field.type === 'regular_field')
+            value = field.field_name === 'display_name' ? leadView(lead).display_name : lead[String(field.field_name)];
           else throw new HttpError(400, { error: `The stand-in does not support field type ${String(field.type)}.` });
-          if (cond.type === 'text') return String(value ?? '').toLowerCase().includes(String(cond.value ?? '').toLowerCase());
-          if (cond.type === 'term') return ((cond.values as unknown[]) ?? []).some((v) => (Array.isArray(value) ? value.includes(v) : value === v));
+          if (cond.type === 'text')
+            return String(value ?? '')
+              .toLowerCase()
+              .includes(String(cond.value ?? '').toLowerCase());
+          if (cond.type === 'term')
+            return ((cond.values as unknown[]) ?? []).some((v) =>
+              Array.isArray(value) ? value.includes(v) : value === v,
+            );
           if (cond.type === 'exists') return value !== undefined && value !== null && value !== '';
           throw new HttpError(400, { error: `The stand-in does not support condition type ${String(cond.type)}.` });
         }
@@ -431,21 +539,39 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
     getMe: () => {
       const u = userView(store.me);
       const { organizations: _ids, ...rest } = u;
-      return { body: { ...rest, organizations: [organizationView()], memberships: [{ id: makeId('memb'), organization_id: store.orgId, role_id: 'admin' }], email_accounts: [], phone_numbers: [] } };
+      return {
+        body: {
+          ...rest,
+          organizations: [organizationView()],
+          memberships: [{ id: makeId('memb'), organization_id: store.orgId, role_id: 'admin' }],
+          email_accounts: [],
+          phone_numbers: [],
+        },
+      };
     },
     listUsers: (ctx) => ({ body: page(ctx, store.users.map(userView)) }),
     getOrganization: (ctx) => {
       if (ctx.params.organization_id !== store.orgId) throw notFound('Organization');
       return { body: pickFields(organizationView(), ctx.query.get('_fields')) };
     },
-    listLeadStatuses: (ctx) => ({ body: page(ctx, store.leadStatuses.map((s) => ({ ...s, organization_id: store.orgId }))) }),
+    listLeadStatuses: (ctx) => ({
+      body: page(
+        ctx,
+        store.leadStatuses.map((s) => ({ ...s, organization_id: store.orgId })),
+      ),
+    }),
     listOpportunityStatuses: (ctx) => ({ body: page(ctx, [...store.oppStatuses.values()].map(oppStatusView)) }),
     createOpportunityStatus: (ctx) => {
       const b = ctx.body as Obj;
       const pipeId = (b.pipeline_id as string | undefined) ?? store.pipelines.keys().next().value;
       const pipe = pipeId ? store.pipelines.get(pipeId) : undefined;
       if (!pipe) throw fieldError('pipeline', DOES_NOT_EXIST);
-      const s = { id: makeId('stat'), label: String(b.label), type: b.type as 'active' | 'won' | 'lost', pipeline_id: pipe.id };
+      const s = {
+        id: makeId('stat'),
+        label: String(b.label),
+        type: b.type as 'active' | 'won' | 'lost',
+        pipeline_id: pipe.id,
+      };
       store.oppStatuses.set(s.id, s);
       pipe.statuses.push(s.id);
       return { body: oppStatusView(s) };
@@ -454,7 +580,15 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
     createPipeline: (ctx) => {
       const b = ctx.body as Obj;
       const now = naive();
-      const p = { id: makeId('pipe'), name: String(b.name), statuses: [] as string[], created_by: store.me.id, updated_by: store.me.id, date_created: now, date_updated: now };
+      const p = {
+        id: makeId('pipe'),
+        name: String(b.name),
+        statuses: [] as string[],
+        created_by: store.me.id,
+        updated_by: store.me.id,
+        date_created: now,
+        date_updated: now,
+      };
       for (const ref of (b.statuses as Obj[] | undefined) ?? []) moveStatus(String(ref.id), p);
       store.pipelines.set(p.id, p);
       return { status: 201, body: pipelineView(p) };
@@ -479,14 +613,24 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
     listLeadCustomFields: (ctx) => ({ body: page(ctx, [...store.customFields.values()].map(customFieldView)) }),
     createLeadCustomField: (ctx) => {
       const b = ctx.body as Obj;
-      const f = { id: makeId('cf'), name: String(b.name), type: String(b.type), accepts_multiple_values: b.accepts_multiple_values === true, choices: (b.choices as string[] | undefined) ?? [], ...(ownership() as { created_by: string; updated_by: string; date_created: string; date_updated: string }) };
-      if ([...store.customFields.values()].some((x) => x.name === f.name)) throw fieldError('name', 'A custom field with this name already exists.');
+      const f = {
+        id: makeId('cf'),
+        name: String(b.name),
+        type: String(b.type),
+        accepts_multiple_values: b.accepts_multiple_values === true,
+        choices: (b.choices as string[] | undefined) ?? [],
+        ...(ownership() as { created_by: string; updated_by: string; date_created: string; date_updated: string }),
+      };
+      if ([...store.customFields.values()].some((x) => x.name === f.name))
+        throw fieldError('name', 'A custom field with this name already exists.');
       store.customFields.set(f.id, f);
       return { body: customFieldView(f) };
     },
     listSmartViews: (ctx) => {
       const type = ctx.query.get('type') ?? 'lead';
-      const rows = store.savedSearches.filter((s) => s.type === type).map((s) => ({ ...s, organization_id: store.orgId, is_user_dependent: false, shared_with: null }));
+      const rows = store.savedSearches
+        .filter((s) => s.type === type)
+        .map((s) => ({ ...s, organization_id: store.orgId, is_user_dependent: false, shared_with: null }));
       return { body: page(ctx, rows) };
     },
     searchData: (ctx) => {
@@ -500,26 +644,41 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
         cursors.delete(b.cursor);
       } else {
         const query = b.query as Obj;
-        let ids = [...store.leads.values()].filter((l) => matches(query, l)).sort(newestFirst).map((l) => l.id as string);
+        let ids = [...store.leads.values()]
+          .filter((l) => matches(query, l))
+          .sort(newestFirst)
+          .map((l) => l.id as string);
         if (typeof b.results_limit === 'number') ids = ids.slice(0, b.results_limit);
         const fields = ((b._fields as Obj | undefined)?.lead as string[] | undefined) ?? ['id'];
         state = { ids, offset: 0, fields, counts: b.include_counts === true };
       }
       const slice = state.ids.slice(state.offset, state.offset + size);
-      const data = slice.map((id) => ({ __object_type: 'lead', ...pickFields(leadView(store.leads.get(id) as Obj), state.fields.join(',')), id }));
+      const data = slice.map((id) => ({
+        __object_type: 'lead',
+        ...pickFields(leadView(store.leads.get(id) as Obj), state.fields.join(',')),
+        id,
+      }));
       let cursor: string | null = null;
       if (state.offset + size < state.ids.length) {
         cursor = randomBytes(12).toString('base64url');
         cursors.set(cursor, { ...state, offset: state.offset + size });
       }
-      return { body: { data, cursor, ...(state.counts ? { count: { limited: state.ids.length, total: state.ids.length } } : {}) } };
+      return {
+        body: {
+          data,
+          cursor,
+          ...(state.counts ? { count: { limited: state.ids.length, total: state.ids.length } } : {}),
+        },
+      };
     },
 
     listLeads: (ctx) => {
       let leads = [...store.leads.values()].sort(newestFirst);
       const q = ctx.query.get('query');
       if (q) {
-        const needles = [...q.matchAll(/"([^"]+)"|(\S+)/g)].map((m) => (m[1] ?? m[2] ?? '').toLowerCase()).filter((n) => n && !['and', 'sort:date_created'].includes(n));
+        const needles = [...q.matchAll(/"([^"]+)"|(\S+)/g)]
+          .map((m) => (m[1] ?? m[2] ?? '').toLowerCase())
+          .filter((n) => n && !['and', 'sort:date_created'].includes(n));
         leads = leads.filter((l) => needles.every((n) => textOf(l).includes(n)));
       }
       return { body: page(ctx, leads.map(leadView), q ? { total_results: leads.length } : {}) };
@@ -539,10 +698,20 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
         description: (b.description as string | undefined) ?? '',
         url: (b.url as string | undefined) ?? null,
         status_id: statusId ?? store.leadStatuses[0]?.id,
-        addresses: ((b.addresses as Obj[] | undefined) ?? []).map((a) => ({ label: a.label ?? 'business', address_1: a.address_1 ?? null, address_2: a.address_2 ?? null, city: a.city ?? null, state: a.state ?? null, zipcode: a.zipcode ?? null, country: a.country ?? null })),
+        addresses: ((b.addresses as Obj[] | undefined) ?? []).map((a) => ({
+          label: a.label ?? 'business',
+          address_1: a.address_1 ?? null,
+          address_2: a.address_2 ?? null,
+          city: a.city ?? null,
+          state: a.state ?? null,
+          zipcode: a.zipcode ?? null,
+          country: a.country ?? null,
+        })),
         ...ownership(),
       };
-      for (const k of Object.keys(b)) if (k.startsWith('custom.') && !store.customFields.has(k.slice(7))) throw fieldError(k, 'Unknown custom field.');
+      for (const k of Object.keys(b))
+        if (k.startsWith('custom.') && !store.customFields.has(k.slice(7)))
+          throw fieldError(k, 'Unknown custom field.');
       applyCustom(lead, b);
       store.leads.set(lead.id as string, lead);
       emit(ctx, 'lead', lead.id as string, 'created', lead.id as string, leadView(lead));
@@ -565,7 +734,8 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       const changed: string[] = [];
       for (const k of ['name', 'description', 'url', 'status_id'] as const) {
         if (k in b) {
-          if (k === 'status_id' && !store.leadStatuses.some((s) => s.id === b[k])) throw fieldError('status', DOES_NOT_EXIST);
+          if (k === 'status_id' && !store.leadStatuses.some((s) => s.id === b[k]))
+            throw fieldError('status', DOES_NOT_EXIST);
           previous[k] = lead[k];
           lead[k] = b[k];
           changed.push(k);
@@ -605,13 +775,23 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       return { body: { status: 'ok' } };
     },
 
-    listContacts: (ctx) => ({ body: page(ctx, byLead(store.contacts.values(), ctx).sort(newestFirst).map(contactView)) }),
+    listContacts: (ctx) => ({
+      body: page(ctx, byLead(store.contacts.values(), ctx).sort(newestFirst).map(contactView)),
+    }),
     createContact: (ctx) => {
       const b = ctx.body as Obj;
       let leadId = b.lead_id as string | undefined | null;
       if (leadId) requireLead(leadId);
       else {
-        const lead: Obj = { id: makeId('lead'), name: (b.name as string | undefined) ?? null, description: '', url: null, status_id: store.leadStatuses[0]?.id, addresses: [], ...ownership() };
+        const lead: Obj = {
+          id: makeId('lead'),
+          name: (b.name as string | undefined) ?? null,
+          description: '',
+          url: null,
+          status_id: store.leadStatuses[0]?.id,
+          addresses: [],
+          ...ownership(),
+        };
         store.leads.set(lead.id as string, lead);
         leadId = lead.id as string;
         emit(ctx, 'lead', leadId, 'created', leadId, leadView(lead));
@@ -631,9 +811,23 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       const b = ctx.body as Obj;
       const changed: string[] = [];
       for (const k of ['name', 'title'] as const) if (k in b) (c[k] = b[k]), changed.push(k);
-      if (Array.isArray(b.emails)) (c.emails = (b.emails as Obj[]).map((e) => ({ email: e.email, type: e.type ?? 'office', is_unsubscribed: false }))), changed.push('emails');
-      if (Array.isArray(b.phones)) (c.phones = (b.phones as Obj[]).map((p) => ({ phone: p.phone, phone_formatted: p.phone, type: p.type ?? 'office', country: null }))), changed.push('phones');
-      if (Array.isArray(b.urls)) (c.urls = (b.urls as Obj[]).map((u) => ({ url: u.url, type: u.type ?? 'url' }))), changed.push('urls');
+      if (Array.isArray(b.emails))
+        (c.emails = (b.emails as Obj[]).map((e) => ({
+          email: e.email,
+          type: e.type ?? 'office',
+          is_unsubscribed: false,
+        }))),
+          changed.push('emails');
+      if (Array.isArray(b.phones))
+        (c.phones = (b.phones as Obj[]).map((p) => ({
+          phone: p.phone,
+          phone_formatted: p.phone,
+          type: p.type ?? 'office',
+          country: null,
+        }))),
+          changed.push('phones');
+      if (Array.isArray(b.urls))
+        (c.urls = (b.urls as Obj[]).map((u) => ({ url: u.url, type: u.type ?? 'url' }))), changed.push('urls');
       changed.push(...applyCustom(c, b));
       touch(c);
       emit(ctx, 'contact', c.id as string, 'updated', c.lead_id as string, contactView(c), changed);
@@ -650,7 +844,11 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       return {
         body: page(ctx, opps, {
           total_results: opps.length,
-          count_by_value_period: { one_time: opps.filter((o) => o.value_period === 'one_time').length, monthly: opps.filter((o) => o.value_period === 'monthly').length, annual: opps.filter((o) => o.value_period === 'annual').length },
+          count_by_value_period: {
+            one_time: opps.filter((o) => o.value_period === 'one_time').length,
+            monthly: opps.filter((o) => o.value_period === 'monthly').length,
+            annual: opps.filter((o) => o.value_period === 'annual').length,
+          },
           total_value_one_time: sum(period('one_time')),
           total_value_monthly: sum(period('monthly')),
           total_value_annual: sum(period('annual')),
@@ -669,8 +867,10 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       const statusId = (b.status_id as string | undefined) ?? defaultOppStatus(b.pipeline_id as string | undefined);
       const st = statusOf(statusId);
       if (!st) throw fieldError('status', DOES_NOT_EXIST);
-      if (b.pipeline_id && st.pipeline_id !== b.pipeline_id) throw fieldError('status', 'Status does not belong to the pipeline.');
-      if (b.contact_id && store.contacts.get(String(b.contact_id))?.lead_id !== lead.id) throw fieldError('contact', DOES_NOT_EXIST);
+      if (b.pipeline_id && st.pipeline_id !== b.pipeline_id)
+        throw fieldError('status', 'Status does not belong to the pipeline.');
+      if (b.contact_id && store.contacts.get(String(b.contact_id))?.lead_id !== lead.id)
+        throw fieldError('contact', DOES_NOT_EXIST);
       const o: Obj = {
         id: makeId('oppo'),
         lead_id: lead.id,
@@ -730,8 +930,24 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       if (type) acts = acts.filter((a) => type.split(',').includes(String(a._type)));
       return { body: page(ctx, acts.sort(newestFirst).map(activityView)) };
     },
-    createNoteActivity: (ctx) => createActivity(ctx, 'Note', (b) => ({ note: b.note ?? '', note_html: b.note_html ?? `<body><p>${escapeHtml(String(b.note ?? ''))}</p></body>`, ...(typeof b.title === 'string' ? { title: b.title } : {}) })),
-    createCallActivity: (ctx) => createActivity(ctx, 'Call', (b) => ({ direction: b.direction ?? 'outbound', status: b.status ?? 'completed', duration: b.duration ?? 0, phone: b.phone ?? null, note: b.note ?? '', recording_url: b.recording_url ?? null, source: b.source ?? 'External', call_method: 'external', disposition: b.status === 'completed' || !b.status ? 'answered' : null })),
+    createNoteActivity: (ctx) =>
+      createActivity(ctx, 'Note', (b) => ({
+        note: b.note ?? '',
+        note_html: b.note_html ?? `<body><p>${escapeHtml(String(b.note ?? ''))}</p></body>`,
+        ...(typeof b.title === 'string' ? { title: b.title } : {}),
+      })),
+    createCallActivity: (ctx) =>
+      createActivity(ctx, 'Call', (b) => ({
+        direction: b.direction ?? 'outbound',
+        status: b.status ?? 'completed',
+        duration: b.duration ?? 0,
+        phone: b.phone ?? null,
+        note: b.note ?? '',
+        recording_url: b.recording_url ?? null,
+        source: b.source ?? 'External',
+        call_method: 'external',
+        disposition: b.status === 'completed' || !b.status ? 'answered' : null,
+      })),
     createEmailActivity: (ctx) =>
       createActivity(ctx, 'Email', (b) => ({
         status: b.status,
@@ -811,19 +1027,33 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
         t.is_complete = b.is_complete === true;
         changed.push('is_complete');
         if (t.is_complete && !wasComplete) {
-          const act = addActivity(ctx, 'TaskCompleted', t.lead_id as string, { task_id: t.id, task_text: t.text, task_assigned_to: t.assigned_to, task_assigned_to_name: userName(t.assigned_to as string) });
+          const act = addActivity(ctx, 'TaskCompleted', t.lead_id as string, {
+            task_id: t.id,
+            task_text: t.text,
+            task_assigned_to: t.assigned_to,
+            task_assigned_to_name: userName(t.assigned_to as string),
+          });
           t.object_type = 'taskcompleted';
           t.object_id = act.id;
         }
       }
       touch(t);
-      emit(ctx, 'task.lead', t.id as string, t.is_complete && changed.includes('is_complete') ? 'completed' : 'updated', t.lead_id as string, taskView(t), changed);
+      emit(
+        ctx,
+        'task.lead',
+        t.id as string,
+        t.is_complete && changed.includes('is_complete') ? 'completed' : 'updated',
+        t.lead_id as string,
+        taskView(t),
+        changed,
+      );
       return { body: taskView(t) };
     },
 
     listEvents: (ctx) => {
       const lim = Number(ctx.query.get('_limit') ?? 50);
-      if (!Number.isInteger(lim) || lim < 1 || lim > 50) throw fieldError('_limit', 'Ensure this value is less than or equal to 50.');
+      if (!Number.isInteger(lim) || lim < 1 || lim > 50)
+        throw fieldError('_limit', 'Ensure this value is less than or equal to 50.');
       let events = [...store.events].sort((a, b) => b.seq - a.seq);
       for (const f of ['lead_id', 'object_type', 'object_id', 'action', 'request_id'] as const) {
         const v = ctx.query.get(f);
@@ -831,7 +1061,11 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       }
       const cursor = ctx.query.get('_cursor');
       if (cursor) {
-        const before = Number(Buffer.from(cursor, 'base64url').toString('utf8').replace(/^before:/, ''));
+        const before = Number(
+          Buffer.from(cursor, 'base64url')
+            .toString('utf8')
+            .replace(/^before:/, ''),
+        );
         if (!Number.isInteger(before)) throw fieldError('_cursor', 'Invalid cursor.');
         events = events.filter((e) => e.seq < before);
       }
@@ -861,16 +1095,40 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
   }
   function addActivity(ctx: Ctx, type: string, leadId: string, fields: Obj, activityAt?: string): Obj {
     const now = stamp();
-    const a: Obj = { id: makeId('acti'), _type: type, lead_id: leadId, contact_id: null, user_id: store.me.id, users: [store.me.id], activity_at: activityAt ?? now, ...ownership(), ...fields };
+    const a: Obj = {
+      id: makeId('acti'),
+      _type: type,
+      lead_id: leadId,
+      contact_id: null,
+      user_id: store.me.id,
+      users: [store.me.id],
+      activity_at: activityAt ?? now,
+      ...ownership(),
+      ...fields,
+    };
     store.activities.set(a.id as string, a);
-    emit(ctx, `activity.${type.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()}`, a.id as string, 'created', leadId, activityView(a));
+    emit(
+      ctx,
+      `activity.${type.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase()}`,
+      a.id as string,
+      'created',
+      leadId,
+      activityView(a),
+    );
     return a;
   }
   function createActivity(ctx: Ctx, type: string, fields: (b: Obj) => Obj): { body: unknown } {
     const b = ctx.body as Obj;
     const lead = requireLead(b.lead_id);
-    if (b.contact_id && store.contacts.get(String(b.contact_id))?.lead_id !== lead.id) throw fieldError('contact', DOES_NOT_EXIST);
-    const a = addActivity(ctx, type, lead.id as string, { contact_id: (b.contact_id as string | undefined) ?? null, ...fields(b) }, b.activity_at as string | undefined);
+    if (b.contact_id && store.contacts.get(String(b.contact_id))?.lead_id !== lead.id)
+      throw fieldError('contact', DOES_NOT_EXIST);
+    const a = addActivity(
+      ctx,
+      type,
+      lead.id as string,
+      { contact_id: (b.contact_id as string | undefined) ?? null, ...fields(b) },
+      b.activity_at as string | undefined,
+    );
     return { body: activityView(a) };
   }
   function deleteLeadCascade(ctx: Ctx, leadId: string): void {
@@ -883,7 +1141,14 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       for (const [id, x] of coll) {
         if (x.lead_id !== leadId) continue;
         coll.delete(id);
-        emit(ctx, name === 'activity' ? `activity.${String(x._type).toLowerCase()}` : name, id, 'deleted', leadId, null);
+        emit(
+          ctx,
+          name === 'activity' ? `activity.${String(x._type).toLowerCase()}` : name,
+          id,
+          'deleted',
+          leadId,
+          null,
+        );
       }
     }
   }
@@ -901,7 +1166,13 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       if (missing) parts.push(missing);
       else if (extra && e.keyword === 'additionalProperties') parts.push(extra);
       const field = parts.join('.');
-      const message = missing ? 'This field is required.' : e.keyword === 'additionalProperties' ? 'Unknown field.' : e.keyword === 'enum' ? 'Not a valid choice.' : `Invalid value: ${e.message}.`;
+      const message = missing
+        ? 'This field is required.'
+        : e.keyword === 'additionalProperties'
+          ? 'Unknown field.'
+          : e.keyword === 'enum'
+            ? 'Not a valid choice.'
+            : `Invalid value: ${e.message}.`;
       if (field) fieldErrors[field] ??= message;
       else errors.push(message);
     }
@@ -921,7 +1192,8 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       const st = store.oppStatuses.get(id);
       if (!st) throw notFound('Status');
       // Close: make sure no opportunity has the status first.
-      if ([...store.opportunities.values()].some((o) => o.status_id === id)) throw new HttpError(400, { error: 'Opportunities still have this status.' });
+      if ([...store.opportunities.values()].some((o) => o.status_id === id))
+        throw new HttpError(400, { error: 'Opportunities still have this status.' });
       store.oppStatuses.delete(id);
       for (const p of store.pipelines.values()) p.statuses = p.statuses.filter((x) => x !== id);
     } else if (m[1] === 'pipeline') {
@@ -971,11 +1243,27 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
         const path = url.pathname.slice('/api/v1'.length);
         const method = (req.method ?? 'GET').toUpperCase();
         if (!authorised(req)) {
-          return send(401, { error: 'The server could not verify that you are authorized to access the URL requested. You either supplied the wrong credentials (e.g. a bad password), or your browser doesn\'t understand how to supply the credentials required.' });
+          return send(401, {
+            error:
+              "The server could not verify that you are authorized to access the URL requested. You either supplied the wrong credentials (e.g. a bad password), or your browser doesn't understand how to supply the credentials required.",
+          });
         }
         if (every > 0 && requestCount % every === 0) {
           limited++;
-          return send(429, { error: { message: 'API call count exceeded for this period', rate_reset: 0.5, rate_limit: limit, rate_window: 1, rate_limit_type: 'key', rate_endpoint_group: 'standin' } }, { RateLimit: `limit=${limit}, remaining=0, reset=1`, 'Retry-After': '1' });
+          return send(
+            429,
+            {
+              error: {
+                message: 'API call count exceeded for this period',
+                rate_reset: 0.5,
+                rate_limit: limit,
+                rate_window: 1,
+                rate_limit_type: 'key',
+                rate_endpoint_group: 'standin',
+              },
+            },
+            { RateLimit: `limit=${limit}, remaining=0, reset=1`, 'Retry-After': '1' },
+          );
         }
         if (method === 'DELETE') {
           const removed = cleanupDelete(path);
@@ -990,12 +1278,17 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
         // value); the stand-in rejects it so that a client serialising arrays wrongly fails loudly.
         for (const p of spec.queryParameters(op.operationId)) {
           if (p.explode === false && url.searchParams.getAll(p.name).length > 1) {
-            return send(400, { errors: [], 'field-errors': { [p.name]: 'Expected one comma-separated list; the parameter was repeated.' } });
+            return send(400, {
+              errors: [],
+              'field-errors': { [p.name]: 'Expected one comma-separated list; the parameter was repeated.' },
+            });
           }
         }
         const params: Record<string, string> = {};
         const names = [...op.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1] as string);
-        const re = new RegExp(`^${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '([^/]+)')}$`);
+        const re = new RegExp(
+          `^${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '([^/]+)')}$`,
+        );
         const m = re.exec(path);
         names.forEach((n, i) => (params[n] = decodeURIComponent(m?.[i + 1] ?? '')));
         let body: unknown;

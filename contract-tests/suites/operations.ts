@@ -2,9 +2,9 @@
 // back; in mock mode the answers are the spec's examples, so only their shape is checked (by the
 // recorder) plus a few invariants that hold for any valid response.
 import { expect, test } from 'vitest';
-import { customFieldKey, unwrap } from '../../src/index.js';
 import type { components } from '../../generated/schema.js';
-import { eventually, type Contract } from '../support/context.js';
+import { customFieldKey, unwrap } from '../../src/index.js';
+import { type Contract, eventually } from '../support/context.js';
 import type { Fixtures } from '../support/fixtures.js';
 
 export function operationTests(c: Contract, fx: Fixtures): void {
@@ -14,14 +14,26 @@ export function operationTests(c: Contract, fx: Fixtures): void {
     else expect(got).toMatch(/^[a-z]+_[A-Za-z0-9]+$/);
   };
   const newLead = async (label: string) =>
-    unwrap(await c.client.POST('/lead/', { body: { name: c.name(label), status_id: fx.leadStatusId, description: 'Created by the close-crm-openapi contract tests.' } }));
+    unwrap(
+      await c.client.POST('/lead/', {
+        body: {
+          name: c.name(label),
+          status_id: fx.leadStatusId,
+          description: 'Created by the close-crm-openapi contract tests.',
+        },
+      }),
+    );
 
   test('users and organization: getMe, listUsers, getOrganization', async () => {
     const me = unwrap(await c.client.GET('/me/'));
     expect(me.id).toMatch(/^user_/);
     const users = unwrap(await c.client.GET('/user/', { params: { query: { _limit: 10 } } }));
     expect(Array.isArray(users.data)).toBe(true);
-    const org = unwrap(await c.client.GET('/organization/{organization_id}/', { params: { path: { organization_id: fx.organizationId } } }));
+    const org = unwrap(
+      await c.client.GET('/organization/{organization_id}/', {
+        params: { path: { organization_id: fx.organizationId } },
+      }),
+    );
     expect(org.id).toMatch(/^orga_/);
     if (c.live) {
       sameId(org.id, fx.organizationId);
@@ -40,11 +52,16 @@ export function operationTests(c: Contract, fx: Fixtures): void {
     const created = unwrap(await c.client.POST('/pipeline/', { body: { name: c.name('Contract pipeline') } }));
     expect(created.id).toMatch(/^pipe_/);
     const status = unwrap(
-      await c.client.POST('/status/opportunity/', { body: { label: c.name('Contract stage'), type: 'active', pipeline_id: created.id as string } }),
+      await c.client.POST('/status/opportunity/', {
+        body: { label: c.name('Contract stage'), type: 'active', pipeline_id: created.id as string },
+      }),
     );
     expect(status.id).toMatch(/^stat_/);
     const renamed = unwrap(
-      await c.client.PUT('/pipeline/{pipeline_id}/', { params: { path: { pipeline_id: created.id as string } }, body: { name: c.name('Contract pipeline renamed') } }),
+      await c.client.PUT('/pipeline/{pipeline_id}/', {
+        params: { path: { pipeline_id: created.id as string } },
+        body: { name: c.name('Contract pipeline renamed') },
+      }),
     );
     sameId(renamed.id, created.id);
     if (c.live) {
@@ -58,7 +75,9 @@ export function operationTests(c: Contract, fx: Fixtures): void {
   });
 
   test('lead custom fields: listLeadCustomFields, createLeadCustomField', async () => {
-    const field = unwrap(await c.client.POST('/custom_field/lead/', { body: { name: c.name('Contract field'), type: 'text' } }));
+    const field = unwrap(
+      await c.client.POST('/custom_field/lead/', { body: { name: c.name('Contract field'), type: 'text' } }),
+    );
     expect(field.id).toMatch(/^(cf|lcf)_/);
     const list = unwrap(await c.client.GET('/custom_field/lead/', { params: { query: { _limit: 100 } } }));
     expect(Array.isArray(list.data)).toBe(true);
@@ -75,9 +94,16 @@ export function operationTests(c: Contract, fx: Fixtures): void {
     const id = lead.id as string;
     const got = unwrap(await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: id } } }));
     sameId(got.id, id);
-    const updated = unwrap(await c.client.PUT('/lead/{lead_id}/', { params: { path: { lead_id: id } }, body: { description: `Updated by run ${c.target.runId}` } }));
+    const updated = unwrap(
+      await c.client.PUT('/lead/{lead_id}/', {
+        params: { path: { lead_id: id } },
+        body: { description: `Updated by run ${c.target.runId}` },
+      }),
+    );
     sameId(updated.id, id);
-    const page = unwrap(await c.client.GET('/lead/', { params: { query: { _limit: 5, _fields: ['id', 'display_name', 'html_url'] } } }));
+    const page = unwrap(
+      await c.client.GET('/lead/', { params: { query: { _limit: 5, _fields: ['id', 'display_name', 'html_url'] } } }),
+    );
     expect(Array.isArray(page.data)).toBe(true);
     const gone = await newLead('Contract lead to delete');
     const del = await c.client.DELETE('/lead/{lead_id}/', { params: { path: { lead_id: gone.id as string } } });
@@ -96,16 +122,26 @@ export function operationTests(c: Contract, fx: Fixtures): void {
     const lead = await newLead('Contract contacts');
     const contact = unwrap(
       await c.client.POST('/contact/', {
-        body: { lead_id: lead.id as string, name: c.name('Ada Lovelace'), title: 'CTO', emails: [{ email: c.email('ada'), type: 'office' }], phones: [{ phone: '+16505550101', type: 'mobile' }] },
+        body: {
+          lead_id: lead.id as string,
+          name: c.name('Ada Lovelace'),
+          title: 'CTO',
+          emails: [{ email: c.email('ada'), type: 'office' }],
+          phones: [{ phone: '+16505550101', type: 'mobile' }],
+        },
       }),
     );
     expect(contact.id).toMatch(/^cont_/);
     const cid = contact.id as string;
     const got = unwrap(await c.client.GET('/contact/{contact_id}/', { params: { path: { contact_id: cid } } }));
     sameId(got.id, cid);
-    const updated = unwrap(await c.client.PUT('/contact/{contact_id}/', { params: { path: { contact_id: cid } }, body: { title: 'CEO' } }));
+    const updated = unwrap(
+      await c.client.PUT('/contact/{contact_id}/', { params: { path: { contact_id: cid } }, body: { title: 'CEO' } }),
+    );
     sameId(updated.id, cid);
-    const list = unwrap(await c.client.GET('/contact/', { params: { query: { lead_id: lead.id as string, _limit: 10 } } }));
+    const list = unwrap(
+      await c.client.GET('/contact/', { params: { query: { lead_id: lead.id as string, _limit: 10 } } }),
+    );
     expect(Array.isArray(list.data)).toBe(true);
     if (c.live) {
       expect(got.lead_id).toBe(lead.id);
@@ -119,14 +155,28 @@ export function operationTests(c: Contract, fx: Fixtures): void {
     const lead = await newLead('Contract opportunities');
     const opp = unwrap(
       await c.client.POST('/opportunity/', {
-        body: { lead_id: lead.id as string, status_id: fx.activeStatusId, value: 120000, value_period: 'annual', confidence: 40, note: c.name('Contract deal') },
+        body: {
+          lead_id: lead.id as string,
+          status_id: fx.activeStatusId,
+          value: 120000,
+          value_period: 'annual',
+          confidence: 40,
+          note: c.name('Contract deal'),
+        },
       }),
     );
     expect(opp.id).toMatch(/^oppo_/);
     const oid = opp.id as string;
-    const got = unwrap(await c.client.GET('/opportunity/{opportunity_id}/', { params: { path: { opportunity_id: oid } } }));
+    const got = unwrap(
+      await c.client.GET('/opportunity/{opportunity_id}/', { params: { path: { opportunity_id: oid } } }),
+    );
     sameId(got.id, oid);
-    const updated = unwrap(await c.client.PUT('/opportunity/{opportunity_id}/', { params: { path: { opportunity_id: oid } }, body: { confidence: 60 } }));
+    const updated = unwrap(
+      await c.client.PUT('/opportunity/{opportunity_id}/', {
+        params: { path: { opportunity_id: oid } },
+        body: { confidence: 60 },
+      }),
+    );
     sameId(updated.id, oid);
     const list = unwrap(await c.client.GET('/opportunity/', { params: { query: { lead_id: lead.id as string } } }));
     expect(Array.isArray(list.data)).toBe(true);
@@ -142,14 +192,37 @@ export function operationTests(c: Contract, fx: Fixtures): void {
   test('activities: createNoteActivity, createCallActivity, createEmailActivity, createSmsActivity, listActivities', async () => {
     const lead = await newLead('Contract activities');
     const leadId = lead.id as string;
-    const note = unwrap(await c.client.POST('/activity/note/', { body: { lead_id: leadId, note: c.name('Contract note') } }));
-    const call = unwrap(await c.client.POST('/activity/call/', { body: { lead_id: leadId, direction: 'inbound', status: 'completed', duration: 60, phone: '+16505550102', note: c.name('Contract call') } }));
-    const email = unwrap(
-      await c.client.POST('/activity/email/', {
-        body: { lead_id: leadId, status: 'draft', to: [c.email('draft-recipient')], subject: c.name('Contract draft'), body_text: 'Never sent: a draft created by the contract tests.' },
+    const note = unwrap(
+      await c.client.POST('/activity/note/', { body: { lead_id: leadId, note: c.name('Contract note') } }),
+    );
+    const call = unwrap(
+      await c.client.POST('/activity/call/', {
+        body: {
+          lead_id: leadId,
+          direction: 'inbound',
+          status: 'completed',
+          duration: 60,
+          phone: '+16505550102',
+          note: c.name('Contract call'),
+        },
       }),
     );
-    const sms = unwrap(await c.client.POST('/activity/sms/', { body: { lead_id: leadId, status: 'draft', remote_phone: '+16505550103', text: c.name('Contract SMS draft') } }));
+    const email = unwrap(
+      await c.client.POST('/activity/email/', {
+        body: {
+          lead_id: leadId,
+          status: 'draft',
+          to: [c.email('draft-recipient')],
+          subject: c.name('Contract draft'),
+          body_text: 'Never sent: a draft created by the contract tests.',
+        },
+      }),
+    );
+    const sms = unwrap(
+      await c.client.POST('/activity/sms/', {
+        body: { lead_id: leadId, status: 'draft', remote_phone: '+16505550103', text: c.name('Contract SMS draft') },
+      }),
+    );
     for (const a of [note, call, email, sms]) expect(a.id).toMatch(/^acti_/);
     const list = unwrap(await c.client.GET('/activity/', { params: { query: { lead_id: leadId, _limit: 50 } } }));
     expect(Array.isArray(list.data)).toBe(true);
@@ -166,9 +239,23 @@ export function operationTests(c: Contract, fx: Fixtures): void {
 
   test('tasks: createTask, updateTask, listTasks', async () => {
     const lead = await newLead('Contract tasks');
-    const task = unwrap(await c.client.POST('/task/', { body: { _type: 'lead', lead_id: lead.id as string, text: c.name('Contract task'), date: new Date().toISOString().slice(0, 10) } }));
+    const task = unwrap(
+      await c.client.POST('/task/', {
+        body: {
+          _type: 'lead',
+          lead_id: lead.id as string,
+          text: c.name('Contract task'),
+          date: new Date().toISOString().slice(0, 10),
+        },
+      }),
+    );
     expect(task.id).toMatch(/^task_/);
-    const updated = unwrap(await c.client.PUT('/task/{task_id}/', { params: { path: { task_id: task.id as string } }, body: { text: c.name('Contract task (edited)') } }));
+    const updated = unwrap(
+      await c.client.PUT('/task/{task_id}/', {
+        params: { path: { task_id: task.id as string } },
+        body: { text: c.name('Contract task (edited)') },
+      }),
+    );
     sameId(updated.id, task.id);
     const list = unwrap(await c.client.GET('/task/', { params: { query: { lead_id: lead.id as string } } }));
     expect(Array.isArray(list.data)).toBe(true);
@@ -184,7 +271,13 @@ export function operationTests(c: Contract, fx: Fixtures): void {
     const search = () =>
       c.client.POST('/data/search/', {
         body: {
-          query: { type: 'and', queries: [{ type: 'object_type', object_type: 'lead' }, { type: 'text', value: c.target.runId, mode: 'full_words' }] },
+          query: {
+            type: 'and',
+            queries: [
+              { type: 'object_type', object_type: 'lead' },
+              { type: 'text', value: c.target.runId, mode: 'full_words' },
+            ],
+          },
           _fields: { lead: ['id', 'display_name'] },
           _limit: 10,
           include_counts: true,
@@ -200,20 +293,25 @@ export function operationTests(c: Contract, fx: Fixtures): void {
   test('event log: listEvents', async () => {
     const lead = await newLead('Contract events');
     // `lead_id` alone is one of the filter combinations the event log accepts.
-    const read = async () => unwrap(await c.client.GET('/event/', { params: { query: { lead_id: lead.id as string, _limit: 10 } } }));
+    const read = async () =>
+      unwrap(await c.client.GET('/event/', { params: { query: { lead_id: lead.id as string, _limit: 10 } } }));
     const page = await read();
     expect(Array.isArray(page.data)).toBe(true);
     expect(page).toHaveProperty('cursor_next');
     if (c.live) {
       await eventually(async () => {
         const mine = await read();
-        expect(mine.data.some((e) => e.object_id === lead.id && e.object_type === 'lead' && e.action === 'created')).toBe(true);
+        expect(
+          mine.data.some((e) => e.object_id === lead.id && e.object_type === 'lead' && e.action === 'created'),
+        ).toBe(true);
       });
     }
   });
 
   test('custom field values round-trip on a lead (custom.cf_* keys)', async () => {
-    const field = unwrap(await c.client.POST('/custom_field/lead/', { body: { name: c.name('Contract tier'), type: 'text' } }));
+    const field = unwrap(
+      await c.client.POST('/custom_field/lead/', { body: { name: c.name('Contract tier'), type: 'text' } }),
+    );
     const key = customFieldKey(field.id as `cf_${string}`);
     const body: components['schemas']['LeadCreate'] = { name: c.name('Contract custom') };
     body[key] = 'gold';

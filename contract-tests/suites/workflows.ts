@@ -2,9 +2,9 @@
 // mode every workflow reads back what it wrote (state, not just shape); in mock mode the answers are
 // the spec's examples, validated by the recorder like any response.
 import { expect, test } from 'vitest';
-import { customFieldKey, paginate, unwrap } from '../../src/index.js';
 import type { components } from '../../generated/schema.js';
-import { eventually, type Contract } from '../support/context.js';
+import { customFieldKey, paginate, unwrap } from '../../src/index.js';
+import { type Contract, eventually } from '../support/context.js';
 import type { Fixtures } from '../support/fixtures.js';
 
 type SearchRequest = components['schemas']['SearchRequest'];
@@ -19,14 +19,29 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
   test('form submission to lead: a lead with a contact and a `source` custom field', async () => {
     // The form's backend: find the organisation's "source" text field (create one for this run if absent).
     const fields = unwrap(await c.client.GET('/custom_field/lead/', { params: { query: { _limit: 100 } } }));
-    let source = fields.data.find((f) => f.name?.toLowerCase() === 'source' && f.type === 'text' && f.accepts_multiple_values !== true);
+    let source = fields.data.find(
+      (f) => f.name?.toLowerCase() === 'source' && f.type === 'text' && f.accepts_multiple_values !== true,
+    );
     source ??= unwrap(await c.client.POST('/custom_field/lead/', { body: { name: c.name('source'), type: 'text' } }));
     const sourceKey = customFieldKey(source.id as `cf_${string}`);
-    const form = { company: c.name('Acme Rockets'), person: c.name('Wile E. Coyote'), email: c.email('wile'), phone: '+16505550142', source: 'Website form' };
+    const form = {
+      company: c.name('Acme Rockets'),
+      person: c.name('Wile E. Coyote'),
+      email: c.email('wile'),
+      phone: '+16505550142',
+      source: 'Website form',
+    };
 
     const body: LeadCreate = {
       name: form.company,
-      contacts: [{ name: form.person, title: 'Founder', emails: [{ email: form.email, type: 'office' }], phones: [{ phone: form.phone, type: 'mobile' }] }],
+      contacts: [
+        {
+          name: form.person,
+          title: 'Founder',
+          emails: [{ email: form.email, type: 'office' }],
+          phones: [{ phone: form.phone, type: 'mobile' }],
+        },
+      ],
     };
     body[sourceKey] = form.source;
     const created = unwrap(await c.client.POST('/lead/', { body }));
@@ -50,7 +65,14 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
     const lead = unwrap(await c.client.POST('/lead/', { body: { name: c.name('Stage automation') } }));
     const opp = unwrap(
       await c.client.POST('/opportunity/', {
-        body: { lead_id: lead.id as string, status_id: fx.activeStatusId, value: 500000, value_period: 'one_time', confidence: 50, note: c.name('Pilot') },
+        body: {
+          lead_id: lead.id as string,
+          status_id: fx.activeStatusId,
+          value: 500000,
+          value_period: 'one_time',
+          confidence: 50,
+          note: c.name('Pilot'),
+        },
       }),
     );
     const won = unwrap(
@@ -62,13 +84,19 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
     sameId(won.id, opp.id);
 
     if (c.live) {
-      const after = unwrap(await c.client.GET('/opportunity/{opportunity_id}/', { params: { path: { opportunity_id: opp.id as string } } }));
+      const after = unwrap(
+        await c.client.GET('/opportunity/{opportunity_id}/', {
+          params: { path: { opportunity_id: opp.id as string } },
+        }),
+      );
       expect(after.status_id).toBe(fx.wonStatusId);
       expect(after.status_type).toBe('won');
       expect(after.value).toBe(725000);
       expect(after.confidence).toBe(100);
       expect(after.date_won, 'a move to a won status sets date_won').toMatch(/^\d{4}-\d{2}-\d{2}/);
-      const wonList = unwrap(await c.client.GET('/opportunity/', { params: { query: { lead_id: lead.id as string, status_type: 'won' } } }));
+      const wonList = unwrap(
+        await c.client.GET('/opportunity/', { params: { query: { lead_id: lead.id as string, status_type: 'won' } } }),
+      );
       expect(wonList.data.map((o) => o.id)).toEqual([opp.id]);
     }
   });
@@ -79,10 +107,21 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
     const at = new Date(Date.now() - 3_600_000);
     at.setUTCMilliseconds(0);
     const noteText = `Discovery call notes (${c.target.runId}): budget approved, decision in Q3.`;
-    const note = unwrap(await c.client.POST('/activity/note/', { body: { lead_id: leadId, note: noteText, activity_at: at.toISOString().replace('.000Z', '+00:00') } }));
+    const note = unwrap(
+      await c.client.POST('/activity/note/', {
+        body: { lead_id: leadId, note: noteText, activity_at: at.toISOString().replace('.000Z', '+00:00') },
+      }),
+    );
     const call = unwrap(
       await c.client.POST('/activity/call/', {
-        body: { lead_id: leadId, direction: 'outbound', status: 'completed', duration: 900, phone: '+16505550150', note: c.name('Follow-up call') },
+        body: {
+          lead_id: leadId,
+          direction: 'outbound',
+          status: 'completed',
+          duration: 900,
+          phone: '+16505550150',
+          note: c.name('Follow-up call'),
+        },
       }),
     );
     expect(note.id).toMatch(/^acti_/);
@@ -114,14 +153,23 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
     const digest: { id: string; html_url: string; display_name?: string }[] = [];
     const pickLeads = async (ids: string[]) => {
       for (const id of ids.slice(0, 3)) {
-        const l = unwrap(await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: id }, query: { _fields: ['id', 'display_name', 'html_url'] } } }));
+        const l = unwrap(
+          await c.client.GET('/lead/{lead_id}/', {
+            params: { path: { lead_id: id }, query: { _fields: ['id', 'display_name', 'html_url'] } },
+          }),
+        );
         digest.push({ id: l.id as string, html_url: l.html_url as string, display_name: l.display_name });
       }
     };
     let ran = false;
     for (const view of views.data) {
       const s = view.s_query as { query?: unknown } | null | undefined;
-      const body = { query: s?.query, _fields: { lead: ['id', 'display_name'] }, _limit: 10, results_limit: 10 } as SearchRequest;
+      const body = {
+        query: s?.query,
+        _fields: { lead: ['id', 'display_name'] },
+        _limit: 10,
+        results_limit: 10,
+      } as SearchRequest;
       if (s?.query && c.spec.validateRequestBody('searchData', body).valid) {
         const result = unwrap(await c.client.POST('/data/search/', { body }));
         await pickLeads(result.data.filter((r) => r.__object_type === 'lead').map((r) => r.id as string));
@@ -129,20 +177,28 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
         break;
       }
       if (typeof view.query === 'string' && view.query) {
-        const page = unwrap(await c.client.GET('/lead/', { params: { query: { query: view.query, _limit: 3, _fields: ['id', 'display_name', 'html_url'] } } }));
-        for (const l of page.data) digest.push({ id: l.id as string, html_url: l.html_url as string, display_name: l.display_name });
+        const page = unwrap(
+          await c.client.GET('/lead/', {
+            params: { query: { query: view.query, _limit: 3, _fields: ['id', 'display_name', 'html_url'] } },
+          }),
+        );
+        for (const l of page.data)
+          digest.push({ id: l.id as string, html_url: l.html_url as string, display_name: l.display_name });
         ran = true;
         break;
       }
     }
-    if (c.live && !ran) console.warn('[contract] no Smart View with a query this spec can express; only the run digest was checked');
+    if (c.live && !ran)
+      console.warn('[contract] no Smart View with a query this spec can express; only the run digest was checked');
     for (const row of digest) expect(row.html_url).toMatch(HTML_URL);
 
     if (c.live) {
       // The run's own digest, by the deprecated text query, page by page: the lead created above is in it.
       await eventually(async () => {
         const mine: { id: string; html_url: string }[] = [];
-        for await (const l of paginate(c.client, '/lead/', { params: { query: { query: `"${c.target.runId}"`, _limit: 2, _fields: ['id', 'display_name', 'html_url'] } } })) {
+        for await (const l of paginate(c.client, '/lead/', {
+          params: { query: { query: `"${c.target.runId}"`, _limit: 2, _fields: ['id', 'display_name', 'html_url'] } },
+        })) {
           mine.push({ id: l.id as string, html_url: l.html_url as string });
           if (mine.length >= 40) break;
         }
@@ -155,10 +211,27 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
   test('task lifecycle: create, assign, complete', async () => {
     const lead = unwrap(await c.client.POST('/lead/', { body: { name: c.name('Task lifecycle') } }));
     const due = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-    const task = unwrap(await c.client.POST('/task/', { body: { _type: 'lead', lead_id: lead.id as string, text: c.name('Send the proposal'), date: due, assigned_to: fx.userId } }));
+    const task = unwrap(
+      await c.client.POST('/task/', {
+        body: {
+          _type: 'lead',
+          lead_id: lead.id as string,
+          text: c.name('Send the proposal'),
+          date: due,
+          assigned_to: fx.userId,
+        },
+      }),
+    );
     const taskId = task.id as string;
-    const assigned = unwrap(await c.client.PUT('/task/{task_id}/', { params: { path: { task_id: taskId } }, body: { assigned_to: fx.otherUserId } }));
-    const done = unwrap(await c.client.PUT('/task/{task_id}/', { params: { path: { task_id: taskId } }, body: { is_complete: true } }));
+    const assigned = unwrap(
+      await c.client.PUT('/task/{task_id}/', {
+        params: { path: { task_id: taskId } },
+        body: { assigned_to: fx.otherUserId },
+      }),
+    );
+    const done = unwrap(
+      await c.client.PUT('/task/{task_id}/', { params: { path: { task_id: taskId } }, body: { is_complete: true } }),
+    );
     sameId(assigned.id, taskId);
     sameId(done.id, taskId);
 
@@ -167,21 +240,38 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
       expect(task.date).toBe(due);
       expect(assigned.assigned_to).toBe(fx.otherUserId);
       expect(done.is_complete).toBe(true);
-      const completed = unwrap(await c.client.GET('/task/', { params: { query: { lead_id: lead.id as string, is_complete: true } } }));
+      const completed = unwrap(
+        await c.client.GET('/task/', { params: { query: { lead_id: lead.id as string, is_complete: true } } }),
+      );
       const found = completed.data.find((t) => t.id === taskId);
       expect(found?.is_complete).toBe(true);
       expect(found?.assigned_to).toBe(fx.otherUserId);
       // Since 2024-06-07 a lead embeds only incomplete tasks.
-      const after = unwrap(await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: lead.id as string } } }));
+      const after = unwrap(
+        await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: lead.id as string } } }),
+      );
       expect((after.tasks ?? []).map((t) => t.id)).not.toContain(taskId);
     }
   });
 
   test('merging two duplicate leads', async () => {
     const name = c.name('Globex Duplicate');
-    const a = unwrap(await c.client.POST('/lead/', { body: { name, contacts: [{ name: c.name('Hank Scorpio'), emails: [{ email: c.email('hank'), type: 'office' }] }] } }));
-    const b = unwrap(await c.client.POST('/lead/', { body: { name, contacts: [{ name: c.name('Hank S.'), emails: [{ email: c.email('hank.s'), type: 'office' }] }] } }));
-    const result = await c.client.POST('/lead/merge/', { body: { source: b.id as string, destination: a.id as string } });
+    const a = unwrap(
+      await c.client.POST('/lead/', {
+        body: {
+          name,
+          contacts: [{ name: c.name('Hank Scorpio'), emails: [{ email: c.email('hank'), type: 'office' }] }],
+        },
+      }),
+    );
+    const b = unwrap(
+      await c.client.POST('/lead/', {
+        body: { name, contacts: [{ name: c.name('Hank S.'), emails: [{ email: c.email('hank.s'), type: 'office' }] }] },
+      }),
+    );
+    const result = await c.client.POST('/lead/merge/', {
+      body: { source: b.id as string, destination: a.id as string },
+    });
     expect(result.response.status).toBe(200);
 
     if (c.live) {
@@ -198,7 +288,9 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
   });
 
   test('reading the event log page by page', async () => {
-    const lead = unwrap(await c.client.POST('/lead/', { body: { name: c.name('Event log'), contacts: [{ name: c.name('Eve Log') }] } }));
+    const lead = unwrap(
+      await c.client.POST('/lead/', { body: { name: c.name('Event log'), contacts: [{ name: c.name('Eve Log') }] } }),
+    );
     const leadId = lead.id as string;
     unwrap(await c.client.POST('/activity/note/', { body: { lead_id: leadId, note: c.name('Event log note') } }));
 
@@ -207,9 +299,17 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
       const pages: Page[] = [];
       let cursor: string | undefined;
       for (let i = 0; i < maxPages; i++) {
-        const page = unwrap(await c.client.GET('/event/', { params: { query: { lead_id: leadId, _limit: 1, ...(cursor ? { _cursor: cursor } : {}) } } }));
+        const page = unwrap(
+          await c.client.GET('/event/', {
+            params: { query: { lead_id: leadId, _limit: 1, ...(cursor ? { _cursor: cursor } : {}) } },
+          }),
+        );
         if (c.live) expect(page.data.length).toBeLessThanOrEqual(1);
-        pages.push({ ids: page.data.map((e) => e.id as string), dates: page.data.map((e) => String(e.date_updated)), next: page.cursor_next });
+        pages.push({
+          ids: page.data.map((e) => e.id as string),
+          dates: page.data.map((e) => String(e.date_updated)),
+          next: page.cursor_next,
+        });
         if (!page.cursor_next) break;
         cursor = page.cursor_next;
       }
@@ -230,7 +330,9 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
     });
     const ids = pages.flatMap((p) => p.ids);
     expect(new Set(ids).size, 'no event appears on two pages').toBe(ids.length);
-    const dates = pages.flatMap((p) => p.dates).map((d) => Date.parse(d.endsWith('Z') || /[+-]\d\d:?\d\d$/.test(d) ? d : `${d}Z`));
+    const dates = pages
+      .flatMap((p) => p.dates)
+      .map((d) => Date.parse(d.endsWith('Z') || /[+-]\d\d:?\d\d$/.test(d) ? d : `${d}Z`));
     for (let i = 1; i < dates.length; i++) expect(dates[i] as number).toBeLessThanOrEqual(dates[i - 1] as number);
     // The client's paginate() follows the same cursors to the same events.
     const viaPaginate: string[] = [];

@@ -1,7 +1,7 @@
 // One contract context per test file: the target, the spec, the recording client and (live mode) the
 // ledger of created objects.
 import { inject } from 'vitest';
-import { createCloseClient, type CloseClient } from '../../src/index.js';
+import { type CloseClient, createCloseClient } from '../../src/index.js';
 import { Ledger } from './ledger.js';
 import { ContractRecorder } from './recorder.js';
 import { ContractSpec } from './spec.js';
@@ -39,7 +39,11 @@ export function contract(): Contract {
       const b = (body ?? {}) as Record<string, unknown>;
       const id = typeof b.id === 'string' ? b.id : undefined;
       if (operationId === 'createLead' && id) ledger.add('lead', id);
-      else if ((operationId === 'createContact' || operationId === 'createOpportunity') && typeof b.lead_id === 'string') ledger.add('lead', b.lead_id);
+      else if (
+        (operationId === 'createContact' || operationId === 'createOpportunity') &&
+        typeof b.lead_id === 'string'
+      )
+        ledger.add('lead', b.lead_id);
       else if (operationId === 'createPipeline' && id) ledger.add('pipeline', id);
       else if (operationId === 'createOpportunityStatus' && id) ledger.add('opportunityStatus', id);
       else if (operationId === 'createLeadCustomField' && id) ledger.add('leadCustomField', id);
@@ -72,7 +76,10 @@ export function contract(): Contract {
 }
 
 /** Retries `check` until it stops throwing (live search indexes and the event log lag behind writes). */
-export async function eventually<T>(check: () => Promise<T>, { timeoutMs = 30_000, intervalMs = 1_000 } = {}): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T>,
+  { timeoutMs = 30_000, intervalMs = 1_000 } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -1,8 +1,9 @@
 // Facts about the target organisation the tests build on (read once): the calling user, a second
 // user to assign to, a lead status, and a pipeline that has an active and a won status. Creating
 // things here is avoided: it only reads.
-import { unwrap } from '../../src/index.js';
+
 import type { components } from '../../generated/schema.js';
+import { unwrap } from '../../src/index.js';
 import type { Contract } from './context.js';
 
 type Schemas = components['schemas'];
@@ -34,9 +35,19 @@ export async function loadFixtures(c: Contract): Promise<Fixtures> {
   const leadStatusId = statuses.data[0]?.id;
   if (!leadStatusId) throw new Error('the organisation has no lead status');
   const pipelines = unwrap(await c.client.GET('/pipeline/'));
-  const pipeline = pipelines.data.find((p) => p.statuses?.some((s) => s.type === 'active') && p.statuses.some((s) => s.type === 'won'));
+  const pipeline = pipelines.data.find(
+    (p) => p.statuses?.some((s) => s.type === 'active') && p.statuses.some((s) => s.type === 'won'),
+  );
   const active = pipeline?.statuses?.find((s) => s.type === 'active');
   const won = pipeline?.statuses?.find((s) => s.type === 'won');
   if (!pipeline?.id || !active?.id || !won?.id) throw new Error('no pipeline with both an active and a won status');
-  return { userId: me.id, otherUserId: other, organizationId, leadStatusId, pipelineId: pipeline.id, activeStatusId: active.id, wonStatusId: won.id };
+  return {
+    userId: me.id,
+    otherUserId: other,
+    organizationId,
+    leadStatusId,
+    pipelineId: pipeline.id,
+    activeStatusId: active.id,
+    wonStatusId: won.id,
+  };
 }

@@ -39,6 +39,9 @@ export class Ledger {
       return;
     }
     mkdirSync(dirname(this.file), { recursive: true });
-    writeFileSync(this.file, JSON.stringify({ baseUrl: this.baseUrl, runId: this.runId, entries: [...this.entries.values()] }, null, 2));
+    writeFileSync(
+      this.file,
+      JSON.stringify({ baseUrl: this.baseUrl, runId: this.runId, entries: [...this.entries.values()] }, null, 2),
+    );
   }
 }

@@ -6,7 +6,7 @@
 // objects are open by design).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SchemaWalker, type JsonSchema } from './schema-walk.js';
+import { type JsonSchema, SchemaWalker } from './schema-walk.js';
 import { pathParts } from './spec.js';
 
 export interface ValidationIssue {
@@ -65,7 +65,10 @@ interface Counted<T> {
 
 /** Keys of a JSON pointer: `/data/0/a~1b` → `['data', '0', 'a/b']`. */
 export function pointerParts(pointer: string): string[] {
-  return pointer.split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return pointer
+    .split('/')
+    .filter(Boolean)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** Field path with array indexes folded: `['data', '0', 'name']` → `data[].name`. */
@@ -150,16 +153,19 @@ export class ContractRecorder {
       return rec;
     }
     for (const h of spec.requiredHeaders(op.operationId, status)) {
-      if (!headers.has(h)) violate({ kind: 'missing-header', field: h, message: `required response header ${h} is missing` });
+      if (!headers.has(h))
+        violate({ kind: 'missing-header', field: h, message: `required response header ${h} is missing` });
     }
     if (schema === undefined) {
       // The spec declares no body for this status (e.g. 204).
-      if (text.trim() !== '') violate({ kind: 'schema', message: `status ${status} declares no body but one was sent` });
+      if (text.trim() !== '')
+        violate({ kind: 'schema', message: `status ${status} declares no body but one was sent` });
       return rec;
     }
     if (text.trim() === '') {
       // Close documents that 429 bodies may be empty (the headers are the contract since 2024-04).
-      if (status !== 429) violate({ kind: 'unparseable-body', message: 'empty body where the spec declares JSON content' });
+      if (status !== 429)
+        violate({ kind: 'unparseable-body', message: 'empty body where the spec declares JSON content' });
       return rec;
     }
     let body: unknown;
@@ -176,17 +182,31 @@ export class ContractRecorder {
     for (const w of drift.wrongType) {
       wrongFields.add(pointerParts(w.pointer).join('\u0000'));
       const field = w.field === '(body)' ? '(body)' : w.field;
-      violate({ kind: 'wrong-type', field, message: `${field} is ${w.actual}, the spec allows ${w.expected.join(' | ')}` });
+      violate({
+        kind: 'wrong-type',
+        field,
+        message: `${field} is ${w.actual}, the spec allows ${w.expected.join(' | ')}`,
+      });
       const key = `${op.operationId} ${status} ${field} ${w.actual}`;
       const prev = this.wrongTypes.get(key);
       if (prev) prev.count++;
-      else this.wrongTypes.set(key, { key, count: 1, value: { ...base, kind: 'wrong-type', field, message: '', expected: w.expected, actual: w.actual } });
+      else
+        this.wrongTypes.set(key, {
+          key,
+          count: 1,
+          value: { ...base, kind: 'wrong-type', field, message: '', expected: w.expected, actual: w.actual },
+        });
     }
     for (const u of drift.undeclared) {
       const key = `${op.operationId} ${status} ${u.field}`;
       const prev = this.undeclared.get(key);
       if (prev) prev.count++;
-      else this.undeclared.set(key, { key, count: 1, value: { ...base, kind: 'schema', field: u.field, message: '', type: u.type, pointer: u.pointer } });
+      else
+        this.undeclared.set(key, {
+          key,
+          count: 1,
+          value: { ...base, kind: 'schema', field: u.field, message: '', type: u.type, pointer: u.pointer },
+        });
     }
     if (!result.valid) {
       for (const e of result.errors) {
@@ -198,7 +218,11 @@ export class ContractRecorder {
         } else if (e.keyword === 'type' && wrongFields.has(pathParts(e.path).join('\u0000'))) {
           // Already reported, with the allowed types, by the walker.
         } else {
-          violate({ kind: 'schema', field: normaliseField(pathParts(e.path)) || '(body)', message: `${e.path} ${e.message} (${e.keyword})` });
+          violate({
+            kind: 'schema',
+            field: normaliseField(pathParts(e.path)) || '(body)',
+            message: `${e.path} ${e.message} (${e.keyword})`,
+          });
         }
       }
       if (!rec.violations.length) violate({ kind: 'schema', message: 'response does not match the schema' });
@@ -255,7 +279,14 @@ export class ContractRecorder {
     const missing = new Map<string, Counted<Violation>>();
     const other = new Map<string, Counted<Violation>>();
     for (const v of this.violations()) {
-      const target = v.kind === 'undocumented-status' ? undocumented : v.kind === 'missing-required' ? missing : v.kind === 'wrong-type' ? null : other;
+      const target =
+        v.kind === 'undocumented-status'
+          ? undocumented
+          : v.kind === 'missing-required'
+            ? missing
+            : v.kind === 'wrong-type'
+              ? null
+              : other;
       if (!target) continue;
       const key = `${v.kind} ${v.operationId} ${v.status} ${v.field ?? ''} ${v.kind === 'schema' ? v.message : ''}`;
       const prev = target.get(key);
@@ -304,9 +335,34 @@ export interface CoverageReport {
 
 export interface DriftReport {
   generatedAt: string;
-  undeclaredFields: Array<{ operationId: string; method: string; path: string; status: number; field?: string; type: string; pointer: string; count: number }>;
-  wrongTypes: Array<{ operationId: string; method: string; path: string; status: number; field?: string; expected: string[]; actual: string; count: number }>;
-  missingRequired: Array<{ operationId: string; method: string; path: string; status: number; field?: string; count: number }>;
+  undeclaredFields: Array<{
+    operationId: string;
+    method: string;
+    path: string;
+    status: number;
+    field?: string;
+    type: string;
+    pointer: string;
+    count: number;
+  }>;
+  wrongTypes: Array<{
+    operationId: string;
+    method: string;
+    path: string;
+    status: number;
+    field?: string;
+    expected: string[];
+    actual: string;
+    count: number;
+  }>;
+  missingRequired: Array<{
+    operationId: string;
+    method: string;
+    path: string;
+    status: number;
+    field?: string;
+    count: number;
+  }>;
   undocumentedStatuses: Array<{ operationId: string; method: string; path: string; status: number; count: number }>;
   otherViolations: Array<Violation & { count: number }>;
   [meta: string]: unknown;

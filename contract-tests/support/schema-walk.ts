@@ -151,7 +151,8 @@ export class SchemaWalker {
     const add = (x: JsonSchema | undefined): void => {
       const r = this.resolve(x);
       if (!isObj(r)) return;
-      if (isObj(r.properties)) for (const [k, v] of Object.entries(r.properties)) if (!out.has(k)) out.set(k, v as JsonSchema);
+      if (isObj(r.properties))
+        for (const [k, v] of Object.entries(r.properties)) if (!out.has(k)) out.set(k, v as JsonSchema);
       for (const sub of (r.allOf as JsonSchema[] | undefined) ?? []) add(sub);
     };
     add(s);
@@ -218,7 +219,8 @@ export class SchemaWalker {
     // A free-form object (`type: object` and nothing about its members, e.g. an event's `data`) declares
     // any member: only objects whose members the spec describes can drift.
     const flat = this.flatten(parts);
-    if (!flat.some((p) => isObj(p.properties) || isObj(p.patternProperties) || p.additionalProperties !== undefined)) return;
+    if (!flat.some((p) => isObj(p.properties) || isObj(p.patternProperties) || p.additionalProperties !== undefined))
+      return;
 
     for (const [key, child] of Object.entries(value)) {
       const childField = field ? `${field}.${key}` : key;

@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SpecValidator } from '../../test/support/spec-validator.js';
-import type { JsonSchema } from './schema-walk.js';
 import type { SpecAccess, ValidationIssue } from './recorder.js';
+import type { JsonSchema } from './schema-walk.js';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const bundledSpecPath = join(root, 'generated', 'openapi.json');
@@ -67,7 +67,8 @@ export class ContractSpec implements SpecAccess {
     let cur = x;
     while (isObj(cur) && typeof cur.$ref === 'string') {
       let target: unknown = this.doc;
-      for (const key of cur.$ref.slice(2).split('/')) target = isObj(target) ? target[key.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
+      for (const key of cur.$ref.slice(2).split('/'))
+        target = isObj(target) ? target[key.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
       cur = target;
     }
     return cur;
@@ -78,10 +79,17 @@ export class ContractSpec implements SpecAccess {
     const found = this.byId.get(operationId);
     if (!found) return [];
     const item = (this.doc.paths as Record<string, Obj>)[found.path] ?? {};
-    const params = [...((item.parameters as unknown[]) ?? []), ...((found.op.parameters as unknown[]) ?? [])].map((p) => this.deref(p)).filter(isObj);
+    const params = [...((item.parameters as unknown[]) ?? []), ...((found.op.parameters as unknown[]) ?? [])]
+      .map((p) => this.deref(p))
+      .filter(isObj);
     return params
       .filter((p) => p.in === 'query')
-      .map((p) => ({ name: String(p.name), style: p.style as string | undefined, explode: p.explode as boolean | undefined, schema: this.deref(p.schema) as Obj | undefined }));
+      .map((p) => ({
+        name: String(p.name),
+        style: p.style as string | undefined,
+        explode: p.explode as boolean | undefined,
+        schema: this.deref(p.schema) as Obj | undefined,
+      }));
   }
 
   /** The response object declared for a status (exact code, then `4XX`-style ranges, then `default`). */

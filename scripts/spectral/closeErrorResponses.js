@@ -4,7 +4,7 @@
 //   401, 403, 429 on every operation; 400 when the operation has query parameters or a request body;
 //   404 when its path has a `{…}` parameter.
 // The check looks at the responses as written (unresolved), on the source and on the bundle.
-import { createWalker, componentAt, isObj, isRef } from './lib/oas-walk.js';
+import { componentAt, createWalker, isObj, isRef } from './lib/oas-walk.js';
 import { label } from './lib/ops.js';
 
 const COMPONENT = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 429: 'TooManyRequests' };
@@ -16,13 +16,18 @@ export default function closeErrorResponses(_input, _options, context) {
     operation(op, { method, pathKey, pathItem, loc, path }) {
       if (pathKey === undefined) return; // webhooks: no HTTP errors of ours
       const at = label(method, pathKey);
-      const params = [...(Array.isArray(pathItem.parameters) ? pathItem.parameters : []), ...(Array.isArray(op.parameters) ? op.parameters : [])];
+      const params = [
+        ...(Array.isArray(pathItem.parameters) ? pathItem.parameters : []),
+        ...(Array.isArray(op.parameters) ? op.parameters : []),
+      ];
       const hasQuery = params.some((p, i) => {
         const { node } = w.follow(loc, p);
         return isObj(node) && node.in === 'query';
       });
       const required = [
-        ...(hasQuery || op.requestBody !== undefined ? [['400', hasQuery ? 'it has query parameters' : 'it has a request body']] : []),
+        ...(hasQuery || op.requestBody !== undefined
+          ? [['400', hasQuery ? 'it has query parameters' : 'it has a request body']]
+          : []),
         ['401', 'every operation'],
         ['403', 'every operation'],
         ...(/\{[^}]+\}/.test(pathKey) ? [['404', 'its path has a {…} parameter']] : []),
@@ -32,20 +37,29 @@ export default function closeErrorResponses(_input, _options, context) {
       for (const [code, why] of required) {
         const name = COMPONENT[code];
         if (!(code in responses)) {
-          out.push({ message: `${at} lacks the ${code} response (${why}); add \`'${code}': {$ref: ../components/responses/${name}.yaml}\`.`, path: [...path, ...(isObj(op.responses) ? ['responses'] : [])] });
+          out.push({
+            message: `${at} lacks the ${code} response (${why}); add \`'${code}': {$ref: ../components/responses/${name}.yaml}\`.`,
+            path: [...path, ...(isObj(op.responses) ? ['responses'] : [])],
+          });
           continue;
         }
         const raw = responses[code];
         const rpath = [...path, 'responses', code];
         if (!isRef(raw)) {
-          out.push({ message: `${at}: the ${code} response is inline; reference the shared component instead (\`$ref: ../components/responses/${name}.yaml\`).`, path: rpath });
+          out.push({
+            message: `${at}: the ${code} response is inline; reference the shared component instead (\`$ref: ../components/responses/${name}.yaml\`).`,
+            path: rpath,
+          });
           continue;
         }
         const target = w.follow({ source: loc.source, pointer: [...loc.pointer, 'responses', code] }, raw);
         const comp = componentAt(target.loc);
         if (!comp || comp.kind !== 'responses') {
           // Reported on the `responses` map: a path through the $ref would point into the referenced file.
-          out.push({ message: `${at}: the ${code} response must \`$ref\` a response component under components/responses/ (e.g. ${name}), not ${raw.$ref}.`, path: [...path, 'responses'] });
+          out.push({
+            message: `${at}: the ${code} response must \`$ref\` a response component under components/responses/ (e.g. ${name}), not ${raw.$ref}.`,
+            path: [...path, 'responses'],
+          });
         }
       }
     },

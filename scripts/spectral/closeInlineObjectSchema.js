@@ -17,7 +17,10 @@ export default function closeInlineObjectSchema(_input, _options, context) {
       if (mediaRoot || assertion || position === 'root' || position === 'rootMember') return;
       if (node.properties === undefined) return;
       const where = component ? `inside the ${component} component` : 'outside the schema components';
-      out.push({ message: `Inline object schema with properties ${where}; move it to spec/components/schemas/<Name>.yaml (title + description) and \`$ref\` it.`, path });
+      out.push({
+        message: `Inline object schema with properties ${where}; move it to spec/components/schemas/<Name>.yaml (title + description) and \`$ref\` it.`,
+        path,
+      });
     },
   });
   return out;

@@ -1,7 +1,7 @@
 // close-media-schema-ref: the schema of every request-body and response media type is a `$ref` to a
 // schema component (spec/components/schemas/<Name>.yaml; #/components/schemas/<Name> in the bundle),
 // never an inline schema, so that every body has a named TypeScript type.
-import { createWalker, componentAt, isRef } from './lib/oas-walk.js';
+import { componentAt, createWalker, isRef } from './lib/oas-walk.js';
 
 export default function closeMediaSchemaRef(_input, _options, context) {
   const w = createWalker(context);
@@ -15,17 +15,26 @@ export default function closeMediaSchemaRef(_input, _options, context) {
       seen.add(k);
       const what = owner === 'response' ? `response ${status ?? ''}`.trim() : 'request body';
       if (media.schema === undefined) {
-        out.push({ message: `The ${what} (${type}) has no schema; add \`schema: {$ref: ../components/schemas/<Name>.yaml}\`.`, path });
+        out.push({
+          message: `The ${what} (${type}) has no schema; add \`schema: {$ref: ../components/schemas/<Name>.yaml}\`.`,
+          path,
+        });
         return;
       }
       if (!isRef(media.schema)) {
-        out.push({ message: `The ${what} schema (${type}) is inline; move it to spec/components/schemas/<Name>.yaml and \`$ref\` it.`, path: [...path, 'schema'] });
+        out.push({
+          message: `The ${what} schema (${type}) is inline; move it to spec/components/schemas/<Name>.yaml and \`$ref\` it.`,
+          path: [...path, 'schema'],
+        });
         return;
       }
       const target = w.follow({ source: loc.source, pointer: [...loc.pointer, 'schema'] }, media.schema);
       const comp = componentAt(target.loc);
       if (!comp || comp.kind !== 'schemas') {
-        out.push({ message: `The ${what} schema (${type}) must \`$ref\` a whole schema component, not ${media.schema.$ref}.`, path });
+        out.push({
+          message: `The ${what} schema (${type}) must \`$ref\` a whole schema component, not ${media.schema.$ref}.`,
+          path,
+        });
       }
     },
   });

@@ -7,7 +7,12 @@ export default function closeNoNullable(_input, _options, context) {
   const out = [];
   w.walk({
     schema(node, { path }) {
-      if ('nullable' in node) out.push({ message: '`nullable` does not exist in OpenAPI 3.1; use `type: [<type>, \'null\']` (or anyOf with `{type: \'null\'}` for a $ref).', path: [...path, 'nullable'] });
+      if ('nullable' in node)
+        out.push({
+          message:
+            "`nullable` does not exist in OpenAPI 3.1; use `type: [<type>, 'null']` (or anyOf with `{type: 'null'}` for a $ref).",
+          path: [...path, 'nullable'],
+        });
     },
   });
   return out;

@@ -7,12 +7,23 @@ export default function closeOperationDocs(op, _options, context) {
   const { method, pathKey } = where(context);
   const at = label(method, pathKey);
   const out = [];
-  if (!text(op?.summary)) out.push({ message: `${at} has no summary; add one that starts with the verb ("List leads").`, path: [...context.path] });
-  if (!text(op?.description)) out.push({ message: `${at} has no description; describe what it does and what is uncertain.`, path: [...context.path] });
+  if (!text(op?.summary))
+    out.push({
+      message: `${at} has no summary; add one that starts with the verb ("List leads").`,
+      path: [...context.path],
+    });
+  if (!text(op?.description))
+    out.push({
+      message: `${at} has no description; describe what it does and what is uncertain.`,
+      path: [...context.path],
+    });
   const tags = op?.tags;
   if (!Array.isArray(tags) || tags.length !== 1) {
     const n = Array.isArray(tags) ? tags.length : 0;
-    out.push({ message: `${at} has ${n} tags; give it exactly one tag from the root \`tags\` list.`, path: [...context.path, ...(Array.isArray(tags) ? ['tags'] : [])] });
+    out.push({
+      message: `${at} has ${n} tags; give it exactly one tag from the root \`tags\` list.`,
+      path: [...context.path, ...(Array.isArray(tags) ? ['tags'] : [])],
+    });
   }
   return out;
 }

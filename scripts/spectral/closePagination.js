@@ -27,7 +27,8 @@ function required(schema, depth = 0) {
   const out = new Set();
   if (!isObj(schema) || depth > 8) return out;
   for (const r of Array.isArray(schema.required) ? schema.required : []) out.add(r);
-  for (const sub of Array.isArray(schema.allOf) ? schema.allOf : []) for (const r of required(sub, depth + 1)) out.add(r);
+  for (const sub of Array.isArray(schema.allOf) ? schema.allOf : [])
+    for (const r of required(sub, depth + 1)) out.add(r);
   return out;
 }
 
@@ -51,30 +52,56 @@ export default function closePagination(op, _options, context) {
   const ext = op['x-pagination'];
   const xpath = [...context.path, 'x-pagination'];
   const pathItem = context.documentInventory?.resolved?.paths?.[pathKey];
-  const params = [...(Array.isArray(pathItem?.parameters) ? pathItem.parameters : []), ...(Array.isArray(op.parameters) ? op.parameters : [])];
+  const params = [
+    ...(Array.isArray(pathItem?.parameters) ? pathItem.parameters : []),
+    ...(Array.isArray(op.parameters) ? op.parameters : []),
+  ];
   const query = new Set(params.filter((p) => isObj(p) && p.in === 'query').map((p) => p.name));
   const reqProps = props(op.requestBody?.content?.['application/json']?.schema);
   const suggested = 'cursor_next' in body ? 'cursor' : 'cursor' in body ? 'body-cursor' : 'offset';
 
   if (ext === undefined) {
     if (!isEnvelope) return [];
-    return [{ message: `${at} returns a list envelope (data + ${['has_more', 'cursor_next', 'cursor'].filter((k) => k in body).join('/')}) but declares no x-pagination; add \`x-pagination: {style: ${suggested}}\`.`, path: [...context.path] }];
+    return [
+      {
+        message: `${at} returns a list envelope (data + ${['has_more', 'cursor_next', 'cursor'].filter((k) => k in body).join('/')}) but declares no x-pagination; add \`x-pagination: {style: ${suggested}}\`.`,
+        path: [...context.path],
+      },
+    ];
   }
   if (!isEnvelope) {
-    return [{ message: `${at} declares x-pagination but its 200 response is not a list envelope (a \`data\` array with has_more, cursor_next or cursor); remove x-pagination or fix the response schema.`, path: xpath }];
+    return [
+      {
+        message: `${at} declares x-pagination but its 200 response is not a list envelope (a \`data\` array with has_more, cursor_next or cursor); remove x-pagination or fix the response schema.`,
+        path: xpath,
+      },
+    ];
   }
   if (!isObj(ext) || !STYLES.includes(ext.style)) {
-    return [{ message: `${at}: x-pagination must be \`{style: offset|cursor|body-cursor}\` (got ${JSON.stringify(ext)}); this one looks like \`style: ${suggested}\`.`, path: xpath }];
+    return [
+      {
+        message: `${at}: x-pagination must be \`{style: offset|cursor|body-cursor}\` (got ${JSON.stringify(ext)}); this one looks like \`style: ${suggested}\`.`,
+        path: xpath,
+      },
+    ];
   }
   const out = [];
   const extra = Object.keys(ext).filter((k) => k !== 'style');
-  if (extra.length) out.push({ message: `${at}: x-pagination has unknown key(s) ${extra.join(', ')}; only \`style\` is defined.`, path: xpath });
+  if (extra.length)
+    out.push({
+      message: `${at}: x-pagination has unknown key(s) ${extra.join(', ')}; only \`style\` is defined.`,
+      path: xpath,
+    });
   const need = (cond, what) => {
     // `what` names the missing piece; response markers must be required properties of the envelope.
-    if (!cond) out.push({ message: `${at}: x-pagination style "${ext.style}" needs ${what}.`, path: [...xpath, 'style'] });
+    if (!cond)
+      out.push({ message: `${at}: x-pagination style "${ext.style}" needs ${what}.`, path: [...xpath, 'style'] });
   };
   if (ext.style === 'offset') {
-    need(query.has('_skip') && query.has('_limit'), 'the `_skip` and `_limit` query parameters (components/parameters/Skip.yaml, Limit.yaml)');
+    need(
+      query.has('_skip') && query.has('_limit'),
+      'the `_skip` and `_limit` query parameters (components/parameters/Skip.yaml, Limit.yaml)',
+    );
     need('has_more' in body, 'a required `has_more` in the response envelope');
   } else if (ext.style === 'cursor') {
     need(query.has('_cursor'), 'a `_cursor` query parameter');

@@ -17,7 +17,10 @@ export default function closeRateLimitHeaders(_input, _options, context) {
       const names = Object.keys(isObj(res.headers) ? res.headers : {}).map((n) => n.toLowerCase());
       const missing = NEEDED.filter((h) => !names.includes(h.toLowerCase()));
       if (missing.length) {
-        out.push({ message: `429 response lacks the ${missing.join(' and ')} header${missing.length > 1 ? 's' : ''}; use \`$ref: ../components/responses/TooManyRequests.yaml\` or declare them.`, path: [...path, ...(isObj(res.headers) ? ['headers'] : [])] });
+        out.push({
+          message: `429 response lacks the ${missing.join(' and ')} header${missing.length > 1 ? 's' : ''}; use \`$ref: ../components/responses/TooManyRequests.yaml\` or declare them.`,
+          path: [...path, ...(isObj(res.headers) ? ['headers'] : [])],
+        });
       }
     },
   });

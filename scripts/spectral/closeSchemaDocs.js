@@ -10,9 +10,18 @@ export default function closeSchemaDocs(_input, _options, context) {
   w.walk({
     schema(node, { position, component, path }) {
       if (position !== 'root') return;
-      if (!text(node.title)) out.push({ message: `Schema component ${component} has no title; add \`title: ${component}\`.`, path });
-      else if (node.title !== component) out.push({ message: `Schema component ${component} has title "${node.title}"; the title must equal the component (file) name: \`title: ${component}\`.`, path: [...path, 'title'] });
-      if (!text(node.description)) out.push({ message: `Schema component ${component} has no description; say what it is (and what is uncertain).`, path });
+      if (!text(node.title))
+        out.push({ message: `Schema component ${component} has no title; add \`title: ${component}\`.`, path });
+      else if (node.title !== component)
+        out.push({
+          message: `Schema component ${component} has title "${node.title}"; the title must equal the component (file) name: \`title: ${component}\`.`,
+          path: [...path, 'title'],
+        });
+      if (!text(node.description))
+        out.push({
+          message: `Schema component ${component} has no description; say what it is (and what is uncertain).`,
+          path,
+        });
     },
   });
   return out;

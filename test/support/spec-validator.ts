@@ -22,7 +22,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const DOC_ID = 'https://close-crm-openapi.local/openapi.json';
 const METHODS = ['get', 'post', 'put', 'delete'] as const;
 // ajv-formats is CommonJS; under NodeNext its default import is `module.exports`, typed as the namespace.
-const addFormats = ((formatsModule as unknown as { default?: unknown }).default ?? formatsModule) as (ajv: Ajv2020) => Ajv2020;
+const addFormats = ((formatsModule as unknown as { default?: unknown }).default ?? formatsModule) as (
+  ajv: Ajv2020,
+) => Ajv2020;
 
 const docCache = new Map<string, any>();
 
@@ -66,10 +68,13 @@ function readablePath(instancePath: string): string {
 function toIssue(e: ErrorObject): ValidationIssue {
   let message = e.message ?? e.keyword;
   const p = e.params as Record<string, unknown>;
-  if (e.keyword === 'additionalProperties' && p.additionalProperty !== undefined) message += `: '${String(p.additionalProperty)}'`;
-  else if (e.keyword === 'enum' && Array.isArray(p.allowedValues)) message += `: ${p.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (e.keyword === 'additionalProperties' && p.additionalProperty !== undefined)
+    message += `: '${String(p.additionalProperty)}'`;
+  else if (e.keyword === 'enum' && Array.isArray(p.allowedValues))
+    message += `: ${p.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
   else if (e.keyword === 'const' && 'allowedValue' in p) message += `: ${JSON.stringify(p.allowedValue)}`;
-  else if (e.keyword === 'unevaluatedProperties' && p.unevaluatedProperty !== undefined) message += `: '${String(p.unevaluatedProperty)}'`;
+  else if (e.keyword === 'unevaluatedProperties' && p.unevaluatedProperty !== undefined)
+    message += `: '${String(p.unevaluatedProperty)}'`;
   return { path: readablePath(e.instancePath), message, keyword: e.keyword };
 }
 
@@ -130,13 +135,28 @@ export class SpecValidator {
       return {
         valid: false,
         undeclaredStatus: true,
-        errors: [{ path: '(root)', keyword: 'status', message: `status ${status} is not declared for ${operationId} (${opRef.method.toUpperCase()} ${opRef.path})` }],
+        errors: [
+          {
+            path: '(root)',
+            keyword: 'status',
+            message: `status ${status} is not declared for ${operationId} (${opRef.method.toUpperCase()} ${opRef.path})`,
+          },
+        ],
       };
     }
     const media = this.jsonMedia(loc.pointer);
     if (!media) {
       if (body === undefined || body === null || body === '') return { valid: true, errors: [] };
-      return { valid: false, errors: [{ path: '(root)', keyword: 'content', message: `response ${loc.key} of ${operationId} declares no JSON body, but one was given` }] };
+      return {
+        valid: false,
+        errors: [
+          {
+            path: '(root)',
+            keyword: 'content',
+            message: `response ${loc.key} of ${operationId} declares no JSON body, but one was given`,
+          },
+        ],
+      };
     }
     return this.validateAt(`${this.resolve(media).pointer}/schema`, body);
   }
@@ -147,16 +167,34 @@ export class SpecValidator {
     const op = this.resolve(opPointer).node;
     if (!op?.requestBody) {
       if (body === undefined) return { valid: true, errors: [] };
-      return { valid: false, errors: [{ path: '(root)', keyword: 'requestBody', message: `${operationId} declares no request body, but one was given` }] };
+      return {
+        valid: false,
+        errors: [
+          {
+            path: '(root)',
+            keyword: 'requestBody',
+            message: `${operationId} declares no request body, but one was given`,
+          },
+        ],
+      };
     }
     const rb = this.resolve(`${opPointer}/requestBody`);
     if (body === undefined) {
       return rb.node?.required
-        ? { valid: false, errors: [{ path: '(root)', keyword: 'required', message: `${operationId} requires a request body` }] }
+        ? {
+            valid: false,
+            errors: [{ path: '(root)', keyword: 'required', message: `${operationId} requires a request body` }],
+          }
         : { valid: true, errors: [] };
     }
     const media = this.jsonMedia(rb.pointer);
-    if (!media) return { valid: false, errors: [{ path: '(root)', keyword: 'content', message: `${operationId} has no application/json request body` }] };
+    if (!media)
+      return {
+        valid: false,
+        errors: [
+          { path: '(root)', keyword: 'content', message: `${operationId} has no application/json request body` },
+        ],
+      };
     return this.validateAt(`${this.resolve(media).pointer}/schema`, body);
   }
 
@@ -246,7 +284,8 @@ export class SpecValidator {
     const { pointer: at, node } = this.resolve(pointer);
     const content = node?.content;
     if (!content) return undefined;
-    const type = 'application/json' in content ? 'application/json' : Object.keys(content).find((t) => /[/+]json\b/.test(t));
+    const type =
+      'application/json' in content ? 'application/json' : Object.keys(content).find((t) => /[/+]json\b/.test(t));
     return type ? `${at}/content/${pointerSegment(type)}` : undefined;
   }
 }

@@ -13,7 +13,18 @@
 
 export const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 const SCHEMA_MAPS = ['properties', 'patternProperties', '$defs', 'dependentSchemas'];
-const SCHEMA_ONE = ['items', 'additionalProperties', 'unevaluatedProperties', 'unevaluatedItems', 'not', 'if', 'then', 'else', 'contains', 'propertyNames'];
+const SCHEMA_ONE = [
+  'items',
+  'additionalProperties',
+  'unevaluatedProperties',
+  'unevaluatedItems',
+  'not',
+  'if',
+  'then',
+  'else',
+  'contains',
+  'propertyNames',
+];
 const SCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
 export const COMBINATORS = ['allOf', 'anyOf', 'oneOf'];
 // Subschemas that constrain the instance of their parent rather than describe a value's shape.
@@ -49,7 +60,11 @@ function joinPath(fromFile, rel) {
   return parts.join('/');
 }
 
-const baseName = (file) => file.split('/').pop().replace(/\.(ya?ml|json)$/i, '');
+const baseName = (file) =>
+  file
+    .split('/')
+    .pop()
+    .replace(/\.(ya?ml|json)$/i, '');
 
 /** `{ kind, name }` when the location is the root of a component (a `components/<kind>/<Name>.yaml`
  * file, or `#/components/<kind>/<Name>` in one document), else undefined. */
@@ -58,7 +73,8 @@ export function componentAt(loc) {
     const m = /\/components\/([A-Za-z]+)\/[^/]+$/.exec(loc.source);
     if (m) return { kind: m[1], name: baseName(loc.source) };
   }
-  if (loc.pointer.length === 3 && loc.pointer[0] === 'components') return { kind: loc.pointer[1], name: loc.pointer[2] };
+  if (loc.pointer.length === 3 && loc.pointer[0] === 'components')
+    return { kind: loc.pointer[1], name: loc.pointer[2] };
   return undefined;
 }
 
@@ -93,14 +109,14 @@ export function createWalker(context) {
    * content after following `$ref`s and info = { raw (as written), loc (where the content lives),
    * path (in the resolved document), ... }:
    *   operation(op, {method, pathKey, pathItem}), response(res, {status?, operation?, first}),
- *   requestBody(rb, {operation?, first}) — `first` is false when a shared component is met again,
+   *   requestBody(rb, {operation?, first}) — `first` is false when a shared component is met again,
    *   mediaType(media, {owner: 'response'|'requestBody'|'parameter'|'header', status?, operation?, first}),
    *   parameter, header(h, {name}), schema(s, {position, component, parentKey}).
    * Schema `position`: 'root' (a schema component), 'rootMember' (a direct allOf/anyOf/oneOf member of
    * a component root), 'nested' (anywhere else inside a component), 'inline' (not inside a schema
    * component: in a parameter, header or media type). `assertion` is true inside not/if/then/else/
- * contains/propertyNames (conditions on the parent instance, not value shapes). Each location is
- * visited once.
+   * contains/propertyNames (conditions on the parent instance, not value shapes). Each location is
+   * visited once.
    */
   function walk(visitors) {
     const visited = new Set();
@@ -129,7 +145,16 @@ export function createWalker(context) {
         position = ctx.component ? 'nested' : ctx.position;
       }
       const assertion = Boolean(ctx.assertion) && !(comp && comp.kind === 'schemas');
-      visitors.schema?.(node, { raw, loc, path, position, component, parentKey: ctx.parentKey, mediaRoot: ctx.mediaRoot && !isRef(raw), assertion });
+      visitors.schema?.(node, {
+        raw,
+        loc,
+        path,
+        position,
+        component,
+        parentKey: ctx.parentKey,
+        mediaRoot: ctx.mediaRoot && !isRef(raw),
+        assertion,
+      });
       const inner = (k) => ({
         position: position === 'root' && COMBINATORS.includes(k) ? 'rootMember' : component ? 'nested' : 'inline',
         component,
@@ -138,7 +163,8 @@ export function createWalker(context) {
       });
       for (const k of SCHEMA_MAPS) {
         if (!isObj(node[k])) continue;
-        for (const [name, sub] of Object.entries(node[k])) schema(sub, child(child(loc, k), name), [...path, k, name], inner(k));
+        for (const [name, sub] of Object.entries(node[k]))
+          schema(sub, child(child(loc, k), name), [...path, k, name], inner(k));
       }
       for (const k of SCHEMA_ONE) if (isObj(node[k])) schema(node[k], child(loc, k), [...path, k], inner(k));
       for (const k of SCHEMA_LISTS) {
@@ -154,7 +180,13 @@ export function createWalker(context) {
         const mloc = child(child(loc, 'content'), type);
         const mpath = [...path, 'content', type];
         visitors.mediaType?.(media, { raw: media, loc: mloc, path: mpath, type, first, ...extra });
-        if (first) schema(media.schema, child(mloc, 'schema'), [...mpath, 'schema'], { position: 'inline', component: undefined, parentKey: 'schema', mediaRoot: true });
+        if (first)
+          schema(media.schema, child(mloc, 'schema'), [...mpath, 'schema'], {
+            position: 'inline',
+            component: undefined,
+            parentKey: 'schema',
+            mediaRoot: true,
+          });
       }
     }
 
@@ -185,7 +217,8 @@ export function createWalker(context) {
         return;
       }
       if (isObj(node.headers)) {
-        for (const [name, h] of Object.entries(node.headers)) header(h, child(child(loc, 'headers'), name), [...path, 'headers', name], name);
+        for (const [name, h] of Object.entries(node.headers))
+          header(h, child(child(loc, 'headers'), name), [...path, 'headers', name], name);
       }
       mediaTypes(node, loc, path, { owner: 'response', ...extra });
     }
@@ -220,10 +253,14 @@ export function createWalker(context) {
         (Array.isArray(op.parameters) ? op.parameters : []).forEach((p, i) =>
           parameter(p, child(child(oloc, 'parameters'), i), [...opath, 'parameters', i]),
         );
-        if (op.requestBody !== undefined) requestBody(op.requestBody, child(oloc, 'requestBody'), [...opath, 'requestBody'], { operation });
+        if (op.requestBody !== undefined)
+          requestBody(op.requestBody, child(oloc, 'requestBody'), [...opath, 'requestBody'], { operation });
         if (isObj(op.responses)) {
           for (const [status, r] of Object.entries(op.responses)) {
-            response(r, child(child(oloc, 'responses'), status), [...opath, 'responses', status], { status, operation });
+            response(r, child(child(oloc, 'responses'), status), [...opath, 'responses', status], {
+              status,
+              operation,
+            });
           }
         }
       }
@@ -234,7 +271,8 @@ export function createWalker(context) {
     const cloc = child(rootLoc, 'components');
     const each = (kind, fn) => {
       if (!isObj(comps[kind])) return;
-      for (const [name, v] of Object.entries(comps[kind])) fn(v, child(child(cloc, kind), name), ['components', kind, name], name);
+      for (const [name, v] of Object.entries(comps[kind]))
+        fn(v, child(child(cloc, kind), name), ['components', kind, name], name);
     };
     each('schemas', (v, l, p) => schema(v, l, p, { position: 'root', parentKey: undefined }));
     each('parameters', (v, l, p) => parameter(v, l, p));
@@ -243,10 +281,12 @@ export function createWalker(context) {
     each('responses', (v, l, p) => response(v, l, p, {}));
     each('pathItems', (v, l, p) => pathItem(v, l, p, undefined));
     if (isObj(doc.paths)) {
-      for (const [p, item] of Object.entries(doc.paths)) pathItem(item, child(child(rootLoc, 'paths'), p), ['paths', p], p);
+      for (const [p, item] of Object.entries(doc.paths))
+        pathItem(item, child(child(rootLoc, 'paths'), p), ['paths', p], p);
     }
     if (isObj(doc.webhooks)) {
-      for (const [p, item] of Object.entries(doc.webhooks)) pathItem(item, child(child(rootLoc, 'webhooks'), p), ['webhooks', p], undefined);
+      for (const [p, item] of Object.entries(doc.webhooks))
+        pathItem(item, child(child(rootLoc, 'webhooks'), p), ['webhooks', p], undefined);
     }
   }
 
