@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run build`: compiles src/ into dist/ (ESM JavaScript + .d.ts) for the published package.
-// dist/*.js import the generated pagination table from ../generated/pagination.js and dist/*.d.ts refer
-// to ../generated/schema.d.ts; both ship in the package (see package.json `files`).
+// dist/*.js import the generated operation list from ../generated/operations.js and dist/*.d.ts refer
+// to ../generated/schema.d.ts, operations.d.ts and aliases.d.ts; all ship in the package (package.json `files`).
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
-for (const f of ['generated/schema.d.ts', 'generated/pagination.js', 'generated/pagination.d.ts']) {
+for (const f of ['generated/schema.d.ts', 'generated/operations.js', 'generated/operations.d.ts', 'generated/aliases.d.ts']) {
   if (!existsSync(join(root, f))) {
     console.error(`build: ${f} is missing; run \`npm run generate\` first.`);
     process.exit(1);

@@ -43,8 +43,9 @@ for (const need of [
   'dist/index.js',
   'dist/index.d.ts',
   'generated/schema.d.ts',
-  'generated/pagination.js',
-  'generated/pagination.d.ts',
+  'generated/operations.js',
+  'generated/operations.d.ts',
+  'generated/aliases.d.ts',
   'generated/openapi.json',
   'generated/openapi.yaml',
 ]) {

@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Builds every artifact in generated/ from spec/:
 //   bundle  generated/openapi.yaml, generated/openapi.json (refs kept inside), generated/openapi.deref.json
-//   types   generated/schema.d.ts (openapi-typescript, then scripts/patch-types.mjs)
+//   types   generated/schema.d.ts (openapi-typescript, then scripts/patch-types.mjs), generated/operations.js
+//           + .d.ts and generated/aliases.d.ts (scripts/gen-operations.ts), and the README's operation table
 //   docs    generated/docs/index.html (Redoc, self-contained)
 // `node scripts/generate.mjs [bundle|types|docs ...]` builds the named steps (all by default).
-// `--check` builds everything into a scratch folder and fails when generated/ differs from it.
+// `--check` builds everything into a scratch folder and fails when generated/ (or the README's operation
+// table) differs from it.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -41,8 +43,17 @@ export const steps = {
     const patch = join(root, 'scripts', 'patch-types.mjs');
     if (existsSync(patch))
       execFileSync(process.execPath, [patch, join(out, 'schema.d.ts')], { cwd: root, stdio: 'inherit' });
-    // generated/pagination.js + .d.ts: the x-pagination table that the client's paginate() runs on.
-    execFileSync(process.execPath, [join(root, 'scripts', 'gen-pagination.mjs'), out], { cwd: root, stdio: 'inherit' });
+    // generated/operations.js + .d.ts (the operation list everything is keyed by) and aliases.d.ts. The README
+    // is rewritten in place on a real build; --check renders it into the scratch folder's parent to compare.
+    const readme = out === join(root, 'generated') ? join(root, 'README.md') : readmeCopy(out);
+    execFileSync(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'scripts', 'gen-operations.ts'), out, '--readme', readme],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    );
   },
   docs(out) {
     const docs = join(root, 'scripts', 'build-docs.mjs');
@@ -63,6 +74,13 @@ export const steps = {
   },
 };
 const order = ['bundle', 'types', 'docs'];
+
+/** Where a scratch build's README copy goes: beside it, not inside, so it is not compared as a generated file. */
+const readmeCopyPath = (out) => join(dirname(out), `${basename(out)}.README.md`);
+function readmeCopy(out) {
+  copyFileSync(join(root, 'README.md'), readmeCopyPath(out));
+  return readmeCopyPath(out);
+}
 
 function listFiles(dir) {
   const out = [];
@@ -105,7 +123,11 @@ if (check) {
       problems.push(`stale: generated/${f}`);
   }
   for (const f of have) if (!want.includes(f)) problems.push(`not produced by the build (remove it): generated/${f}`);
+  const readme = readmeCopyPath(scratch);
+  if (!readFileSync(readme).equals(readFileSync(join(root, 'README.md'))))
+    problems.push('stale: the operation table in README.md');
   rmSync(scratch, { recursive: true, force: true });
+  rmSync(readme, { force: true });
   if (problems.length) {
     console.error(
       `generated/ does not match spec/:\n  ${problems.join('\n  ')}\nRun \`npm run generate\` and commit the result.`,

@@ -5,7 +5,7 @@ import createClient, {
   type HeadersOptions,
   type Middleware,
 } from 'openapi-fetch';
-import { paginationStyles } from '../generated/pagination.js';
+import { type OperationInfo, operations } from '../generated/operations.js';
 import type { paths } from '../generated/schema.js';
 import {
   CloseAbortError,
@@ -385,9 +385,9 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
   // a caller's own `parseAs` (text, blob, stream…) are left exactly as openapi-fetch returns them.
   type Loose = { parseAs?: string; [k: string]: unknown } | undefined;
   const readOnlyPosts = new Set(
-    Object.entries(paginationStyles as Readonly<Record<string, { method: string }>>)
-      .filter(([, e]) => e.method === 'post')
-      .map(([p]) => p),
+    Object.values<OperationInfo>(operations)
+      .filter((op) => op.method === 'post' && op.safety === 'read')
+      .map((op) => op.path),
   );
   type LooseResult = { data?: unknown; error?: unknown; response: Response };
   const parsedWrite = async (
@@ -397,7 +397,7 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
     send: (init: Loose) => Promise<LooseResult>,
   ): Promise<LooseResult> => {
     if (init?.parseAs !== undefined && init.parseAs !== 'json') return send(init);
-    // A search sent as POST (`POST /data/search/`, paginated by body cursor) writes nothing: it is a read.
+    // A search sent as POST (`POST /data/search/`, safety `read` in the operations list) writes nothing.
     if (readOnlyPosts.has(url)) return send(init);
     const result = await send({ ...init, parseAs: 'text' });
     if (!result.response.ok || typeof result.data !== 'string') return result;

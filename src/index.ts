@@ -33,3 +33,6 @@ export { paginate } from './paginate.js';
 export type { RateLimitInfo } from './rate-limit.js';
 export { parseRateLimit, parseRetryAfter } from './rate-limit.js';
 export type * from './types.js';
+// The operation list (generated/operations.js): every operation by operationId, with its method, path, safety class
+// and pagination style.
+export { operationIds, operations } from '../generated/operations.js';

@@ -1,10 +1,14 @@
 import type { FetchOptions } from 'openapi-fetch';
-import { paginationStyles } from '../generated/pagination.js';
+import { type OperationId, type OperationInfo, operations } from '../generated/operations.js';
 import type { paths } from '../generated/schema.js';
 import type { CloseClient, SuccessData } from './client.js';
 import { CloseApiError } from './errors.js';
 
-type Table = typeof paginationStyles;
+type Ops = typeof operations;
+/** The operations with `x-pagination` in the spec, by path. */
+type Table = {
+  [K in OperationId as Ops[K]['pagination'] extends null ? never : Ops[K]['path']]: Ops[K];
+};
 /** The paths of list operations (`x-pagination` in the spec) that `paginate()` accepts. */
 export type PaginatedPath = keyof Table & keyof paths;
 type MethodOf<P extends PaginatedPath> = Table[P]['method'];
@@ -27,6 +31,12 @@ type LooseRequest = (
   path: string,
   init: LooseInit,
 ) => Promise<{ data?: unknown; error?: unknown; response: Response }>;
+
+const byPath = new Map<string, OperationInfo>(
+  Object.values<OperationInfo>(operations)
+    .filter((op) => op.pagination !== null)
+    .map((op) => [op.path, op]),
+);
 
 /** How many of the latest cursors `paginate()` remembers to catch a server that points back at one at once. */
 export const CURSOR_MEMORY = 32;
@@ -78,7 +88,7 @@ export async function* paginate<P extends PaginatedPath>(
   path: P,
   ...[init]: InitArgs<P>
 ): AsyncGenerator<PaginatedItem<P>, void, undefined> {
-  const entry = (paginationStyles as Readonly<Record<string, { method: string; style: string }>>)[path];
+  const entry = byPath.get(path);
   if (!entry) throw new TypeError(`paginate: ${String(path)} is not a paginated list operation`);
   const request = (client.request as unknown as LooseRequest).bind(client);
   const base = (init ?? {}) as LooseInit;
@@ -89,7 +99,7 @@ export async function* paginate<P extends PaginatedPath>(
   });
   type Item = PaginatedItem<P>;
 
-  if (entry.style === 'offset') {
+  if (entry.pagination === 'offset') {
     let skip = Number(query._skip ?? 0);
     for (;;) {
       const data = page(
@@ -101,7 +111,7 @@ export async function* paginate<P extends PaginatedPath>(
       skip += items.length;
     }
   }
-  if (entry.style === 'cursor') {
+  if (entry.pagination === 'cursor') {
     let cursor: unknown = query._cursor;
     // The caller's starting cursor counts as seen: a page that points back at it would repeat itself.
     const check = cursorGuard(String(path), cursor);
@@ -115,7 +125,7 @@ export async function* paginate<P extends PaginatedPath>(
       check(cursor);
     }
   }
-  if (entry.style === 'body-cursor') {
+  if (entry.pagination === 'body-cursor') {
     let cursor: unknown = base.body?.cursor;
     const check = cursorGuard(String(path), cursor);
     for (;;) {
@@ -132,5 +142,5 @@ export async function* paginate<P extends PaginatedPath>(
       check(cursor);
     }
   }
-  throw new TypeError(`paginate: unknown pagination style ${entry.style} for ${String(path)}`);
+  throw new TypeError(`paginate: unknown pagination style ${entry.pagination} for ${String(path)}`);
 }

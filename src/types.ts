@@ -1,70 +1,32 @@
 /**
- * Named aliases for the spec's schemas, so code can say `Lead` instead of `components['schemas']['Lead']`.
- * Response types (`Lead`, `Contact`, …) describe what the API sends; `…Create`/`…Update` types are request
- * bodies (unknown keys rejected, custom fields as `custom.cf_…` keys).
+ * Named types for the spec, all generated, so that a new schema or operation needs no edit here:
+ * - every component schema by its name (`Lead` for `components['schemas']['Lead']`), from generated/aliases.d.ts:
+ *   response types (`Lead`, `Contact`, …) describe what the API sends; `…Create`/`…Update` types are request
+ *   bodies (unknown keys rejected, custom fields as `custom.cf_…` keys);
+ * - every operation by its operationId (`OperationId`, the `operations` list from generated/operations.js), with
+ *   `OperationBody<'createLead'>`, `OperationQuery<'listLeads'>`, `OperationPathParams<'getLead'>` and
+ *   `OperationResult<'getLead'>` for its request and success response.
  */
-import type { components, operations, paths } from '../generated/schema.js';
+import type { OperationId } from '../generated/operations.js';
+import type { components, operations as Operations, paths } from '../generated/schema.js';
 
-export type { components, operations, paths };
+export type * from '../generated/aliases.js';
+export type { OperationId, OperationInfo, PaginationStyle, Safety } from '../generated/operations.js';
+export type { components, Operations as operations, paths };
 
-type Schemas = components['schemas'];
+type Op<K extends OperationId> = Operations[K];
+type Json<T> = T extends { content: { 'application/json': infer B } } ? B : never;
 
-// Leads
-export type Lead = Schemas['Lead'];
-export type LeadCreate = Schemas['LeadCreate'];
-export type LeadUpdate = Schemas['LeadUpdate'];
-export type LeadContactCreate = Schemas['LeadContactCreate'];
-export type LeadList = Schemas['LeadList'];
-export type LeadMergeRequest = Schemas['LeadMergeRequest'];
-export type LeadMergeResult = Schemas['LeadMergeResult'];
-// Contacts
-export type Contact = Schemas['Contact'];
-export type ContactCreate = Schemas['ContactCreate'];
-export type ContactUpdate = Schemas['ContactUpdate'];
-// Opportunities
-export type Opportunity = Schemas['Opportunity'];
-export type OpportunityCreate = Schemas['OpportunityCreate'];
-export type OpportunityUpdate = Schemas['OpportunityUpdate'];
-export type ValuePeriod = Schemas['ValuePeriod'];
-// Activities (a union discriminated by `_type`)
-export type Activity = Schemas['Activity'];
-export type NoteActivity = Schemas['NoteActivity'];
-export type CallActivity = Schemas['CallActivity'];
-export type EmailActivity = Schemas['EmailActivity'];
-export type EmailThreadActivity = Schemas['EmailThreadActivity'];
-export type SmsActivity = Schemas['SmsActivity'];
-export type MeetingActivity = Schemas['MeetingActivity'];
-export type NoteActivityCreate = Schemas['NoteActivityCreate'];
-export type CallActivityCreate = Schemas['CallActivityCreate'];
-export type EmailActivityCreate = Schemas['EmailActivityCreate'];
-export type SmsActivityCreate = Schemas['SmsActivityCreate'];
-// Tasks
-export type Task = Schemas['Task'];
-export type TaskCreate = Schemas['TaskCreate'];
-export type TaskUpdate = Schemas['TaskUpdate'];
-// Pipelines and statuses
-export type Pipeline = Schemas['Pipeline'];
-export type PipelineCreate = Schemas['PipelineCreate'];
-export type PipelineUpdate = Schemas['PipelineUpdate'];
-export type LeadStatus = Schemas['LeadStatus'];
-export type OpportunityStatus = Schemas['OpportunityStatus'];
-export type OpportunityStatusCreate = Schemas['OpportunityStatusCreate'];
-// Users and organization
-export type User = Schemas['User'];
-export type Me = Schemas['Me'];
-export type Organization = Schemas['Organization'];
-export type Membership = Schemas['Membership'];
-// Custom fields, search, Smart Views, events
-export type CustomField = Schemas['CustomField'];
-export type CustomFieldCreate = Schemas['CustomFieldCreate'];
-export type CustomFieldType = Schemas['CustomFieldType'];
-export type SearchRequest = Schemas['SearchRequest'];
-export type SearchQuery = Schemas['SearchQuery'];
-export type SearchResult = Schemas['SearchResult'];
-export type SearchResultItem = Schemas['SearchResultItem'];
-export type SavedSearch = Schemas['SavedSearch'];
-export type Event = Schemas['Event'];
-// Errors and envelopes
-export type ApiError = Schemas['ApiError'];
-export type RateLimitError = Schemas['RateLimitError'];
-export type OffsetPage = Schemas['OffsetPage'];
+/** The JSON request body of an operation (`never` when it takes none). */
+export type OperationBody<K extends OperationId> =
+  Op<K> extends { requestBody?: infer R } ? Json<NonNullable<R>> : never;
+/** The query parameters of an operation (`never` when it has none). */
+export type OperationQuery<K extends OperationId> =
+  Op<K> extends { parameters: { query?: infer Q } } ? NonNullable<Q> : never;
+/** The path parameters of an operation (`never` when it has none). */
+export type OperationPathParams<K extends OperationId> =
+  Op<K> extends { parameters: { path?: infer P } } ? NonNullable<P> : never;
+/** The body of an operation's success (2xx) response. */
+export type OperationResult<K extends OperationId> = {
+  [S in keyof Op<K>['responses']]: S extends 200 | 201 | 202 | 204 ? Json<Op<K>['responses'][S]> : never;
+}[keyof Op<K>['responses']];

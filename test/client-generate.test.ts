@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { paginationTable, render } from '../scripts/gen-pagination.mjs';
 import { patch, templateKeys } from '../scripts/patch-types.mjs';
 
 const root = join(import.meta.dirname, '..');
@@ -76,38 +75,5 @@ describe('patch-types', () => {
     expect(dts).toContain('[key: `custom.cf_${string}`]');
     // already patched: no plain `[key: string]` is left in any schema that has patternProperties
     expect(() => patch(dts, doc)).toThrow(/patched 0 index signatures/);
-  });
-});
-
-describe('gen-pagination', () => {
-  it('derives the table from x-pagination and refuses unknown styles', () => {
-    const doc = {
-      paths: {
-        '/b/': { get: { operationId: 'listB', 'x-pagination': { style: 'cursor' } }, post: { operationId: 'createB' } },
-        '/a/': { get: { operationId: 'listA', 'x-pagination': { style: 'offset' } } },
-        '/s/': { post: { operationId: 'searchS', 'x-pagination': { style: 'body-cursor' } } },
-      },
-    };
-    const table = paginationTable(doc);
-    expect(Object.keys(table)).toEqual(['/a/', '/b/', '/s/']);
-    expect(table['/s/']).toEqual({ method: 'post', style: 'body-cursor', operationId: 'searchS' });
-    const { js, dts } = render(table);
-    expect(js).toContain('"/b/": Object.freeze({ method: "get", style: "cursor", operationId: "listB" })');
-    expect(dts).toContain(
-      'readonly "/a/": { readonly method: "get"; readonly style: "offset"; readonly operationId: "listA" };',
-    );
-    expect(() => paginationTable({ paths: { '/x/': { get: { 'x-pagination': { style: 'page' } } } } })).toThrow(
-      /must be one of/,
-    );
-  });
-
-  it('generated/pagination.js matches the bundled spec', async () => {
-    const doc = JSON.parse(readFileSync(join(root, 'generated', 'openapi.json'), 'utf8')) as unknown;
-    const { js } = render(paginationTable(doc));
-    expect(readFileSync(join(root, 'generated', 'pagination.js'), 'utf8')).toBe(js);
-    const table = paginationTable(doc);
-    expect(table['/lead/']?.style).toBe('offset');
-    expect(table['/event/']?.style).toBe('cursor');
-    expect(table['/data/search/']).toMatchObject({ method: 'post', style: 'body-cursor' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { paginationStyles } from '../generated/pagination.js';
+import { operations } from '../generated/operations.js';
 import {
   CloseApiError,
   CloseResponseParseError,
@@ -19,10 +19,10 @@ const noWait = { sleep: () => Promise.resolve(), now: () => 0 };
 const leads = Array.from({ length: 250 }, (_, i) => ({ id: `lead_${i}`, name: `Lead ${i}` }));
 
 describe('paginate', () => {
-  it('takes each path’s style from the spec’s x-pagination', () => {
-    expect(paginationStyles['/lead/']).toMatchObject({ method: 'get', style: 'offset' });
-    expect(paginationStyles['/event/']).toMatchObject({ method: 'get', style: 'cursor' });
-    expect(paginationStyles['/data/search/']).toMatchObject({ method: 'post', style: 'body-cursor' });
+  it('takes each path’s style from the spec’s x-pagination (through the operations list)', () => {
+    expect(operations.listLeads).toMatchObject({ method: 'get', path: '/lead/', pagination: 'offset' });
+    expect(operations.listEvents).toMatchObject({ method: 'get', path: '/event/', pagination: 'cursor' });
+    expect(operations.searchData).toMatchObject({ method: 'post', path: '/data/search/', pagination: 'body-cursor' });
   });
 
   it('offset: walks _skip until has_more is false, keeping the other query parameters', async () => {
