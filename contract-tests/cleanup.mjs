@@ -9,7 +9,7 @@
 //
 // Leads go first (Close deletes their contacts, opportunities, tasks and activities with them), then
 // opportunity statuses, pipelines and lead custom fields created by the run. The last three are
-// deleted through endpoints outside the spec's 36 operations (DELETE /status/opportunity/{id}/,
+// deleted through endpoints outside the spec's operations (DELETE /status/opportunity/{id}/,
 // /pipeline/{id}/, /custom_field/lead/{id}/). A 404 means the object is already gone. 429s are
 // waited out (Retry-After). The API key is read from the environment and never written anywhere.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,8 +1,9 @@
 // The contract suite. Runs unchanged against the Prism mock (default), the stand-in server, or a real
 // Close organisation (CLOSE_API_KEY). Every response passes through the recording transport, which
 // validates it against the spec; a test fails when any response it caused violates the spec, and the
-// last test fails unless all 36 operations answered 2xx at least once and nothing violated the spec.
+// last test fails unless every operation of the generated list answered 2xx at least once and nothing violated the spec.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { operationIds } from '../generated/operations.js';
 import { cleanupLedger } from './cleanup.mjs';
 import { invalidRequestTests } from './suites/invalid.js';
 import { operationTests } from './suites/operations.js';
@@ -64,9 +65,9 @@ describe(`contract (${c.target.mode})`, () => {
   describe('invalid requests', () => invalidRequestTests(c, fx));
   describe('workflows', () => workflowTests(c, fx));
 
-  test('all 36 operations were exercised and every response matched the spec', () => {
+  test('every operation of the generated list was exercised and every response matched the spec', () => {
     const report = c.recorder.coverage();
-    expect(report.operationCount).toBe(36);
+    expect(report.operations.map((o) => o.operationId).sort()).toEqual([...operationIds].sort());
     expect(report.notExercised, 'operations without a 2xx response').toEqual([]);
     expect(report.callsOutsideSpec, 'requests that matched no operation').toBe(0);
     const all = c.recorder.violations();

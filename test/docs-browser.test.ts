@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../scripts/mock.mjs';
@@ -26,7 +26,10 @@ const FLAGS = [
   '--disable-sync',
 ];
 const SCREENSHOT = join(root, 'test', 'artifacts', 'docs.png');
-const EXPECTED_OPERATIONS = 36;
+// The operation list of the same build (generated/operations.js), which every operation must appear from.
+const listed = (await import(pathToFileURL(join(generated, 'operations.js')).href)) as {
+  operationIds: readonly string[];
+};
 
 type Obj = Record<string, any>;
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
@@ -129,8 +132,8 @@ if (!haveChromium) {
       if (profile) rmSync(profile, { recursive: true, force: true });
     });
 
-    it(`the spec has ${EXPECTED_OPERATIONS} operations`, () => {
-      expect(ops).toHaveLength(EXPECTED_OPERATIONS);
+    it('the spec has the operations of the generated list', () => {
+      expect(ops.map((o) => o.operationId).sort()).toEqual([...listed.operationIds].sort());
     });
 
     it('renders the title and every tag in the navigation', async () => {
@@ -140,7 +143,7 @@ if (!haveChromium) {
       for (const tag of spec.tags as Obj[]) expect(labels, `tag ${tag.name}`).toContain(tag.name);
     });
 
-    it(`shows all ${EXPECTED_OPERATIONS} operations`, async () => {
+    it('shows every operation of the generated list', async () => {
       // Redoc 3 renders a tag's operations when the tag is opened and an operation's details when it
       // is near the viewport: open each tag, then each of its operations from the navigation.
       const shown = new Set<string>();
@@ -153,7 +156,7 @@ if (!haveChromium) {
         }
       }
       expect([...shown].sort()).toEqual(ops.map((o) => o.operationId).sort());
-      expect(shown.size).toBe(EXPECTED_OPERATIONS);
+      expect([...shown].sort()).toEqual([...listed.operationIds].sort());
     }, 180_000);
 
     it('an operation shows its request, its examples and its error responses', async () => {

@@ -1,10 +1,10 @@
 // The mock (`npm run mock`, scripts/mock.mjs) started from the test on a free port:
 // valid requests get spec examples that validate against the spec; invalid requests get Close's
 // validation error shape naming the offending field; auth and Prefer headers behave like Prism.
-// Requests are built from generated/openapi.json, so the test follows the spec as it grows.
+// Requests are built from generated/operations.js and openapi.json, so the test follows the spec as it grows.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startMock, toCloseError } from '../scripts/mock.mjs';
 import { SpecValidator } from './support/spec-validator.js';
@@ -16,6 +16,10 @@ type Obj = Record<string, any>;
 // GENERATED_DIR points the test at another build of generated/ (default: the committed one).
 const generated = process.env.GENERATED_DIR ? resolve(process.env.GENERATED_DIR) : join(root, 'generated');
 const spec: Obj = JSON.parse(readFileSync(join(generated, 'openapi.json'), 'utf8'));
+// The operation list of the same build.
+const { operationIds, operations: opList } = (await import(
+  pathToFileURL(join(generated, 'operations.js')).href
+)) as typeof import('../generated/operations.js');
 const AUTH = { Authorization: `Basic ${Buffer.from('test_api_key:').toString('base64')}` };
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
@@ -60,14 +64,14 @@ interface Operation {
   parameters: Obj[];
 }
 
-const operations: Operation[] = Object.entries(spec.paths as Obj)
-  .flatMap(([path, item]) => {
-    const pathItem = deref(item);
-    return METHODS.filter((m) => pathItem[m]).map((method) => {
-      const op = pathItem[method] as Obj;
-      const parameters = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].map((p) => deref(p));
-      return { operationId: op.operationId as string, method, path, tags: (op.tags ?? []) as string[], op, parameters };
-    });
+// From the generated operation list, with each operation's object and parameters read from the bundle.
+const operations: Operation[] = operationIds
+  .map((operationId) => {
+    const { method, path } = opList[operationId];
+    const pathItem = deref(spec.paths[path]);
+    const op = pathItem[method] as Obj;
+    const parameters = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].map((p) => deref(p));
+    return { operationId, method, path, tags: (op.tags ?? []) as string[], op, parameters };
   })
   .sort((a, b) => a.operationId.localeCompare(b.operationId));
 

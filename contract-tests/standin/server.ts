@@ -2,7 +2,7 @@
 // back after every write, cleanup, backoff) runs in CI without a Close account.
 //
 // - node:http on 127.0.0.1, base path /api/v1, HTTP Basic (API key as username) or Bearer auth.
-// - All 36 operations of the spec, with the state the workflows need: leads with embedded contacts,
+// - Every operation of the spec (the handler map is typed by the generated OperationId union), with the state the workflows need: leads with embedded contacts,
 //   opportunities and open tasks, custom fields, pipelines and statuses, activities, tasks, merges,
 //   Smart Views run through a subset of Advanced Filtering, and an event log with cursors.
 // - Close-shaped errors: 400 `{"errors": [], "field-errors": {...}}` (request bodies are checked
@@ -16,6 +16,7 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isOperationId, type OperationId } from '../../generated/operations.js';
 import { type ContractSpec, pathParts } from '../support/spec.js';
 
 type Obj = Record<string, unknown>;
@@ -535,7 +536,9 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
   const cursors = new Map<string, { ids: string[]; offset: number; fields: string[]; counts: boolean }>();
 
   // ---------- handlers ----------
-  const handlers: Record<string, (ctx: Ctx) => { status?: number; body: unknown }> = {
+  // Keyed by the generated OperationId union: an operation added to the spec fails the type check until it
+  // has a handler here, and a removed one until its handler goes.
+  const handlers: { [K in OperationId]: (ctx: Ctx) => { status?: number; body: unknown } } = {
     getMe: () => {
       const u = userView(store.me);
       const { organizations: _ids, ...rest } = u;
@@ -1180,7 +1183,7 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
   }
 
   /**
-   * The deletions contract-tests/cleanup.mjs sends beyond the spec's 36 operations (opportunity statuses,
+   * The deletions contract-tests/cleanup.mjs sends beyond the spec's operations (opportunity statuses,
    * pipelines, lead custom fields), so that the live path's cleanup really deletes them here: without
    * them a 404 would count as "already gone" and the cleanup of those kinds would never be exercised.
    */
@@ -1271,8 +1274,8 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
         }
         const op = spec.findOperation(method, path);
         if (!op) return send(404, { error: 'Not found.' });
+        if (!isOperationId(op.operationId)) return send(404, { error: 'Not found.' });
         const handler = handlers[op.operationId];
-        if (!handler) return send(404, { error: 'Not found.' });
         // Array parameters are `style: form, explode: false` in the spec (`_fields=id,name`). Close's
         // handling of a repeated parameter is not documented (a typical server silently keeps one
         // value); the stand-in rejects it so that a client serialising arrays wrongly fails loudly.

@@ -5,6 +5,7 @@
 // Close is only expected to reject the request (its field keys are its own, e.g. `lead` for `lead_id`);
 // CONTRACT_STRICT_FIELD_ERRORS=1 (set by run-standin.mjs) makes field naming mandatory in live mode too.
 import { beforeAll, expect, test } from 'vitest';
+import { type OperationId, operationIds, operations } from '../../generated/operations.js';
 import { unwrap } from '../../src/index.js';
 import type { Contract } from '../support/context.js';
 import type { Fixtures } from '../support/fixtures.js';
@@ -26,14 +27,14 @@ interface Ids {
 
 interface Case {
   name: string;
-  operationId: string;
+  operationId: OperationId;
   params?: (ids: Ids) => Record<string, string>;
   body: (ids: Ids, c: Contract, fx: Fixtures) => unknown;
   /** Acceptable `field-errors` keys (a key may also be a sub-path of one of these). */
-  fields: string[];
+  fields: readonly string[];
 }
 
-const cases: Case[] = [
+const cases = [
   {
     name: 'createLead: status label of the wrong type',
     operationId: 'createLead',
@@ -157,7 +158,13 @@ const cases: Case[] = [
     body: () => ({ query: { type: 'no_such_node' } }),
     fields: ['query'],
   },
-];
+] as const satisfies readonly Case[];
+
+/** The operations that take a request body, from the generated list. */
+type WithBody = { [K in OperationId]: (typeof operations)[K]['requestSchema'] extends null ? never : K }[OperationId];
+/** Compiles only when `Missing` is `never`: an operation that takes a body and has no case fails the type check. */
+function everyBodyOperation<Missing extends never>(): void {}
+everyBodyOperation<Exclude<WithBody, (typeof cases)[number]['operationId']>>();
 
 function errorShape(body: unknown): { ok: boolean; fieldKeys: string[] } {
   if (typeof body !== 'object' || body === null) return { ok: false, fieldKeys: [] };
@@ -207,15 +214,20 @@ export function invalidRequestTests(c: Contract, fx: Fixtures): void {
   });
 
   test('every operation with a request body has an invalid-request case', () => {
-    const withBody = c.spec
-      .operations()
-      .filter((o) => c.spec.operation(o.operationId).hasBody)
-      .map((o) => o.operationId)
-      .sort();
+    const withBody = operationIds.filter((id) => operations[id].requestSchema !== null).sort();
+    expect(withBody.length).toBeGreaterThan(0);
+    // The generated list and the spec the suite validates with agree on which operations take a body.
+    expect(withBody).toEqual(
+      c.spec
+        .operations()
+        .filter((o) => c.spec.operation(o.operationId).hasBody)
+        .map((o) => o.operationId)
+        .sort(),
+    );
     expect([...new Set(cases.map((x) => x.operationId))].sort()).toEqual(withBody);
   });
 
-  test.each(cases)('$name → 4xx in the documented error shape', async (tc) => {
+  test.each<Case>(cases)('$name → 4xx in the documented error shape', async (tc) => {
     const op = c.spec.operation(tc.operationId);
     const body = tc.body(ids, c, fx);
     const specVerdict = c.spec.validateRequestBody(tc.operationId, body);

@@ -235,8 +235,13 @@ export class ContractRecorder {
   }
 
   /** Violations recorded after call number `sinceSeq`. */
+  /** The calls recorded after `sinceSeq` (a `lastSeq` read earlier). */
+  since(sinceSeq: number): CallRecord[] {
+    return this.records.filter((r) => r.seq > sinceSeq);
+  }
+
   violationsSince(sinceSeq: number): Violation[] {
-    return this.records.filter((r) => r.seq > sinceSeq).flatMap((r) => r.violations);
+    return this.since(sinceSeq).flatMap((r) => r.violations);
   }
 
   get lastSeq(): number {
