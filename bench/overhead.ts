@@ -18,35 +18,39 @@ const bare = createClient<paths>({ baseUrl: server.baseUrl, headers: { Authoriza
 const close = createCloseClient({ apiKey: KEY, baseUrl: server.baseUrl });
 const init = { params: { path: { lead_id: 'lead_1' } } };
 
-const variants: Record<string, () => Promise<unknown>> = {
-  fetch: async () => (await fetch(url, { headers: { Authorization: authorization } })).json(),
-  'openapi-fetch': () => bare.GET('/lead/{lead_id}/', init),
-  client: () => close.GET('/lead/{lead_id}/', init),
-};
-const names = Object.keys(variants);
-const perRequest: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, []]));
+const variants = [
+  { name: 'fetch', call: async () => (await fetch(url, { headers: { Authorization: authorization } })).json() },
+  { name: 'openapi-fetch', call: () => bare.GET('/lead/{lead_id}/', init) },
+  { name: 'client', call: () => close.GET('/lead/{lead_id}/', init) },
+].map((v) => ({ ...v, perRequest: [] as number[] }));
+type Name = 'fetch' | 'openapi-fetch' | 'client';
 
 for (let round = 0; round < WARMUP + ROUNDS; round++) {
-  const order = names.map((_, i) => names[(i + round) % names.length]!);
-  for (const name of order) {
-    const call = variants[name]!;
+  // Rotate the order every round, so that no variant always runs first.
+  const order = [...variants.slice(round % variants.length), ...variants.slice(0, round % variants.length)];
+  for (const v of order) {
     const t0 = performance.now();
-    for (let i = 0; i < BATCH; i++) await call();
+    for (let i = 0; i < BATCH; i++) await v.call();
     const us = ((performance.now() - t0) * 1000) / BATCH;
-    if (round >= WARMUP) perRequest[name]!.push(us);
+    if (round >= WARMUP) v.perRequest.push(us);
   }
 }
 const stats = await server.stats();
 await server.stop();
 
-const ratios = (a: string, b: string) => median(perRequest[a]!.map((x, i) => x / perRequest[b]![i]!));
+const times = (name: Name): number[] => variants.find((v) => v.name === name)?.perRequest ?? [];
+/** The median of the per-round ratios a/b (rounds are paired by index). */
+const ratios = (a: Name, b: Name) => {
+  const bs = times(b);
+  return median(times(a).flatMap((x, i) => (bs[i] === undefined ? [] : [x / bs[i]])));
+};
 const clientVsBare = ratios('client', 'openapi-fetch');
 const bareVsFetch = ratios('openapi-fetch', 'fetch');
 const clientVsFetch = ratios('client', 'fetch');
 console.log(
   `per-request time on loopback, median of ${ROUNDS} interleaved batches of ${BATCH} sequential GETs (${stats.requests} requests):`,
 );
-for (const n of names) console.log(`  ${n.padEnd(14)} ${median(perRequest[n]!).toFixed(1)} µs`);
+for (const v of variants) console.log(`  ${v.name.padEnd(14)} ${median(v.perRequest).toFixed(1)} µs`);
 console.log(`  client / openapi-fetch = ${clientVsBare.toFixed(3)}   (goal <= 1.05)`);
 console.log(`  openapi-fetch / fetch  = ${bareVsFetch.toFixed(3)}   (reference)`);
 console.log(`  client / fetch         = ${clientVsFetch.toFixed(3)}`);

@@ -49,7 +49,7 @@ async function measure(label: string, iterate: () => AsyncGenerator<{ id?: strin
     requests,
     minimum,
     retainedMB: Math.max(0, ...retained) / MB,
-    driftMB: retained.length > 1 ? (retained.at(-1)! - retained[0]!) / MB : Number.NaN,
+    driftMB: retained.length > 1 ? ((retained.at(-1) ?? 0) - (retained[0] ?? 0)) / MB : Number.NaN,
     peakMB: peak / MB,
   };
   console.log(`${label}: ${items} items in ${seconds.toFixed(2)} s, ${requests} requests (minimum ${minimum})`);

@@ -16,7 +16,7 @@ export async function startBenchServer(...args: string[]): Promise<BenchServer> 
   });
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout?.on('data', (c: Buffer) => {
       buf += c.toString();
       const m = /PORT (\d+)/.exec(buf);
       if (m) resolve(Number(m[1]));
@@ -40,7 +40,8 @@ export async function startBenchServer(...args: string[]): Promise<BenchServer> 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+  const at = (i: number): number => s[i] ?? Number.NaN;
+  return s.length % 2 ? at(m) : (at(m - 1) + at(m)) / 2;
 }
 
 /** Prints a machine-readable result line that scripts/bench.mjs collects. */

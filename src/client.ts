@@ -414,11 +414,11 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
     }
   };
   const loose = client as unknown as Record<string, (...args: unknown[]) => Promise<LooseResult>>;
-  for (const name of ['POST', 'PUT', 'DELETE', 'PATCH']) {
-    const send = loose[name]!.bind(client);
+  for (const name of ['POST', 'PUT', 'DELETE', 'PATCH'] as const) {
+    const send = client[name].bind(client) as (...args: unknown[]) => Promise<LooseResult>;
     loose[name] = (url: unknown, init?: unknown) => parsedWrite(name, String(url), init as Loose, (i) => send(url, i));
   }
-  const request = loose.request!.bind(client);
+  const request = client.request.bind(client) as (...args: unknown[]) => Promise<LooseResult>;
   loose.request = (method: unknown, url: unknown, init?: unknown) => {
     const upper = String(method).toUpperCase();
     if (upper === 'GET' || upper === 'HEAD' || upper === 'OPTIONS' || upper === 'TRACE')

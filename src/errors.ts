@@ -51,8 +51,9 @@ function summarize(body: unknown): string {
   const b = body as Record<string, unknown>;
   const parts: string[] = [];
   if (typeof b.error === 'string') parts.push(b.error);
-  else if (b.error && typeof b.error === 'object' && typeof (b.error as Record<string, unknown>).message === 'string') {
-    parts.push((b.error as Record<string, string>).message!);
+  else if (b.error && typeof b.error === 'object') {
+    const { message } = b.error as Record<string, unknown>;
+    if (typeof message === 'string') parts.push(message);
   }
   if (typeof b.message === 'string') parts.push(b.message);
   if (Array.isArray(b.errors)) parts.push(...b.errors.filter((e): e is string => typeof e === 'string'));

@@ -26,7 +26,7 @@ export function parseRateLimit(headers: Headers): RateLimitInfo | undefined {
     const c = CANONICAL_RE.exec(combined);
     if (c) return { limit: Number(c[1]), remaining: Number(c[2]), resetSeconds: Number(c[3]) };
     const found: Record<string, number> = {};
-    for (const m of combined.matchAll(RATE_LIMIT_RE)) found[m[1]!.toLowerCase()] = Number(m[2]);
+    for (const [, key = '', value] of combined.matchAll(RATE_LIMIT_RE)) found[key.toLowerCase()] = Number(value);
     if (found.limit !== undefined && found.remaining !== undefined && found.reset !== undefined) {
       return { limit: found.limit, remaining: found.remaining, resetSeconds: found.reset };
     }
@@ -89,7 +89,7 @@ export function timerSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const onAbort = (): void => {
       clearTimeout(timer);
-      reject(signal!.reason as unknown);
+      reject(signal?.reason as unknown);
     };
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
@@ -246,7 +246,7 @@ export class Pacer {
       s.limit = info.limit;
       s.windowEnd = end;
     }
-    if (s && s.waiters.length) {
+    if (s?.waiters.length) {
       const waiters = s.waiters;
       s.waiters = [];
       for (const w of waiters) w();

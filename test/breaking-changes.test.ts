@@ -10,6 +10,7 @@ import { type BreakingChangeFinding, compareDocuments, toMarkdown } from '../scr
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SCRIPT = path.join(ROOT, 'scripts/breaking-changes.mjs');
 
+// biome-ignore lint/suspicious/noExplicitAny: each case mutates the fixture document at an arbitrary depth.
 type Json = Record<string, any>;
 
 /** A small description: GET/PUT /lead/{lead_id}/ and POST /lead/, with request and response schemas. */

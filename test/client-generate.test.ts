@@ -8,16 +8,16 @@ const root = join(import.meta.dirname, '..');
 describe('patch-types', () => {
   it('maps the spec’s custom-field patterns to template-literal keys', () => {
     expect(templateKeys('^custom\\.(cf|lcf|ccf)_[A-Za-z0-9]+$')).toEqual([
-      '`custom.cf_${string}`',
-      '`custom.lcf_${string}`',
-      '`custom.ccf_${string}`',
+      `\`custom.cf_\${string}\``,
+      `\`custom.lcf_\${string}\``,
+      `\`custom.ccf_\${string}\``,
     ]);
-    expect(templateKeys('^custom\\.cf_[A-Za-z0-9]+$')).toEqual(['`custom.cf_${string}`']);
+    expect(templateKeys('^custom\\.cf_[A-Za-z0-9]+$')).toEqual([`\`custom.cf_\${string}\``]);
     expect(templateKeys('^custom\\.(cf|lcf)_[A-Za-z0-9]+\\.(add|remove)$')).toEqual([
-      '`custom.cf_${string}.add`',
-      '`custom.cf_${string}.remove`',
-      '`custom.lcf_${string}.add`',
-      '`custom.lcf_${string}.remove`',
+      `\`custom.cf_\${string}.add\``,
+      `\`custom.cf_\${string}.remove\``,
+      `\`custom.lcf_\${string}.add\``,
+      `\`custom.lcf_\${string}.remove\``,
     ]);
     expect(() => templateKeys('^x-[a-z]+$')).toThrow(/no TypeScript key type/);
   });
@@ -57,8 +57,8 @@ describe('patch-types', () => {
       '}',
     ].join('\n');
     const out = patch(dts, doc);
-    expect(out).toContain('            [key: `custom.cf_${string}`]: components["schemas"]["V"];');
-    expect(out).toContain('            [key: `custom.cf_${string}.add`]: string | number;');
+    expect(out).toContain(`            [key: \`custom.cf_\${string}\`]: components["schemas"]["V"];`);
+    expect(out).toContain(`            [key: \`custom.cf_\${string}.add\`]: string | number;`);
     expect(out).toContain('        Map: {\n            [key: string]: string;');
     expect(out.match(/\[key: string\]/g)).toHaveLength(1);
   });
@@ -72,7 +72,7 @@ describe('patch-types', () => {
       .filter(([, s]) => s.patternProperties)
       .map(([n]) => n);
     expect(withPatterns.length).toBeGreaterThan(0);
-    expect(dts).toContain('[key: `custom.cf_${string}`]');
+    expect(dts).toContain(`[key: \`custom.cf_\${string}\`]`);
     // already patched: no plain `[key: string]` is left in any schema that has patternProperties
     expect(() => patch(dts, doc)).toThrow(/patched 0 index signatures/);
   });

@@ -33,9 +33,9 @@ describe('paginate', () => {
       return { body: { has_more: skip + limit < leads.length, data: leads.slice(skip, skip + limit) } };
     });
     const close = createCloseClient({ apiKey: 'k_test1234', baseUrl: server.baseUrl, ...noWait });
-    const seen: string[] = [];
+    const seen: (string | undefined)[] = [];
     for await (const lead of paginate(close, '/lead/', { params: { query: { query: 'name:Lead', _limit: 100 } } }))
-      seen.push(lead.id!);
+      seen.push(lead.id);
     expect(seen).toEqual(leads.map((l) => l.id));
     const asked = server.requests.map((r) => parseRecorded(r.url).query);
     expect(asked.map((q) => q.get('_skip'))).toEqual([null, '100', '200']);
@@ -59,10 +59,10 @@ describe('paginate', () => {
       c2: { data: [{ id: 'ev_3' }, { id: 'ev_4' }], cursor_next: 'c3' },
       c3: { data: [{ id: 'ev_5' }], cursor_next: null },
     };
-    const server = await serve((req) => ({ body: pages[parseRecorded(req.url).query.get('_cursor') ?? '']! }));
+    const server = await serve((req) => ({ body: pages[parseRecorded(req.url).query.get('_cursor') ?? ''] }));
     const close = createCloseClient({ apiKey: 'k_test1234', baseUrl: server.baseUrl, ...noWait });
-    const ids: string[] = [];
-    for await (const ev of paginate(close, '/event/', { params: { query: { _limit: 2 } } })) ids.push(ev.id!);
+    const ids: (string | undefined)[] = [];
+    for await (const ev of paginate(close, '/event/', { params: { query: { _limit: 2 } } })) ids.push(ev.id);
     expect(ids).toEqual(['ev_1', 'ev_2', 'ev_3', 'ev_4', 'ev_5']);
     expect(server.requests.map((r) => parseRecorded(r.url).query.get('_cursor'))).toEqual([null, 'c2', 'c3']);
     expect(server.requests.every((r) => r.method === 'GET' && parseRecorded(r.url).query.get('_limit') === '2')).toBe(
@@ -79,8 +79,8 @@ describe('paginate', () => {
     });
     const close = createCloseClient({ apiKey: 'k_test1234', baseUrl: server.baseUrl, ...noWait });
     const query = { type: 'and' as const, queries: [{ type: 'object_type' as const, object_type: 'lead' }] };
-    const ids: string[] = [];
-    for await (const item of paginate(close, '/data/search/', { body: { query, _limit: 1 } })) ids.push(item.id!);
+    const ids: (string | undefined)[] = [];
+    for await (const item of paginate(close, '/data/search/', { body: { query, _limit: 1 } })) ids.push(item.id);
     expect(ids).toEqual(['lead_a', 'lead_b', 'lead_c']);
     const bodies = server.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>);
     expect(bodies.map((b) => b.cursor)).toEqual([undefined, 'p2', 'p3']);
@@ -108,8 +108,8 @@ describe('paginate', () => {
   it('stops on an empty-string cursor, on has_more with an empty page, and on a cursor page without items', async () => {
     const events = await serve(() => ({ body: { data: [{ id: 'ev_1' }], cursor_next: '' } }));
     const ec = createCloseClient({ apiKey: 'k_test1234', baseUrl: events.baseUrl, ...noWait });
-    const evIds: string[] = [];
-    for await (const ev of paginate(ec, '/event/')) evIds.push(ev.id!);
+    const evIds: (string | undefined)[] = [];
+    for await (const ev of paginate(ec, '/event/')) evIds.push(ev.id);
     expect(evIds).toEqual(['ev_1']);
     expect(events.requests).toHaveLength(1);
 
@@ -127,9 +127,9 @@ describe('paginate', () => {
       },
     }));
     const sc = createCloseClient({ apiKey: 'k_test1234', baseUrl: search.baseUrl, ...noWait });
-    const ids: string[] = [];
+    const ids: (string | undefined)[] = [];
     for await (const item of paginate(sc, '/data/search/', { body: { query: { type: 'and', queries: [] } } }))
-      ids.push(item.id!);
+      ids.push(item.id);
     expect(ids).toEqual(['lead_a']);
     expect(search.requests).toHaveLength(2);
   });
@@ -141,9 +141,9 @@ describe('paginate', () => {
       return { body: { data: [{ id: `ev_${cursor}` }], cursor_next: cursor } };
     });
     const ec = createCloseClient({ apiKey: 'k_test1234', baseUrl: events.baseUrl, ...noWait });
-    const ids: string[] = [];
+    const ids: (string | undefined)[] = [];
     const err = await (async () => {
-      for await (const ev of paginate(ec, '/event/', { params: { query: { _cursor: 'start' } } })) ids.push(ev.id!);
+      for await (const ev of paginate(ec, '/event/', { params: { query: { _cursor: 'start' } } })) ids.push(ev.id);
     })().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/same cursor twice/);
@@ -183,9 +183,9 @@ describe('paginate', () => {
           });
         },
       } as unknown as Parameters<typeof paginate>[0];
-      const ids: string[] = [];
+      const ids: (string | undefined)[] = [];
       const err = await (async () => {
-        for await (const ev of paginate(fake, '/event/')) ids.push(ev.id!);
+        for await (const ev of paginate(fake, '/event/')) ids.push(ev.id);
       })().catch((e: unknown) => e as Error);
       return { ids, err, pages };
     };

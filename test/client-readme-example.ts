@@ -1,7 +1,9 @@
 import { createCloseClient, paginate, unwrap } from '../src/index.js';
 
+const apiKey = process.env.CLOSE_API_KEY;
+if (!apiKey) throw new Error('Set CLOSE_API_KEY to your Close API key');
 const close = createCloseClient({
-  apiKey: process.env.CLOSE_API_KEY!, // or { accessToken } for an OAuth app
+  apiKey, // or { accessToken } for an OAuth app
   baseUrl: process.env.CLOSE_BASE_URL, // default https://api.close.com/api/v1 (the mock: http://127.0.0.1:4010)
 });
 
@@ -16,10 +18,11 @@ const lead = unwrap(
   }),
 );
 
-// Log a call on it.
+// Log a call on it. (`_fields` can trim any response, so the types leave every field optional.)
+if (!lead.id) throw new Error('the created lead has no id');
 const call = unwrap(
   await close.POST('/activity/call/', {
-    body: { lead_id: lead.id!, direction: 'outbound', duration: 180, note: 'Walked through pricing.' },
+    body: { lead_id: lead.id, direction: 'outbound', duration: 180, note: 'Walked through pricing.' },
   }),
 );
 console.log(`created ${lead.id} and logged call ${call.id}`);

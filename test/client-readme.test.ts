@@ -14,8 +14,9 @@ function readmeExample(): string {
   const text = readFileSync(join(root, 'README.md'), 'utf8');
   const at = text.indexOf(MARKER);
   const block = at === -1 ? null : /```ts\n([\s\S]*?)```/.exec(text.slice(at));
-  if (!block) throw new Error('no client example block in README.md');
-  return block[1]!;
+  const code = block?.[1];
+  if (code === undefined) throw new Error('no client example block in README.md');
+  return code;
 }
 
 it('the README client example is the type-checked example file', () => {

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../scripts/mock.mjs';
 import { startDocsServer } from '../scripts/start.mjs';
@@ -31,11 +31,16 @@ const listed = (await import(pathToFileURL(join(generated, 'operations.js')).hre
   operationIds: readonly string[];
 };
 
-type Obj = Record<string, any>;
+/** The parts of the bundle this test reads. */
+interface SpecDoc {
+  info: { title: string };
+  tags: { name: string }[];
+  paths: Record<string, Record<string, { operationId: string; summary: string; tags: string[]; responses: object }>>;
+}
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
 function specOperations() {
-  const spec: Obj = JSON.parse(readFileSync(join(generated, 'openapi.json'), 'utf8'));
+  const spec = JSON.parse(readFileSync(join(generated, 'openapi.json'), 'utf8')) as SpecDoc;
   const ops: {
     operationId: string;
     summary: string;
@@ -44,14 +49,14 @@ function specOperations() {
     path: string;
     responses: string[];
   }[] = [];
-  for (const [path, item] of Object.entries(spec.paths as Obj)) {
+  for (const [path, item] of Object.entries(spec.paths)) {
     for (const method of METHODS) {
-      const op = (item as Obj)[method];
+      const op = item[method];
       if (op)
         ops.push({
           operationId: op.operationId,
           summary: op.summary,
-          tag: op.tags[0],
+          tag: op.tags[0] ?? '',
           method,
           path,
           responses: Object.keys(op.responses),
@@ -140,18 +145,18 @@ if (!haveChromium) {
       const menu = await page.locator('[data-component-name="Menu/MenuItem"] > a').allInnerTexts();
       const labels = menu.map((t) => t.trim());
       expect(labels).toContain(spec.info.title);
-      for (const tag of spec.tags as Obj[]) expect(labels, `tag ${tag.name}`).toContain(tag.name);
+      for (const tag of spec.tags) expect(labels, `tag ${tag.name}`).toContain(tag.name);
     });
 
     it('shows every operation of the generated list', async () => {
       // Redoc 3 renders a tag's operations when the tag is opened and an operation's details when it
       // is near the viewport: open each tag, then each of its operations from the navigation.
       const shown = new Set<string>();
-      for (const tag of spec.tags as Obj[]) {
+      for (const tag of spec.tags) {
         const expected = ops.filter((o) => o.tag === tag.name);
         for (const o of expected) {
           const section = await openOperation(page, o.tag, o.operationId, o.summary);
-          expect(await section.innerText()).toContain(o.path);
+          expect(await rendered(section)).toContain(o.path);
           shown.add(o.operationId);
         }
       }
@@ -161,14 +166,14 @@ if (!haveChromium) {
 
     it('an operation shows its request, its examples and its error responses', async () => {
       const merge = ops.find((o) => o.path === '/lead/merge/' && o.method === 'post');
-      expect(merge, 'POST /lead/merge/ is in the spec').toBeDefined();
-      const section = await openOperation(page, merge!.tag, merge!.operationId, merge!.summary);
-      const text = await section.innerText();
+      if (!merge) throw new Error('POST /lead/merge/ is not in the spec');
+      const section = await openOperation(page, merge.tag, merge.operationId, merge.summary);
+      const text = await rendered(section);
       expect(text).toContain('/lead/merge/');
-      for (const code of merge!.responses) expect(text, `response ${code}`).toContain(code);
+      for (const code of merge.responses) expect(text, `response ${code}`).toContain(code);
       // The response samples panel: switch to the 400 and see its example.
       await section.locator('[data-component-name="Panel/Panel"]').getByText('400', { exact: true }).last().click();
-      await expect.poll(() => section.innerText()).toContain('field-errors');
+      await expect.poll(() => rendered(section)).toContain('field-errors');
     }, 60_000);
 
     it('search finds "merge"', async () => {
@@ -181,7 +186,7 @@ if (!haveChromium) {
       await input.fill('merge');
       const hit = page.locator('[data-component-name="Search/SearchItem"]', { hasText: '/lead/merge/' }).first();
       await expect.poll(() => hit.count(), { timeout: 10_000 }).toBeGreaterThan(0);
-      expect(await hit.innerText()).toMatch(/merge/i);
+      expect(await rendered(hit)).toMatch(/merge/i);
       await hit.click();
       await expect.poll(() => page.url()).toMatch(/mergeleads$/i);
       await page.waitForTimeout(500);
@@ -208,8 +213,14 @@ if (!haveChromium) {
     });
   });
 
-function escape(text: string) {
+function escapeRegExp(text: string) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The text a Locator shows as rendered (Playwright's innerText), not its DOM text: collapsed panels stay out. */
+function rendered(locator: Locator): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: this is Playwright's Locator.innerText(), the visible text these assertions need (textContent would include hidden response panels).
+  return locator.innerText();
 }
 
 /** Opens an operation from the navigation (its tag first) and waits until its section shows `summary`. */
@@ -218,14 +229,14 @@ async function openOperation(page: Page, tag: string, operationId: string, summa
   const link = page.locator(`[data-component-name="Menu/MenuItem"] a[href$="/${id}"]`).first();
   if (!(await link.isVisible())) {
     await page
-      .locator('[data-component-name="Menu/MenuItem"] > a', { hasText: new RegExp(`^${escape(tag)}$`) })
+      .locator('[data-component-name="Menu/MenuItem"] > a', { hasText: new RegExp(`^${escapeRegExp(tag)}$`) })
       .first()
       .click();
   }
   await link.click();
   const section = page.locator(`[data-section-id$="/${id}"]`).first();
   await expect
-    .poll(() => section.innerText(), { timeout: 10_000, message: `${operationId} is rendered` })
+    .poll(() => rendered(section), { timeout: 10_000, message: `${operationId} is rendered` })
     .toContain(summary);
   return section;
 }

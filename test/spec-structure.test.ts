@@ -13,10 +13,19 @@ const EXPECTED = operationIds.map((id) => `${operations[id].method.toUpperCase()
 const ALL_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 /** Every operation in the bundle, whatever its method (not only the four SpecValidator indexes). */
-function allOperations(): { key: string; op: any }[] {
-  const out: { key: string; op: any }[] = [];
-  for (const [path, item] of Object.entries<any>(doc.paths ?? {})) {
-    for (const m of ALL_METHODS) if (item?.[m]) out.push({ key: `${m.toUpperCase()} ${path}`, op: item[m] });
+interface BundledOperation {
+  operationId?: unknown;
+  callbacks?: unknown;
+  externalDocs?: { url?: string };
+}
+function allOperations(): { key: string; op: BundledOperation }[] {
+  const out: { key: string; op: BundledOperation }[] = [];
+  const paths = (doc.paths ?? {}) as Record<string, Record<string, BundledOperation | undefined>>;
+  for (const [path, item] of Object.entries(paths)) {
+    for (const m of ALL_METHODS) {
+      const op = item[m];
+      if (op) out.push({ key: `${m.toUpperCase()} ${path}`, op });
+    }
   }
   return out;
 }

@@ -20,7 +20,6 @@ import { isOperationId, type OperationId } from '../../generated/operations.js';
 import { type ContractSpec, pathParts } from '../support/spec.js';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 function makeId(prefix: string, length = 22): string {
@@ -813,24 +812,33 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       if (!c) throw notFound('Contact');
       const b = ctx.body as Obj;
       const changed: string[] = [];
-      for (const k of ['name', 'title'] as const) if (k in b) (c[k] = b[k]), changed.push(k);
-      if (Array.isArray(b.emails))
-        (c.emails = (b.emails as Obj[]).map((e) => ({
-          email: e.email,
-          type: e.type ?? 'office',
-          is_unsubscribed: false,
-        }))),
-          changed.push('emails');
-      if (Array.isArray(b.phones))
-        (c.phones = (b.phones as Obj[]).map((p) => ({
-          phone: p.phone,
-          phone_formatted: p.phone,
-          type: p.type ?? 'office',
-          country: null,
-        }))),
-          changed.push('phones');
+      const set = (key: string, value: unknown): void => {
+        c[key] = value;
+        changed.push(key);
+      };
+      for (const k of ['name', 'title'] as const) if (k in b) set(k, b[k]);
+      if (Array.isArray(b.emails)) {
+        set(
+          'emails',
+          (b.emails as Obj[]).map((e) => ({ email: e.email, type: e.type ?? 'office', is_unsubscribed: false })),
+        );
+      }
+      if (Array.isArray(b.phones)) {
+        set(
+          'phones',
+          (b.phones as Obj[]).map((p) => ({
+            phone: p.phone,
+            phone_formatted: p.phone,
+            type: p.type ?? 'office',
+            country: null,
+          })),
+        );
+      }
       if (Array.isArray(b.urls))
-        (c.urls = (b.urls as Obj[]).map((u) => ({ url: u.url, type: u.type ?? 'url' }))), changed.push('urls');
+        set(
+          'urls',
+          (b.urls as Obj[]).map((u) => ({ url: u.url, type: u.type ?? 'url' })),
+        );
       changed.push(...applyCustom(c, b));
       touch(c);
       emit(ctx, 'contact', c.id as string, 'updated', c.lead_id as string, contactView(c), changed);
@@ -920,7 +928,10 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
           changed.push(k);
         }
       }
-      if ('user_id' in b) (o.user_id = requireUser(b.user_id, 'user')), changed.push('user_id');
+      if ('user_id' in b) {
+        o.user_id = requireUser(b.user_id, 'user');
+        changed.push('user_id');
+      }
       changed.push(...applyCustom(o, b));
       touch(o);
       emit(ctx, 'opportunity', o.id as string, 'updated', o.lead_id as string, opportunityView(o), changed, previous);
@@ -1022,9 +1033,16 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       if (!t) throw notFound('Task');
       const b = ctx.body as Obj;
       const changed: string[] = [];
-      if ('assigned_to' in b) (t.assigned_to = requireUser(b.assigned_to, 'assigned_to')), changed.push('assigned_to');
-      if ('text' in b) (t.text = b.text), changed.push('text');
-      if ('date' in b) (t.date = b.date), (t.is_dateless = false), changed.push('date');
+      const set = (key: string, value: unknown): void => {
+        t[key] = value;
+        changed.push(key);
+      };
+      if ('assigned_to' in b) set('assigned_to', requireUser(b.assigned_to, 'assigned_to'));
+      if ('text' in b) set('text', b.text);
+      if ('date' in b) {
+        set('date', b.date);
+        t.is_dateless = false;
+      }
       if ('is_complete' in b) {
         const wasComplete = t.is_complete === true;
         t.is_complete = b.is_complete === true;
@@ -1293,7 +1311,9 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
           `^${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '([^/]+)')}$`,
         );
         const m = re.exec(path);
-        names.forEach((n, i) => (params[n] = decodeURIComponent(m?.[i + 1] ?? '')));
+        names.forEach((n, i) => {
+          params[n] = decodeURIComponent(m?.[i + 1] ?? '');
+        });
         let body: unknown;
         const raw = Buffer.concat(chunks).toString('utf8');
         if (spec.operation(op.operationId).hasBody) {

@@ -163,7 +163,9 @@ const cases = [
 /** The operations that take a request body, from the generated list. */
 type WithBody = { [K in OperationId]: (typeof operations)[K]['requestSchema'] extends null ? never : K }[OperationId];
 /** Compiles only when `Missing` is `never`: an operation that takes a body and has no case fails the type check. */
-function everyBodyOperation<Missing extends never>(): void {}
+function everyBodyOperation<Missing extends never>(): readonly Missing[] {
+  return [];
+}
 everyBodyOperation<Exclude<WithBody, (typeof cases)[number]['operationId']>>();
 
 function errorShape(body: unknown): { ok: boolean; fieldKeys: string[] } {
