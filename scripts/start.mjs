@@ -100,7 +100,7 @@ function ensureBuilt() {
   if (!reason) return;
   console.log(`Building generated/ (${reason}): bundle + docs...`);
   const started = Date.now();
-  execFileSync(process.execPath, [join(root, 'scripts', 'generate.mjs'), 'bundle', 'docs'], {
+  execFileSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'generate.ts'), 'bundle', 'docs'], {
     cwd: root,
     stdio: 'inherit',
   });

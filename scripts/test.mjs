@@ -73,7 +73,13 @@ function finish(ok) {
 }
 
 const pipeline = [
-  () => step('generated/ is up to date', process.execPath, [join(root, 'scripts', 'generate.mjs'), '--check']),
+  () =>
+    step('generated/ is up to date', process.execPath, [
+      '--import',
+      'tsx',
+      join(root, 'scripts', 'generate.ts'),
+      '--check',
+    ]),
   () => step('lint', npm, ['run', '--silent', 'lint']),
   () => step('typecheck', npm, ['run', '--silent', 'typecheck']),
   () => vitest('unit and spec tests', []),

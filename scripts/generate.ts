@@ -1,29 +1,35 @@
-#!/usr/bin/env node
 // Builds every artifact in generated/ from spec/:
 //   bundle  generated/openapi.yaml, generated/openapi.json (refs kept inside), generated/openapi.deref.json
-//   types   generated/schema.d.ts (openapi-typescript, then scripts/patch-types.mjs)
-//   docs    generated/docs/index.html (Redoc, self-contained)
-// `node scripts/generate.mjs [bundle|types|docs ...]` builds the named steps (all by default).
+//   types   generated/schema.d.ts (openapi-typescript, then scripts/patch-types.ts), generated/pagination.js
+//           and .d.ts (scripts/gen-pagination.ts)
+//   docs    generated/docs/index.html (Redoc, self-contained, scripts/build-docs.ts)
+// `tsx scripts/generate.ts [bundle|types|docs ...]` builds the named steps (all by default).
 // `--check` builds everything into a scratch folder and fails when generated/ differs from it.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childOutput, tsxArgs } from './lib/cli.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = (name) => join(root, 'node_modules', '.bin', name);
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
 
-function run(cmd, args) {
+function run(cmd: string, args: string[]): void {
   try {
     execFileSync(bin(cmd), args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
-    process.stderr.write(String(err.stdout ?? '') + String(err.stderr ?? ''));
+    process.stderr.write(childOutput(err));
     throw new Error(`${cmd} ${args.join(' ')} failed`);
   }
 }
 
-export const steps = {
+const order = ['bundle', 'types', 'docs'] as const;
+type Step = (typeof order)[number];
+const isStep = (name: string): name is Step => (order as readonly string[]).includes(name);
+
+/** Each step writes its files into `out` (generated/, or a scratch folder for --check). */
+const steps: Record<Step, (out: string) => void> = {
   bundle(out) {
     const src = 'spec/openapi.yaml';
     run('redocly', ['bundle', src, '-o', join(out, 'openapi.yaml')]);
@@ -38,34 +44,27 @@ export const steps = {
       '--redocly',
       'openapi-ts.redocly.yaml',
     ]);
-    const patch = join(root, 'scripts', 'patch-types.mjs');
-    if (existsSync(patch))
-      execFileSync(process.execPath, [patch, join(out, 'schema.d.ts')], { cwd: root, stdio: 'inherit' });
+    execFileSync(process.execPath, tsxArgs(join(root, 'scripts', 'patch-types.ts'), join(out, 'schema.d.ts')), {
+      cwd: root,
+      stdio: 'inherit',
+    });
     // generated/pagination.js + .d.ts: the x-pagination table that the client's paginate() runs on.
-    execFileSync(process.execPath, [join(root, 'scripts', 'gen-pagination.mjs'), out], { cwd: root, stdio: 'inherit' });
+    execFileSync(process.execPath, tsxArgs(join(root, 'scripts', 'gen-pagination.ts'), out), {
+      cwd: root,
+      stdio: 'inherit',
+    });
   },
   docs(out) {
-    const docs = join(root, 'scripts', 'build-docs.mjs');
-    if (existsSync(docs)) {
-      execFileSync(process.execPath, [docs, join(out, 'openapi.json'), join(out, 'docs')], {
-        cwd: root,
-        stdio: 'inherit',
-      });
-    } else {
-      run('redocly', [
-        'build-docs',
-        join(out, 'openapi.json'),
-        '--inlineBundle',
-        '-o',
-        join(out, 'docs', 'index.html'),
-      ]);
-    }
+    execFileSync(
+      process.execPath,
+      tsxArgs(join(root, 'scripts', 'build-docs.ts'), join(out, 'openapi.json'), join(out, 'docs')),
+      { cwd: root, stdio: 'inherit' },
+    );
   },
 };
-const order = ['bundle', 'types', 'docs'];
 
-function listFiles(dir) {
-  const out = [];
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...listFiles(p));
@@ -74,7 +73,7 @@ function listFiles(dir) {
   return out;
 }
 
-function build(out, names) {
+function build(out: string, names: readonly Step[]): void {
   mkdirSync(out, { recursive: true });
   for (const name of names) steps[name](out);
 }
@@ -82,7 +81,7 @@ function build(out, names) {
 const args = process.argv.slice(2);
 const check = args.includes('--check');
 const names = args.filter((a) => !a.startsWith('--'));
-for (const n of names) if (!order.includes(n)) throw new Error(`unknown step ${n}; steps: ${order.join(', ')}`);
+for (const n of names) if (!isStep(n)) throw new Error(`unknown step ${n}; steps: ${order.join(', ')}`);
 const selected = names.length ? order.filter((n) => names.includes(n)) : order;
 
 if (check) {
@@ -98,7 +97,7 @@ if (check) {
         .map((p) => relative(committed, p))
         .sort()
     : [];
-  const problems = [];
+  const problems: string[] = [];
   for (const f of want) {
     if (!have.includes(f)) problems.push(`missing: generated/${f}`);
     else if (!readFileSync(join(scratch, f)).equals(readFileSync(join(committed, f))))
