@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startMock } from '../scripts/mock.mjs';
+import { startMock } from '../scripts/mock.js';
 import { cleanupLedger, DEFAULT_BASE_URL, leftoverLedgers, reportDir } from './cleanup.mjs';
 import type { ContractTarget } from './support/target.js';
 

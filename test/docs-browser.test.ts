@@ -6,10 +6,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../scripts/mock.mjs';
-import { startDocsServer } from '../scripts/start.mjs';
+import type { RunningServer } from '../scripts/mock.js';
+import { startDocsServer } from '../scripts/start.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // GENERATED_DIR points the test at another build of generated/ (default: the committed one).
@@ -28,11 +28,25 @@ const FLAGS = [
 const SCREENSHOT = join(root, 'test', 'artifacts', 'docs.png');
 const EXPECTED_OPERATIONS = 36;
 
-type Obj = Record<string, any>;
-const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+/** The parts of the bundled description this test reads. */
+interface Spec {
+  info: { title: string };
+  tags: { name: string }[];
+  paths: Record<
+    string,
+    Partial<
+      Record<
+        (typeof METHODS)[number],
+        { operationId: string; summary: string; tags: string[]; responses: Record<string, unknown> }
+      >
+    >
+  >;
+}
 
 function specOperations() {
-  const spec: Obj = JSON.parse(readFileSync(join(generated, 'openapi.json'), 'utf8'));
+  const spec = JSON.parse(readFileSync(join(generated, 'openapi.json'), 'utf8')) as Spec;
   const ops: {
     operationId: string;
     summary: string;
@@ -41,14 +55,14 @@ function specOperations() {
     path: string;
     responses: string[];
   }[] = [];
-  for (const [path, item] of Object.entries(spec.paths as Obj)) {
+  for (const [path, item] of Object.entries(spec.paths)) {
     for (const method of METHODS) {
-      const op = (item as Obj)[method];
+      const op = item[method];
       if (op)
         ops.push({
           operationId: op.operationId,
           summary: op.summary,
-          tag: op.tags[0],
+          tag: op.tags[0] ?? '',
           method,
           path,
           responses: Object.keys(op.responses),
@@ -137,18 +151,18 @@ if (!haveChromium) {
       const menu = await page.locator('[data-component-name="Menu/MenuItem"] > a').allInnerTexts();
       const labels = menu.map((t) => t.trim());
       expect(labels).toContain(spec.info.title);
-      for (const tag of spec.tags as Obj[]) expect(labels, `tag ${tag.name}`).toContain(tag.name);
+      for (const tag of spec.tags) expect(labels, `tag ${tag.name}`).toContain(tag.name);
     });
 
     it(`shows all ${EXPECTED_OPERATIONS} operations`, async () => {
       // Redoc 3 renders a tag's operations when the tag is opened and an operation's details when it
       // is near the viewport: open each tag, then each of its operations from the navigation.
       const shown = new Set<string>();
-      for (const tag of spec.tags as Obj[]) {
+      for (const tag of spec.tags) {
         const expected = ops.filter((o) => o.tag === tag.name);
         for (const o of expected) {
           const section = await openOperation(page, o.tag, o.operationId, o.summary);
-          expect(await section.innerText()).toContain(o.path);
+          expect(await renderedText(section)).toContain(o.path);
           shown.add(o.operationId);
         }
       }
@@ -158,14 +172,14 @@ if (!haveChromium) {
 
     it('an operation shows its request, its examples and its error responses', async () => {
       const merge = ops.find((o) => o.path === '/lead/merge/' && o.method === 'post');
-      expect(merge, 'POST /lead/merge/ is in the spec').toBeDefined();
-      const section = await openOperation(page, merge!.tag, merge!.operationId, merge!.summary);
-      const text = await section.innerText();
+      if (!merge) throw new Error('POST /lead/merge/ is not in the spec');
+      const section = await openOperation(page, merge.tag, merge.operationId, merge.summary);
+      const text = await renderedText(section);
       expect(text).toContain('/lead/merge/');
-      for (const code of merge!.responses) expect(text, `response ${code}`).toContain(code);
+      for (const code of merge.responses) expect(text, `response ${code}`).toContain(code);
       // The response samples panel: switch to the 400 and see its example.
       await section.locator('[data-component-name="Panel/Panel"]').getByText('400', { exact: true }).last().click();
-      await expect.poll(() => section.innerText()).toContain('field-errors');
+      await expect.poll(() => renderedText(section)).toContain('field-errors');
     }, 60_000);
 
     it('search finds "merge"', async () => {
@@ -178,7 +192,7 @@ if (!haveChromium) {
       await input.fill('merge');
       const hit = page.locator('[data-component-name="Search/SearchItem"]', { hasText: '/lead/merge/' }).first();
       await expect.poll(() => hit.count(), { timeout: 10_000 }).toBeGreaterThan(0);
-      expect(await hit.innerText()).toMatch(/merge/i);
+      expect(await renderedText(hit)).toMatch(/merge/i);
       await hit.click();
       await expect.poll(() => page.url()).toMatch(/mergeleads$/i);
       await page.waitForTimeout(500);
@@ -205,8 +219,19 @@ if (!haveChromium) {
     });
   });
 
-function escape(text: string) {
+function escapeRegExp(text: string) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The rendered text of a locator's one element, as Playwright's `locator.innerText()` gives it (visible
+ * text only; waits for the element to be attached). Written with allInnerTexts() because Biome's
+ * useDomNodeTextContent takes the Playwright method for the DOM property and would have it read
+ * textContent, which includes hidden text.
+ */
+async function renderedText(locator: Locator): Promise<string> {
+  await locator.waitFor({ state: 'attached' });
+  return (await locator.allInnerTexts()).join('\n');
 }
 
 /** Opens an operation from the navigation (its tag first) and waits until its section shows `summary`. */
@@ -215,14 +240,14 @@ async function openOperation(page: Page, tag: string, operationId: string, summa
   const link = page.locator(`[data-component-name="Menu/MenuItem"] a[href$="/${id}"]`).first();
   if (!(await link.isVisible())) {
     await page
-      .locator('[data-component-name="Menu/MenuItem"] > a', { hasText: new RegExp(`^${escape(tag)}$`) })
+      .locator('[data-component-name="Menu/MenuItem"] > a', { hasText: new RegExp(`^${escapeRegExp(tag)}$`) })
       .first()
       .click();
   }
   await link.click();
   const section = page.locator(`[data-section-id$="/${id}"]`).first();
   await expect
-    .poll(() => section.innerText(), { timeout: 10_000, message: `${operationId} is rendered` })
+    .poll(() => renderedText(section), { timeout: 10_000, message: `${operationId} is rendered` })
     .toContain(summary);
   return section;
 }

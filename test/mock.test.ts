@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startMock, toCloseError } from '../scripts/mock.mjs';
+import { type RunningServer, startMock, toCloseError } from '../scripts/mock.js';
 import { SpecValidator } from './support/spec-validator.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
