@@ -19,7 +19,6 @@ import type { AddressInfo } from 'node:net';
 import { type ContractSpec, pathParts } from '../support/spec.js';
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 function makeId(prefix: string, length = 22): string {
@@ -810,24 +809,32 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       if (!c) throw notFound('Contact');
       const b = ctx.body as Obj;
       const changed: string[] = [];
-      for (const k of ['name', 'title'] as const) if (k in b) (c[k] = b[k]), changed.push(k);
-      if (Array.isArray(b.emails))
-        (c.emails = (b.emails as Obj[]).map((e) => ({
+      for (const k of ['name', 'title'] as const) {
+        if (!(k in b)) continue;
+        c[k] = b[k];
+        changed.push(k);
+      }
+      if (Array.isArray(b.emails)) {
+        c.emails = (b.emails as Obj[]).map((e) => ({
           email: e.email,
           type: e.type ?? 'office',
           is_unsubscribed: false,
-        }))),
-          changed.push('emails');
-      if (Array.isArray(b.phones))
-        (c.phones = (b.phones as Obj[]).map((p) => ({
+        }));
+        changed.push('emails');
+      }
+      if (Array.isArray(b.phones)) {
+        c.phones = (b.phones as Obj[]).map((p) => ({
           phone: p.phone,
           phone_formatted: p.phone,
           type: p.type ?? 'office',
           country: null,
-        }))),
-          changed.push('phones');
-      if (Array.isArray(b.urls))
-        (c.urls = (b.urls as Obj[]).map((u) => ({ url: u.url, type: u.type ?? 'url' }))), changed.push('urls');
+        }));
+        changed.push('phones');
+      }
+      if (Array.isArray(b.urls)) {
+        c.urls = (b.urls as Obj[]).map((u) => ({ url: u.url, type: u.type ?? 'url' }));
+        changed.push('urls');
+      }
       changed.push(...applyCustom(c, b));
       touch(c);
       emit(ctx, 'contact', c.id as string, 'updated', c.lead_id as string, contactView(c), changed);
@@ -917,7 +924,10 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
           changed.push(k);
         }
       }
-      if ('user_id' in b) (o.user_id = requireUser(b.user_id, 'user')), changed.push('user_id');
+      if ('user_id' in b) {
+        o.user_id = requireUser(b.user_id, 'user');
+        changed.push('user_id');
+      }
       changed.push(...applyCustom(o, b));
       touch(o);
       emit(ctx, 'opportunity', o.id as string, 'updated', o.lead_id as string, opportunityView(o), changed, previous);
@@ -1019,9 +1029,19 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       if (!t) throw notFound('Task');
       const b = ctx.body as Obj;
       const changed: string[] = [];
-      if ('assigned_to' in b) (t.assigned_to = requireUser(b.assigned_to, 'assigned_to')), changed.push('assigned_to');
-      if ('text' in b) (t.text = b.text), changed.push('text');
-      if ('date' in b) (t.date = b.date), (t.is_dateless = false), changed.push('date');
+      if ('assigned_to' in b) {
+        t.assigned_to = requireUser(b.assigned_to, 'assigned_to');
+        changed.push('assigned_to');
+      }
+      if ('text' in b) {
+        t.text = b.text;
+        changed.push('text');
+      }
+      if ('date' in b) {
+        t.date = b.date;
+        t.is_dateless = false;
+        changed.push('date');
+      }
       if ('is_complete' in b) {
         const wasComplete = t.is_complete === true;
         t.is_complete = b.is_complete === true;
@@ -1180,7 +1200,7 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
   }
 
   /**
-   * The deletions contract-tests/cleanup.mjs sends beyond the spec's 36 operations (opportunity statuses,
+   * The deletions contract-tests/cleanup.ts sends beyond the spec's 36 operations (opportunity statuses,
    * pipelines, lead custom fields), so that the live path's cleanup really deletes them here: without
    * them a 404 would count as "already gone" and the cleanup of those kinds would never be exercised.
    */
@@ -1290,7 +1310,9 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
           `^${op.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{[^}]+\\?\}/g, '([^/]+)')}$`,
         );
         const m = re.exec(path);
-        names.forEach((n, i) => (params[n] = decodeURIComponent(m?.[i + 1] ?? '')));
+        names.forEach((n, i) => {
+          params[n] = decodeURIComponent(m?.[i + 1] ?? '');
+        });
         let body: unknown;
         const raw = Buffer.concat(chunks).toString('utf8');
         if (spec.operation(op.operationId).hasBody) {
