@@ -3,7 +3,7 @@
 // validates it against the spec; a test fails when any response it caused violates the spec, and the
 // last test fails unless all 36 operations answered 2xx at least once and nothing violated the spec.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { cleanupLedger } from './cleanup.mjs';
+import { cleanupLedger } from './cleanup.js';
 import { invalidRequestTests } from './suites/invalid.js';
 import { operationTests } from './suites/operations.js';
 import { workflowTests } from './suites/workflows.js';
