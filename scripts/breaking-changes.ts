@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { escapeSegment, followRefs, parsePointer } from '../src/lib/json-pointer.js';
 import { isMain } from './lib/cli.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -50,30 +51,19 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 const obj = (v: unknown): Obj => (isObj(v) ? v : {});
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
-/** Follows local `$ref`s (`#/...`) until a non-ref node; returns [node, name of the last component]. */
+/**
+ * Follows local `$ref`s (`#/...`) until a non-ref node; returns [node, name of the last component on
+ * the way]. Throws on a cycle, a non-local and a dangling ref (src/lib/json-pointer.ts).
+ */
 function deref(doc: unknown, start: unknown): [node: unknown, component: string | undefined] {
+  const { node, refs } = followRefs(doc, start);
   let name: string | undefined;
-  let node = start;
-  const seen = new Set<string>();
-  while (isObj(node) && typeof node.$ref === 'string') {
-    const ref = node.$ref;
-    if (seen.has(ref)) throw new Error(`circular $ref alias ${ref}`);
-    seen.add(ref);
-    if (!ref.startsWith('#/')) throw new Error(`only local $refs are supported, got ${ref}`);
-    const segs = ref
-      .slice(2)
-      .split('/')
-      .map((s) => decodeURIComponent(s).replace(/~1/g, '/').replace(/~0/g, '~'));
-    let target = doc;
-    for (const s of segs) target = target !== null && typeof target === 'object' ? (target as Obj)[s] : undefined;
-    if (target === undefined) throw new Error(`unresolvable $ref ${ref}`);
+  for (const ref of refs) {
+    const segs = parsePointer(ref);
     if (segs[0] === 'components' && segs.length === 3) name = segs[2];
-    node = target;
   }
   return [node, name];
 }
-
-const pointerSeg = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 const fmt = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 // ---------------------------------------------------------------------------------------------
@@ -1068,7 +1058,7 @@ export function compareDocuments(baseDoc: unknown, headDoc: unknown): BreakingCh
         operation: op,
         direction: 'operation',
         message: `Remove operation ${op}${bo.op.operationId ? ` (\`${bo.op.operationId}\`)` : ''}`,
-        location: `/${bo.pointer.map(pointerSeg).join('/')}`,
+        location: `/${bo.pointer.map(escapeSegment).join('/')}`,
       });
       continue;
     }
@@ -1080,7 +1070,7 @@ export function compareDocuments(baseDoc: unknown, headDoc: unknown): BreakingCh
         operation: opName,
         direction: 'operation',
         message: `Rename path ${bo.path} to ${ho.path}`,
-        location: `/${ho.pointer.map(pointerSeg).join('/')}`,
+        location: `/${ho.pointer.map(escapeSegment).join('/')}`,
       });
     }
     for (const f of compareOperation(cmp, bo, ho)) {
@@ -1090,7 +1080,7 @@ export function compareDocuments(baseDoc: unknown, headDoc: unknown): BreakingCh
         operation: opName,
         direction: f.direction ?? 'operation',
         message: changelogLine(f, opName),
-        location: `/${[...ho.pointer, ...f.at].map(pointerSeg).join('/')}`,
+        location: `/${[...ho.pointer, ...f.at].map(escapeSegment).join('/')}`,
         ...(f.warn ? { warn: true } : {}),
       });
     }
@@ -1104,7 +1094,7 @@ export function compareDocuments(baseDoc: unknown, headDoc: unknown): BreakingCh
       operation: op,
       direction: 'operation',
       message: `Add operation ${op}${ho.op.operationId ? ` (\`${ho.op.operationId}\`)` : ''}`,
-      location: `/${ho.pointer.map(pointerSeg).join('/')}`,
+      location: `/${ho.pointer.map(escapeSegment).join('/')}`,
     });
   }
   return { breaking: all.filter((f) => f.breaking), additions: all.filter((f) => !f.breaking) };

@@ -31,6 +31,7 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { deref, JsonPointerError } from '../src/lib/json-pointer.js';
 import { isMain } from './lib/cli.js';
 
 // Prism's packages are CommonJS and reached through @stoplight/prism-cli; they are loaded on demand.
@@ -322,17 +323,16 @@ export interface PrismOperation {
  * Returns how many were dropped.
  */
 export function keepOnlyNamedExamples(operations: readonly PrismOperation[], doc: unknown): number {
+  // A multi-file spec (--spec spec/openapi.yaml) has refs to other files, which Prism resolves but this
+  // correction does not: whatever deref cannot follow locally is left alone, not an error.
   const follow = (node: unknown): Obj | undefined => {
-    let n = node;
-    for (let i = 0; isObj(n) && typeof n.$ref === 'string' && i < 20; i++) {
-      if (!n.$ref.startsWith('#/')) return undefined;
-      n = n.$ref
-        .slice(2)
-        .split('/')
-        .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-        .reduce<unknown>((acc, key) => (isObj(acc) ? acc[key] : undefined), doc);
+    try {
+      const n = deref(doc, node);
+      return isObj(n) ? n : undefined;
+    } catch (err) {
+      if (err instanceof JsonPointerError) return undefined;
+      throw err;
     }
-    return isObj(n) ? n : undefined;
   };
   /** `node[key]`, its $refs followed. */
   const get = (node: Obj | undefined, key: string) => follow(node?.[key]);
