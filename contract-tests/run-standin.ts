@@ -1,5 +1,5 @@
-// `tsx contract-tests/run-standin.ts` (npm test's last step): runs the contract suite in *live* mode against the in-memory stand-in server, the way it would run
-// against a Close sandbox:
+// `tsx contract-tests/run-standin.ts` (npm test's last step): runs the contract suite in *live* mode
+// against the in-memory stand-in server, the way it would run against a Close sandbox:
 //   1. starts contract-tests/standin/main.ts (node:http on a free 127.0.0.1 port),
 //   2. runs `vitest run --config contract-tests/vitest.config.ts` with
 //      CLOSE_API_KEY=standin CLOSE_BASE_URL=http://127.0.0.1:<port>/api/v1,

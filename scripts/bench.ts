@@ -1,5 +1,6 @@
-// `npm run bench` (tsx scripts/bench.ts): the client's three benchmarks, each against local node:http servers (127.0.0.1, run
-// as child processes) and each printing ratios measured in the same run (about a minute in all):
+// `npm run bench` (tsx scripts/bench.ts): the client's three benchmarks, each against local node:http
+// servers (127.0.0.1, run as child processes) and each printing ratios measured in the same run (about a
+// minute in all):
 //   bench/overhead.ts    per-request cost: client vs bare openapi-fetch vs plain fetch (goal <= 1.05),
 //                        median of 3 processes
 //   bench/bulk.ts        2,000 creates under a Close-style rate limit: achieved/allowed (goal >= 0.9),

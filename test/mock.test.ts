@@ -1,4 +1,4 @@
-// The mock (`npm run mock`, scripts/mock.mjs) started from the test on a free port:
+// The mock (`npm run mock`, scripts/mock.ts) started from the test on a free port:
 // valid requests get spec examples that validate against the spec; invalid requests get Close's
 // validation error shape naming the offending field; auth and Prefer headers behave like Prism.
 // Requests are built from generated/openapi.json, so the test follows the spec as it grows.
