@@ -9,11 +9,14 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts bench/server.mjs in a child process (127.0.0.1, free port). */
+/** Starts bench/server.ts (through tsx) in a child process (127.0.0.1, free port). */
 export async function startBenchServer(...args: string[]): Promise<BenchServer> {
-  const child: ChildProcess = spawn(process.execPath, [join(import.meta.dirname, 'server.mjs'), ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'server.ts'), ...args],
+    // `--import tsx` resolves tsx from the child's cwd: the repository root.
+    { cwd: join(import.meta.dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let buf = '';
     child.stdout?.on('data', (c: Buffer) => {
@@ -40,11 +43,11 @@ export async function startBenchServer(...args: string[]): Promise<BenchServer> 
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
-  const at = (i: number): number => s[i] ?? Number.NaN;
+  const at = (i: number) => s[i] ?? Number.NaN;
   return s.length % 2 ? at(m) : (at(m - 1) + at(m)) / 2;
 }
 
-/** Prints a machine-readable result line that scripts/bench.mjs collects. */
+/** Prints a machine-readable result line that scripts/bench.ts collects. */
 export function result(name: string, values: Record<string, number | string | boolean>): void {
   console.log(`RESULT ${name} ${JSON.stringify(values)}`);
 }

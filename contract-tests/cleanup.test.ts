@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createCloseClient, unwrap } from '../src/index.js';
-import { cleanupLedger } from './cleanup.mjs';
+import { cleanupLedger } from './cleanup.js';
 import { startStandin } from './standin/server.js';
 import { Ledger } from './support/ledger.js';
 import { ContractSpec } from './support/spec.js';

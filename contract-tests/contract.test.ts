@@ -4,7 +4,7 @@
 // last test fails unless every operation of the generated list answered 2xx at least once and nothing violated the spec.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { operationIds } from '../generated/operations.js';
-import { cleanupLedger } from './cleanup.mjs';
+import { cleanupLedger } from './cleanup.js';
 import { invalidRequestTests } from './suites/invalid.js';
 import { operationTests } from './suites/operations.js';
 import { workflowTests } from './suites/workflows.js';

@@ -157,6 +157,13 @@ describe('drift detection', () => {
     expect(undeclared).not.toContain('data[].direction');
   });
 
+  test('a body of the wrong type is one wrong-type violation on (body), not also a schema error', () => {
+    const local = new ContractRecorder({ spec, baseUrl: 'http://127.0.0.1:1/api/v1' });
+    const rec = local.record('GET', `/api/v1/lead/${LEAD}/`, 200, new Headers(), JSON.stringify([lead]));
+    expect(rec.operationId).toBe('getLead');
+    expect(rec.violations).toEqual([expect.objectContaining({ kind: 'wrong-type', field: '(body)' })]);
+  });
+
   test('the reports carry the drift and the coverage gate sees the failures', () => {
     const dir = mkdtempSync(join(tmpdir(), 'contract-drift-'));
     recorder.writeReports(dir, { mode: 'drift-proof' }, { drift: true });

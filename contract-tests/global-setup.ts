@@ -1,5 +1,5 @@
 // Picks the contract suite's target and hands it to the tests (`inject('contractTarget')`):
-//   - mock (default): starts the Prism mock with the Close-error bridge (scripts/mock.mjs) on a free
+//   - mock (default): starts the Prism mock with the Close-error bridge (scripts/mock.ts) on a free
 //     127.0.0.1 port and stops it afterwards;
 //   - live, when CLOSE_API_KEY is set: CLOSE_BASE_URL (default https://api.close.com/api/v1). Leftovers
 //     of earlier interrupted runs against the same base URL are deleted first (from their ledgers), and
@@ -10,11 +10,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startMock } from '../scripts/mock.mjs';
-import { cleanupLedger, DEFAULT_BASE_URL, leftoverLedgers, reportDir } from './cleanup.mjs';
+import { startMock } from '../scripts/mock.js';
+import { cleanupLedger, DEFAULT_BASE_URL, leftoverLedgers, reportDir } from './cleanup.js';
 import type { ContractTarget } from './support/target.js';
 
-const cleanupScript = join(import.meta.dirname, 'cleanup.mjs');
+const cleanupScript = join(import.meta.dirname, 'cleanup.ts');
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   mkdirSync(reportDir, { recursive: true });
@@ -42,7 +42,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let tornDown = false;
   const onExit = (): void => {
     if (tornDown || !existsSync(ledgerFile)) return;
-    spawnSync(process.execPath, [cleanupScript, ledgerFile], { stdio: 'inherit', env: process.env, timeout: 120_000 });
+    // Through tsx, which `--import` resolves from the repository root.
+    spawnSync(process.execPath, ['--import', 'tsx', cleanupScript, ledgerFile], {
+      cwd: join(import.meta.dirname, '..'),
+      stdio: 'inherit',
+      env: process.env,
+      timeout: 120_000,
+    });
   };
   let exiting = false;
   const onSignal = (signal: NodeJS.Signals): void => {

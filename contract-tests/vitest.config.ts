@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 
 // Contract tests (`npm run test:contract`): the spec against the Prism mock (default) or, with
 // CLOSE_API_KEY set, a live API at CLOSE_BASE_URL (a Close sandbox, or the stand-in server that
-// contract-tests/run-standin.mjs starts). See the contract-test section of README.md.
+// contract-tests/run-standin.ts starts). See the contract-test section of README.md.
 const live = Boolean(process.env.CLOSE_API_KEY);
 
 export default defineConfig({

@@ -6,7 +6,7 @@
 //                                 pointers) and the `OperationId` union that handler maps and tests are typed by
 //   <dir>/aliases.d.ts            a named type for every component schema (`Lead` for components['schemas']['Lead'])
 // and, with --readme, the operation table between the `operations:start`/`operations:end` markers of the README.
-// Called by the `types` step of scripts/generate.mjs, so `--check` covers every output. It replaces the old
+// Called by the `types` step of scripts/generate.ts, so `--check` covers every output. It replaces the old
 // generated/pagination.js: the client's paginate() reads its styles from here.
 //
 // Safety comes from the operationId's verb, which the Spectral rule close-operation-id already constrains
@@ -15,7 +15,8 @@
 // verb gets a deliberate class instead of a guessed one.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { escapeSegment, deref as followRef } from '../src/lib/json-pointer.js';
+import { isMain } from './lib/cli.js';
 
 export const PAGINATION_STYLES = ['offset', 'cursor', 'body-cursor'] as const;
 export type PaginationStyle = (typeof PAGINATION_STYLES)[number];
@@ -43,19 +44,14 @@ export interface OperationEntry {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const escapeSegment = (s: string): string => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
-/** Follows local `$ref`s (components only; the bundle keeps no other kind). */
+/** `node` with its local `$ref`s followed; the operation named in the error when that fails. */
 function deref(doc: Obj, node: unknown, where: string): Obj {
-  let cur = node;
-  for (let hops = 0; isObj(cur) && typeof cur.$ref === 'string'; hops++) {
-    if (hops > 32) throw new Error(`${where}: $ref chain too long at ${cur.$ref}`);
-    let target: unknown = doc;
-    for (const seg of cur.$ref.replace(/^#\//, '').split('/')) {
-      target = isObj(target) ? target[seg.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
-    }
-    if (target === undefined) throw new Error(`${where}: unresolvable $ref ${cur.$ref}`);
-    cur = target;
+  let cur: unknown;
+  try {
+    cur = followRef(doc, node);
+  } catch (err) {
+    throw new Error(`${where}: ${err instanceof Error ? err.message : String(err)}`);
   }
   if (!isObj(cur)) throw new Error(`${where}: expected an object`);
   return cur;
@@ -287,4 +283,4 @@ function main(argv: string[]): void {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main(process.argv.slice(2));
+if (isMain(import.meta.url)) main(process.argv.slice(2));

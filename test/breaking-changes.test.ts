@@ -1,20 +1,20 @@
-// Breaking-change check (scripts/breaking-changes.mjs): one small before/after pair per rule, plus runs
+// Breaking-change check (scripts/breaking-changes.ts): one small before/after pair per rule, plus runs
 // of the CLI against the real published description.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type BreakingChangeFinding, compareDocuments, toMarkdown } from '../scripts/breaking-changes.mjs';
+import { type BreakingChangeFinding, compareDocuments, toMarkdown } from '../scripts/breaking-changes.js';
+import { formatPointer, resolvePointer } from '../src/lib/json-pointer.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const SCRIPT = path.join(ROOT, 'scripts/breaking-changes.mjs');
+const SCRIPT = path.join(ROOT, 'scripts/breaking-changes.ts');
 
-// biome-ignore lint/suspicious/noExplicitAny: each case mutates the fixture document at an arbitrary depth.
-type Json = Record<string, any>;
+type Obj = Record<string, unknown>;
 
 /** A small description: GET/PUT /lead/{lead_id}/ and POST /lead/, with request and response schemas. */
-function baseDoc(): Json {
+function baseDoc(): Obj {
   return {
     openapi: '3.1.0',
     info: { title: 't', version: '1' },
@@ -96,7 +96,7 @@ function baseDoc(): Json {
   };
 }
 
-function diff(mutate: (d: Json) => void) {
+function diff(mutate: (d: Obj) => void) {
   const before = baseDoc();
   const after = baseDoc();
   mutate(after);
@@ -109,7 +109,23 @@ function has(list: BreakingChangeFinding[], rule: string, operation?: string): B
   return f;
 }
 
-const S = (d: Json) => d.components.schemas;
+/** The object at `keys` in `d`, edited in place by the tests (throws when there is none). */
+function at(d: unknown, ...keys: string[]): Obj {
+  const node = resolvePointer(d, keys);
+  if (node === null || typeof node !== 'object' || Array.isArray(node))
+    throw new Error(`no object at ${formatPointer(keys)}`);
+  return node as Obj;
+}
+
+/** The array at `keys` in `d`, edited in place by the tests. */
+function listAt(d: unknown, ...keys: string[]): unknown[] {
+  const node = resolvePointer(d, keys);
+  if (!Array.isArray(node)) throw new Error(`no array at ${formatPointer(keys)}`);
+  return node;
+}
+
+/** A component schema, or an object inside it: `S(d, 'Lead', 'properties')`. */
+const S = (d: unknown, ...keys: string[]) => at(d, 'components', 'schemas', ...keys);
 const GET = 'GET /lead/{lead_id}/';
 const POST = 'POST /lead/';
 
@@ -123,37 +139,37 @@ describe('breaking-change rules', () => {
   // Both directions
   it('removed operation', () => {
     const r = diff((d) => {
-      delete d.paths['/lead/'].post;
+      delete at(d, 'paths', '/lead/').post;
     });
     expect(has(r.breaking, 'operation-removed', POST).message).toContain('Remove operation POST /lead/');
   });
 
   it('changed operationId', () => {
     const r = diff((d) => {
-      d.paths['/lead/{lead_id}/'].get.operationId = 'fetchLead';
+      at(d, 'paths', '/lead/{lead_id}/', 'get').operationId = 'fetchLead';
     });
     expect(has(r.breaking, 'operation-id-changed', GET).message).toBe('Change operationId `getLead` to `fetchLead`');
   });
 
   it('removed parameter', () => {
     const r = diff((d) => {
-      d.paths['/lead/{lead_id}/'].get.parameters = [];
+      at(d, 'paths', '/lead/{lead_id}/', 'get').parameters = [];
     });
     expect(has(r.breaking, 'parameter-removed', GET).message).toContain('`_fields`');
   });
 
   it('renamed parameter', () => {
     const r = diff((d) => {
-      d.paths['/lead/{lead_id}/'].get.parameters[0].name = 'fields';
+      at(d, 'paths', '/lead/{lead_id}/', 'get', 'parameters', '0').name = 'fields';
     });
     expect(has(r.breaking, 'parameter-renamed', GET).message).toBe('Rename query parameter `_fields` to `fields`');
   });
 
   it('renamed path parameter (generated clients name it) and a path template rename', () => {
     const r = diff((d) => {
-      const item = d.paths['/lead/{lead_id}/'];
-      delete d.paths['/lead/{lead_id}/'];
-      d.paths['/lead/{id}/'] = item;
+      const item = at(d, 'paths', '/lead/{lead_id}/');
+      delete at(d, 'paths')['/lead/{lead_id}/'];
+      at(d, 'paths')['/lead/{id}/'] = item;
       item.parameters = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
     });
     expect(r.breaking.filter((f) => f.rule === 'operation-removed')).toEqual([]);
@@ -164,7 +180,7 @@ describe('breaking-change rules', () => {
 
   it('request body became required', () => {
     const r = diff((d) => {
-      d.paths['/lead/{lead_id}/'].get.requestBody = {
+      at(d, 'paths', '/lead/{lead_id}/', 'get').requestBody = {
         required: true,
         content: { 'application/json': { schema: { type: 'object' } } },
       };
@@ -174,8 +190,8 @@ describe('breaking-change rules', () => {
 
   it('parameter became required, and a new required parameter', () => {
     const r = diff((d) => {
-      d.paths['/lead/{lead_id}/'].get.parameters[0].required = true;
-      d.paths['/lead/'].post.parameters = [
+      at(d, 'paths', '/lead/{lead_id}/', 'get', 'parameters', '0').required = true;
+      at(d, 'paths', '/lead/', 'post').parameters = [
         { name: 'dry_run', in: 'query', required: true, schema: { type: 'boolean' } },
       ];
     });
@@ -186,8 +202,8 @@ describe('breaking-change rules', () => {
   // Request
   it('request: new required field', () => {
     const r = diff((d) => {
-      S(d).LeadCreate.properties.owner = { type: 'string' };
-      S(d).LeadCreate.required.push('owner');
+      S(d, 'LeadCreate', 'properties').owner = { type: 'string' };
+      listAt(d, 'components', 'schemas', 'LeadCreate', 'required').push('owner');
     });
     expect(has(r.breaking, 'request-property-added-required', POST).message).toBe(
       'Add required `owner` to `LeadCreate` request',
@@ -196,7 +212,7 @@ describe('breaking-change rules', () => {
 
   it('request: optional field became required', () => {
     const r = diff((d) => {
-      S(d).LeadCreate.required.push('url');
+      listAt(d, 'components', 'schemas', 'LeadCreate', 'required').push('url');
     });
     expect(has(r.breaking, 'request-property-required', POST).message).toBe(
       'Make `url` required in `LeadCreate` request',
@@ -205,12 +221,12 @@ describe('breaking-change rules', () => {
 
   it('request: removed property of a closed object, but not of an open one', () => {
     const r = diff((d) => {
-      delete S(d).LeadCreate.properties.url;
+      delete S(d, 'LeadCreate', 'properties').url;
     });
     expect(has(r.breaking, 'request-property-removed', POST).message).toBe('Remove `url` from `LeadCreate` request');
     const open = diff((d) => {
-      delete S(d).LeadCreate.properties.url;
-      S(d).LeadCreate.additionalProperties = true;
+      delete S(d, 'LeadCreate', 'properties').url;
+      S(d, 'LeadCreate').additionalProperties = true;
     });
     expect(open.breaking.filter((f) => f.rule === 'request-property-removed')).toEqual([]);
     has(open.additions, 'request-property-removed-open', POST);
@@ -218,7 +234,7 @@ describe('breaking-change rules', () => {
 
   it('request: narrowed type (a type removed from `type`)', () => {
     const r = diff((d) => {
-      S(d).LeadCreate.properties.url.type = 'string';
+      S(d, 'LeadCreate', 'properties', 'url').type = 'string';
     });
     const f = has(r.breaking, 'request-type-narrowed', POST);
     expect(f.message).toBe('Narrow `LeadCreate.url` in request: no longer accepts type `null`');
@@ -227,8 +243,8 @@ describe('breaking-change rules', () => {
 
   it('request: removed enum value and changed const', () => {
     const r = diff((d) => {
-      S(d).LeadCreate.properties.status_type.enum = ['active', 'won'];
-      S(d).LeadCreate.properties.kind.const = 'company';
+      S(d, 'LeadCreate', 'properties', 'status_type').enum = ['active', 'won'];
+      S(d, 'LeadCreate', 'properties', 'kind').const = 'company';
     });
     expect(has(r.breaking, 'request-enum-value-removed', POST).message).toBe(
       'Remove value `lost` from enum `LeadCreate.status_type` in request',
@@ -238,12 +254,12 @@ describe('breaking-change rules', () => {
 
   it('request: tighter constraints (pattern, maximum, minimum, maxLength)', () => {
     const r = diff((d) => {
-      const p = S(d).LeadCreate.properties;
-      p.name.pattern = '^[A-Z]';
-      p.name.maxLength = 100;
-      p.size.maximum = 500;
-      p.size.minimum = 1;
-      p.url.format = 'uri';
+      const p = (name: string) => S(d, 'LeadCreate', 'properties', name);
+      p('name').pattern = '^[A-Z]';
+      p('name').maxLength = 100;
+      p('size').maximum = 500;
+      p('size').minimum = 1;
+      p('url').format = 'uri';
     });
     const msgs = r.breaking.filter((f) => /tightened/.test(f.rule)).map((f) => f.message);
     expect(msgs).toEqual(
@@ -257,7 +273,7 @@ describe('breaking-change rules', () => {
     );
     // Loosening goes to the additions.
     const loose = diff((d) => {
-      S(d).LeadCreate.properties.size.maximum = 5000;
+      S(d, 'LeadCreate', 'properties', 'size').maximum = 5000;
     });
     expect(loose.breaking).toEqual([]);
     has(loose.additions, 'request-constraint-loosened', POST);
@@ -265,18 +281,17 @@ describe('breaking-change rules', () => {
 
   it('request: removed oneOf member', () => {
     const r = diff((d) => {
-      S(d).LeadCreate.properties.contact.oneOf.pop();
+      listAt(d, 'components', 'schemas', 'LeadCreate', 'properties', 'contact', 'oneOf').pop();
     });
     expect(has(r.breaking, 'request-member-removed', POST).message).toContain('from `LeadCreate.contact` in request');
   });
 
   it('request: additions are not breaking (optional field, enum value, wider type, new member)', () => {
     const r = diff((d) => {
-      const p = S(d).LeadCreate.properties;
-      p.description = { type: 'string' };
-      p.status_type.enum.push('paused');
-      p.size.type = ['integer', 'null'];
-      p.contact.oneOf.push({ type: 'integer' });
+      S(d, 'LeadCreate', 'properties').description = { type: 'string' };
+      listAt(d, 'components', 'schemas', 'LeadCreate', 'properties', 'status_type', 'enum').push('paused');
+      S(d, 'LeadCreate', 'properties', 'size').type = ['integer', 'null'];
+      listAt(d, 'components', 'schemas', 'LeadCreate', 'properties', 'contact', 'oneOf').push({ type: 'integer' });
     });
     expect(r.breaking).toEqual([]);
     for (const rule of [
@@ -291,7 +306,7 @@ describe('breaking-change rules', () => {
   // Response
   it('response: removed property', () => {
     const r = diff((d) => {
-      delete S(d).Lead.properties.status_type;
+      delete S(d, 'Lead', 'properties').status_type;
     });
     const f = has(r.breaking, 'response-property-removed', GET);
     expect(f.message).toBe('Remove `status_type` from `Lead` response');
@@ -300,14 +315,14 @@ describe('breaking-change rules', () => {
 
   it('response: nested property removed inside a recursive schema', () => {
     const r = diff((d) => {
-      delete S(d).Contact.properties.name;
+      delete S(d, 'Contact', 'properties').name;
     });
     expect(has(r.breaking, 'response-property-removed', GET).message).toBe('Remove `name` from `Contact` response');
   });
 
   it('response: property no longer required', () => {
     const r = diff((d) => {
-      S(d).Lead.required = ['id'];
+      S(d, 'Lead').required = ['id'];
     });
     expect(has(r.breaking, 'response-property-optional', GET).message).toBe(
       'Make `display_name` optional in `Lead` response',
@@ -316,29 +331,31 @@ describe('breaking-change rules', () => {
 
   it('response: type widened (became nullable, by type array or by a null union member)', () => {
     const r = diff((d) => {
-      S(d).Lead.properties.display_name.type = ['string', 'null'];
+      S(d, 'Lead', 'properties', 'display_name').type = ['string', 'null'];
     });
     expect(has(r.breaking, 'response-type-widened', GET).message).toBe('Make `Lead.display_name` nullable in response');
     const u = diff((d) => {
-      S(d).Lead.properties.status_type = { anyOf: [{ $ref: '#/components/schemas/StatusType' }, { type: 'null' }] };
+      S(d, 'Lead', 'properties').status_type = {
+        anyOf: [{ $ref: '#/components/schemas/StatusType' }, { type: 'null' }],
+      };
     });
     expect(has(u.breaking, 'response-member-added', GET).message).toBe('Make `Lead.status_type` nullable in response');
   });
 
   it('response: enum value added to a closed enum (exhaustive switches) is breaking; removed is not', () => {
     const r = diff((d) => {
-      S(d).StatusType.enum.push('paused');
+      listAt(d, 'components', 'schemas', 'StatusType', 'enum').push('paused');
     });
     const f = has(r.breaking, 'response-enum-value-added', GET);
     expect(f.message).toBe('Add value `paused` to enum `StatusType` in response');
     expect(f.warn).toBe(true);
     const nullable = baseDoc();
-    S(nullable).Lead.properties.display_name.type = ['string', 'null'];
+    S(nullable, 'Lead', 'properties', 'display_name').type = ['string', 'null'];
     const narrowed = compareDocuments(nullable, baseDoc());
     expect(narrowed.breaking).toEqual([]);
     has(narrowed.additions, 'response-type-narrowed', GET);
     const removed = diff((d) => {
-      S(d).StatusType.enum = ['active'];
+      S(d, 'StatusType').enum = ['active'];
     });
     expect(removed.breaking).toEqual([]);
     has(removed.additions, 'response-enum-value-removed', GET);
@@ -346,7 +363,7 @@ describe('breaking-change rules', () => {
 
   it('response: removed success status code (a removed error code is not breaking)', () => {
     const r = diff((d) => {
-      const res = d.paths['/lead/{lead_id}/'].get.responses;
+      const res = at(d, 'paths', '/lead/{lead_id}/', 'get', 'responses');
       res['201'] = res['200'];
       delete res['200'];
       delete res['404'];
@@ -360,16 +377,18 @@ describe('breaking-change rules', () => {
 
   it('response: removed response schema', () => {
     const r = diff((d) => {
-      delete d.paths['/lead/{lead_id}/'].get.responses['200'].content;
+      delete at(d, 'paths', '/lead/{lead_id}/', 'get', 'responses', '200').content;
     });
     has(r.breaking, 'response-schema-removed', GET);
   });
 
   it('response and operation additions are not breaking', () => {
     const r = diff((d) => {
-      S(d).Lead.properties.created_by = { type: 'string' };
-      d.paths['/lead/{lead_id}/'].get.responses['429'] = { description: 'slow down' };
-      d.paths['/contact/'] = { get: { operationId: 'listContacts', responses: { '200': { description: 'ok' } } } };
+      S(d, 'Lead', 'properties').created_by = { type: 'string' };
+      at(d, 'paths', '/lead/{lead_id}/', 'get', 'responses')['429'] = { description: 'slow down' };
+      at(d, 'paths')['/contact/'] = {
+        get: { operationId: 'listContacts', responses: { '200': { description: 'ok' } } },
+      };
     });
     expect(r.breaking).toEqual([]);
     expect(r.additions.map((f) => f.rule)).toEqual(
@@ -380,8 +399,8 @@ describe('breaking-change rules', () => {
   it('Markdown summary uses the changelog grammar with the ⚠️ marker and the operations', () => {
     const md = toMarkdown(
       diff((d) => {
-        delete S(d).Lead.properties.status_type;
-        S(d).Lead.properties.owner = { type: 'string' };
+        delete S(d, 'Lead', 'properties').status_type;
+        S(d, 'Lead', 'properties').owner = { type: 'string' };
       }),
     );
     expect(md).toContain('- Remove `status_type` from `Lead` response ⚠️ GET /lead/{lead_id}/, POST /lead/');
@@ -391,13 +410,13 @@ describe('breaking-change rules', () => {
 
 describe('breaking-changes CLI', () => {
   const run = (args: string[]) =>
-    spawnSync(process.execPath, [SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
+    spawnSync(process.execPath, ['--import', 'tsx', SCRIPT, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 20_000 });
 
   it('exits 1 on breaking changes, 0 with --allow-breaking, and prints JSON with --json', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'breaking-'));
     const before = baseDoc();
     const after = baseDoc();
-    delete after.components.schemas.Lead.properties.status_type;
+    delete S(after, 'Lead', 'properties').status_type;
     writeFileSync(path.join(dir, 'base.json'), JSON.stringify(before));
     writeFileSync(path.join(dir, 'head.json'), JSON.stringify(after));
     const files = ['--base-file', path.join(dir, 'base.json'), '--head-file', path.join(dir, 'head.json')];

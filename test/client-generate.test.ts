@@ -1,23 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { patch, templateKeys } from '../scripts/patch-types.mjs';
+import { patch, templateKeys } from '../scripts/patch-types.js';
 
 const root = join(import.meta.dirname, '..');
+/** The key type patch-types writes: `custom.<prefix>_${string}<suffix>` in backticks (a template literal type). */
+const key = (prefix: string, suffix = '') => `\`custom.${prefix}_\${string}${suffix}\``;
 
 describe('patch-types', () => {
   it('maps the spec’s custom-field patterns to template-literal keys', () => {
-    expect(templateKeys('^custom\\.(cf|lcf|ccf)_[A-Za-z0-9]+$')).toEqual([
-      `\`custom.cf_\${string}\``,
-      `\`custom.lcf_\${string}\``,
-      `\`custom.ccf_\${string}\``,
-    ]);
-    expect(templateKeys('^custom\\.cf_[A-Za-z0-9]+$')).toEqual([`\`custom.cf_\${string}\``]);
+    expect(templateKeys('^custom\\.(cf|lcf|ccf)_[A-Za-z0-9]+$')).toEqual([key('cf'), key('lcf'), key('ccf')]);
+    expect(templateKeys('^custom\\.cf_[A-Za-z0-9]+$')).toEqual([key('cf')]);
     expect(templateKeys('^custom\\.(cf|lcf)_[A-Za-z0-9]+\\.(add|remove)$')).toEqual([
-      `\`custom.cf_\${string}.add\``,
-      `\`custom.cf_\${string}.remove\``,
-      `\`custom.lcf_\${string}.add\``,
-      `\`custom.lcf_\${string}.remove\``,
+      key('cf', '.add'),
+      key('cf', '.remove'),
+      key('lcf', '.add'),
+      key('lcf', '.remove'),
     ]);
     expect(() => templateKeys('^x-[a-z]+$')).toThrow(/no TypeScript key type/);
   });
@@ -57,8 +55,8 @@ describe('patch-types', () => {
       '}',
     ].join('\n');
     const out = patch(dts, doc);
-    expect(out).toContain(`            [key: \`custom.cf_\${string}\`]: components["schemas"]["V"];`);
-    expect(out).toContain(`            [key: \`custom.cf_\${string}.add\`]: string | number;`);
+    expect(out).toContain(`            [key: ${key('cf')}]: components["schemas"]["V"];`);
+    expect(out).toContain(`            [key: ${key('cf', '.add')}]: string | number;`);
     expect(out).toContain('        Map: {\n            [key: string]: string;');
     expect(out.match(/\[key: string\]/g)).toHaveLength(1);
   });
@@ -72,7 +70,7 @@ describe('patch-types', () => {
       .filter(([, s]) => s.patternProperties)
       .map(([n]) => n);
     expect(withPatterns.length).toBeGreaterThan(0);
-    expect(dts).toContain(`[key: \`custom.cf_\${string}\`]`);
+    expect(dts).toContain(`[key: ${key('cf')}]`);
     // already patched: no plain `[key: string]` is left in any schema that has patternProperties
     expect(() => patch(dts, doc)).toThrow(/patched 0 index signatures/);
   });

@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 
 // Builds, packs and lints the package (publint, @arethetypeswrong/cli), then type-checks and runs a
-// consumer against the packed tarball. See scripts/check-package.mjs. About 10-20 s.
+// consumer against the packed tarball. See scripts/check-package.ts. About 10-20 s.
 it('the npm pack output passes publint and attw and works for a consumer', () => {
-  const res = spawnSync(process.execPath, [join(import.meta.dirname, '..', 'scripts', 'check-package.mjs')], {
+  const root = join(import.meta.dirname, '..');
+  const res = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'check-package.ts')], {
+    cwd: root,
     encoding: 'utf8',
     timeout: 120_000,
   });

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
-import { startMock } from '../scripts/mock.mjs';
+import { startMock } from '../scripts/mock.js';
 
 const root = join(import.meta.dirname, '..');
 const examplePath = join(root, 'test', 'client-readme-example.ts');
@@ -13,10 +13,9 @@ const MARKER = '<!-- client-example:';
 function readmeExample(): string {
   const text = readFileSync(join(root, 'README.md'), 'utf8');
   const at = text.indexOf(MARKER);
-  const block = at === -1 ? null : /```ts\n([\s\S]*?)```/.exec(text.slice(at));
-  const code = block?.[1];
-  if (code === undefined) throw new Error('no client example block in README.md');
-  return code;
+  const example = at === -1 ? undefined : /```ts\n([\s\S]*?)```/.exec(text.slice(at))?.[1];
+  if (example === undefined) throw new Error('no client example block in README.md');
+  return example;
 }
 
 it('the README client example is the type-checked example file', () => {

@@ -12,11 +12,19 @@ import {
   type RetryEvent,
   unwrap,
 } from '../src/index.js';
+import { deref } from '../src/lib/json-pointer.js';
 import { type Reply, serverPerTest, type TestServer } from './client-server.js';
 
 const KEY = 'api_3kYQe9mVx7TzL2pRsB4wNc.8dHfJ6uGa1';
 const TOKEN = 'access_Zr8Kq2WmX5vN9tLp3YcB7dHs';
 const serve = serverPerTest();
+
+/** `xs[i]`, which the test expects to exist (throws when it does not). */
+function nth<T>(xs: readonly T[], i: number): T {
+  const x = xs[i];
+  if (x === undefined) throw new Error(`expected an item at index ${i} of ${xs.length}`);
+  return x;
+}
 
 /** A fake clock: `sleep` records the wait and moves the clock, so tests never wait for real. */
 function fakeTime() {
@@ -56,22 +64,22 @@ describe('authentication on the wire', () => {
     const { close } = client(server);
     const { data } = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
     expect(data?.name).toBe('Acme');
-    const auth = server.requests[0]!.headers.authorization!;
+    const auth = String(nth(server.requests, 0).headers.authorization);
     expect(auth).toBe(`Basic ${Buffer.from(`${KEY}:`).toString('base64')}`);
     expect(Buffer.from(auth.slice(6), 'base64').toString()).toBe(`${KEY}:`);
-    expect(server.requests[0]!.url).toBe('/api/v1/lead/lead_1/');
+    expect(nth(server.requests, 0).url).toBe('/api/v1/lead/lead_1/');
     const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')) as {
       version: string;
     };
-    expect(server.requests[0]!.headers['user-agent']).toBe(`close-crm-openapi/${version}`);
+    expect(nth(server.requests, 0).headers['user-agent']).toBe(`close-crm-openapi/${version}`);
   });
 
   it('sends an access token as Bearer', async () => {
     const server = await serve(() => ({ body: lead }));
     const close = createCloseClient({ accessToken: TOKEN, baseUrl: server.baseUrl, userAgent: 'my-app/2.0' });
     await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
-    expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${TOKEN}`);
-    expect(server.requests[0]!.headers['user-agent']).toBe('my-app/2.0');
+    expect(nth(server.requests, 0).headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(nth(server.requests, 0).headers['user-agent']).toBe('my-app/2.0');
   });
 
   it('refuses to start without exactly one credential, without echoing it', () => {
@@ -105,7 +113,7 @@ describe('authentication on the wire', () => {
     });
     await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
     expect(seen).toEqual([null, null]);
-    expect(server.requests[0]!.headers.authorization).toMatch(/^Basic /);
+    expect(nth(server.requests, 0).headers.authorization).toMatch(/^Basic /);
   });
 });
 
@@ -114,7 +122,7 @@ describe('query serialisation', () => {
     const server = await serve(() => ({ body: { has_more: false, data: [] } }));
     const { close } = client(server);
     await close.GET('/lead/', { params: { query: { _fields: ['id', 'display_name'], query: 'name:"Acme, Inc"' } } });
-    const q = new URL(server.requests[0]!.url, 'http://x').searchParams;
+    const q = new URL(nth(server.requests, 0).url, 'http://x').searchParams;
     expect(q.getAll('_fields')).toEqual(['id,display_name']);
     expect(q.get('query')).toBe('name:"Acme, Inc"');
   });
@@ -130,13 +138,12 @@ describe('query serialisation', () => {
     };
     const doc = JSON.parse(readFileSync(join(import.meta.dirname, '..', 'generated', 'openapi.json'), 'utf8')) as {
       paths: Record<string, Record<string, { parameters?: Param[] }>>;
-      components: { parameters: Record<string, Param> };
     };
     const arrays: string[] = [];
     for (const [path, item] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(item)) {
         for (const raw of op.parameters ?? []) {
-          const p = raw.$ref ? doc.components.parameters[raw.$ref.split('/').pop()!]! : raw;
+          const p = deref(doc, raw) as Param;
           if (p.in !== 'query' || ![p.schema?.type ?? []].flat().includes('array')) continue;
           arrays.push(`${method} ${path} ${p.name}: ${p.style ?? 'form'}/${String(p.explode ?? true)}`);
         }
@@ -294,15 +301,18 @@ describe('failures', () => {
 
   it('retries a GET after 502/503/504 with backoff', async () => {
     const statuses = [502, 503, 504];
-    const server = await serve((_req, i) => (i < statuses.length ? { status: statuses[i]! } : { body: lead }));
+    const server = await serve((_req, i) => {
+      const status = statuses[i];
+      return status === undefined ? { body: lead } : { status };
+    });
     const { close, clock, events } = client(server);
     const { data } = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
     expect(data?.id).toBe('lead_1');
     expect(server.requests).toHaveLength(4);
     expect(events.map((e) => e.status)).toEqual([502, 503, 504]);
     // exponential: each wait longer than the one before
-    expect(clock.sleeps[1]!).toBeGreaterThan(clock.sleeps[0]!);
-    expect(clock.sleeps[2]!).toBeGreaterThan(clock.sleeps[1]!);
+    expect(nth(clock.sleeps, 1)).toBeGreaterThan(nth(clock.sleeps, 0));
+    expect(nth(clock.sleeps, 2)).toBeGreaterThan(nth(clock.sleeps, 1));
   });
 
   it('retries a GET after a network error but never a POST', async () => {
@@ -373,7 +383,7 @@ describe('failures', () => {
       traceId: 'req_abc123',
       fieldErrors: { name: 'This field is required.' },
     });
-    expect(err!.message).toBe('Close API POST /lead/ failed with 400: name: This field is required.');
+    expect(err?.message).toBe('Close API POST /lead/ failed with 400: name: This field is required.');
   });
 });
 
@@ -527,7 +537,7 @@ describe('review follow-ups: cancelling a wait', () => {
       expect((err as Error).cause).toBe(controller.signal.reason);
       expect(server.requests).toHaveLength(1);
       const index = setSpy.mock.calls.findIndex((c) => c[1] === 30_000);
-      expect(clearSpy.mock.calls.map((c) => c[0])).toContain(setSpy.mock.results[index]!.value);
+      expect(clearSpy.mock.calls.map((c) => c[0])).toContain(nth(setSpy.mock.results, index).value);
       for (const text of [String(err), JSON.stringify(err), inspect(err, { depth: 10, showHidden: true })])
         expect(text).not.toContain(KEY);
     } finally {
@@ -611,7 +621,7 @@ describe('review follow-ups: a 2xx write whose body is not JSON', () => {
       });
       expect((err as Error).message).toMatch(
         new RegExp(
-          `${expected[i]!.method} ${expected[i]!.path} succeeded with ${expected[i]!.status}.*not valid JSON.*do not send it again`,
+          `${nth(expected, i).method} ${nth(expected, i).path} succeeded with ${nth(expected, i).status}.*not valid JSON.*do not send it again`,
         ),
       );
       for (const text of [

@@ -8,8 +8,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningServer } from '../scripts/mock.mjs';
-import { startDocsServer } from '../scripts/start.mjs';
+import type { RunningServer } from '../scripts/mock.js';
+import { startDocsServer } from '../scripts/start.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 // GENERATED_DIR points the test at another build of generated/ (default: the committed one).
@@ -31,16 +31,25 @@ const listed = (await import(pathToFileURL(join(generated, 'operations.js')).hre
   operationIds: readonly string[];
 };
 
-/** The parts of the bundle this test reads. */
-interface SpecDoc {
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+/** The parts of the bundled description this test reads. */
+interface Spec {
   info: { title: string };
   tags: { name: string }[];
-  paths: Record<string, Record<string, { operationId: string; summary: string; tags: string[]; responses: object }>>;
+  paths: Record<
+    string,
+    Partial<
+      Record<
+        (typeof METHODS)[number],
+        { operationId: string; summary: string; tags: string[]; responses: Record<string, unknown> }
+      >
+    >
+  >;
 }
-const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 
 function specOperations() {
-  const spec = JSON.parse(readFileSync(join(generated, 'openapi.json'), 'utf8')) as SpecDoc;
+  const spec = JSON.parse(readFileSync(join(generated, 'openapi.json'), 'utf8')) as Spec;
   const ops: {
     operationId: string;
     summary: string;
@@ -156,7 +165,7 @@ if (!haveChromium) {
         const expected = ops.filter((o) => o.tag === tag.name);
         for (const o of expected) {
           const section = await openOperation(page, o.tag, o.operationId, o.summary);
-          expect(await rendered(section)).toContain(o.path);
+          expect(await renderedText(section)).toContain(o.path);
           shown.add(o.operationId);
         }
       }
@@ -168,12 +177,12 @@ if (!haveChromium) {
       const merge = ops.find((o) => o.path === '/lead/merge/' && o.method === 'post');
       if (!merge) throw new Error('POST /lead/merge/ is not in the spec');
       const section = await openOperation(page, merge.tag, merge.operationId, merge.summary);
-      const text = await rendered(section);
+      const text = await renderedText(section);
       expect(text).toContain('/lead/merge/');
       for (const code of merge.responses) expect(text, `response ${code}`).toContain(code);
       // The response samples panel: switch to the 400 and see its example.
       await section.locator('[data-component-name="Panel/Panel"]').getByText('400', { exact: true }).last().click();
-      await expect.poll(() => rendered(section)).toContain('field-errors');
+      await expect.poll(() => renderedText(section)).toContain('field-errors');
     }, 60_000);
 
     it('search finds "merge"', async () => {
@@ -186,7 +195,7 @@ if (!haveChromium) {
       await input.fill('merge');
       const hit = page.locator('[data-component-name="Search/SearchItem"]', { hasText: '/lead/merge/' }).first();
       await expect.poll(() => hit.count(), { timeout: 10_000 }).toBeGreaterThan(0);
-      expect(await rendered(hit)).toMatch(/merge/i);
+      expect(await renderedText(hit)).toMatch(/merge/i);
       await hit.click();
       await expect.poll(() => page.url()).toMatch(/mergeleads$/i);
       await page.waitForTimeout(500);
@@ -217,10 +226,15 @@ function escapeRegExp(text: string) {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** The text a Locator shows as rendered (Playwright's innerText), not its DOM text: collapsed panels stay out. */
-function rendered(locator: Locator): Promise<string> {
-  // biome-ignore lint/performance/useDomNodeTextContent: this is Playwright's Locator.innerText(), the visible text these assertions need (textContent would include hidden response panels).
-  return locator.innerText();
+/**
+ * The rendered text of a locator's one element, as Playwright's `locator.innerText()` gives it (visible
+ * text only; waits for the element to be attached). Written with allInnerTexts() because Biome's
+ * useDomNodeTextContent takes the Playwright method for the DOM property and would have it read
+ * textContent, which includes hidden text.
+ */
+async function renderedText(locator: Locator): Promise<string> {
+  await locator.waitFor({ state: 'attached' });
+  return (await locator.allInnerTexts()).join('\n');
 }
 
 /** Opens an operation from the navigation (its tag first) and waits until its section shows `summary`. */
@@ -236,7 +250,7 @@ async function openOperation(page: Page, tag: string, operationId: string, summa
   await link.click();
   const section = page.locator(`[data-section-id$="/${id}"]`).first();
   await expect
-    .poll(() => rendered(section), { timeout: 10_000, message: `${operationId} is rendered` })
+    .poll(() => renderedText(section), { timeout: 10_000, message: `${operationId} is rendered` })
     .toContain(summary);
   return section;
 }

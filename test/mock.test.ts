@@ -1,4 +1,4 @@
-// The mock (`npm run mock`, scripts/mock.mjs) started from the test on a free port:
+// The mock (`npm run mock`, scripts/mock.ts) started from the test on a free port:
 // valid requests get spec examples that validate against the spec; invalid requests get Close's
 // validation error shape naming the offending field; auth and Prefer headers behave like Prism.
 // Requests are built from generated/operations.js and openapi.json, so the test follows the spec as it grows.
@@ -6,12 +6,17 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startMock, toCloseError } from '../scripts/mock.mjs';
+import { type RunningServer, startMock, toCloseError } from '../scripts/mock.js';
+import { deref as followRef } from '../src/lib/json-pointer.js';
 import { SpecValidator } from './support/spec-validator.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type Obj = Record<string, any>;
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** `v` when it is an object, else an empty one (absent parts of the spec read as empty). */
+const obj = (v: unknown): Obj => (isObj(v) ? v : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 // GENERATED_DIR points the test at another build of generated/ (default: the committed one).
 const generated = process.env.GENERATED_DIR ? resolve(process.env.GENERATED_DIR) : join(root, 'generated');
@@ -23,30 +28,24 @@ const { operationIds, operations: opList } = (await import(
 const AUTH = { Authorization: `Basic ${Buffer.from('test_api_key:').toString('base64')}` };
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
-/** Follows local `$ref`s (`#/components/...`) one level at a time. */
-function deref<T = Obj>(node: unknown, seen = new Set<string>()): T {
-  let n = node as Obj;
-  while (n && typeof n === 'object' && typeof n.$ref === 'string') {
-    if (seen.has(n.$ref)) throw new Error(`circular $ref ${n.$ref}`);
-    seen.add(n.$ref);
-    n = n.$ref
-      .replace(/^#\//, '')
-      .split('/')
-      .map((p: string) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-      .reduce((acc: Obj, key: string) => acc?.[key], spec);
-  }
-  return n as T;
-}
+/** `node` with its local `$ref`s followed (src/lib/json-pointer.ts), read as an object. */
+const deref = (node: unknown): Obj => obj(followRef(spec, node));
+
+/** The application/json media type object of a response or request body (its `$ref` followed). */
+const jsonMedia = (node: unknown): Obj | undefined => {
+  const media = obj(deref(node).content)['application/json'];
+  return isObj(media) ? media : undefined;
+};
 
 /** An object schema's properties/required/additionalProperties, with `allOf` members merged. */
 function objectShape(schema: unknown): { properties: Obj; required: string[]; closed: boolean } {
   const s = deref(schema);
   const out = {
-    properties: { ...(s.properties ?? {}) } as Obj,
-    required: [...(s.required ?? [])] as string[],
+    properties: { ...obj(s.properties) },
+    required: arr(s.required).filter((r): r is string => typeof r === 'string'),
     closed: s.additionalProperties === false,
   };
-  for (const part of s.allOf ?? []) {
+  for (const part of arr(s.allOf)) {
     const p = objectShape(part);
     Object.assign(out.properties, p.properties);
     out.required.push(...p.required);
@@ -68,18 +67,25 @@ interface Operation {
 const operations: Operation[] = operationIds
   .map((operationId) => {
     const { method, path } = opList[operationId];
-    const pathItem = deref(spec.paths[path]);
-    const op = pathItem[method] as Obj;
-    const parameters = [...(pathItem.parameters ?? []), ...(op.parameters ?? [])].map((p) => deref(p));
-    return { operationId, method, path, tags: (op.tags ?? []) as string[], op, parameters };
+    const pathItem = deref(obj(spec.paths)[path]);
+    const op = obj(pathItem[method]);
+    const parameters = [...arr(pathItem.parameters), ...arr(op.parameters)].map((p) => deref(p));
+    return { operationId, method, path, tags: arr(op.tags).map(String), op, parameters };
   })
   .sort((a, b) => a.operationId.localeCompare(b.operationId));
 
+/** The operation `method path` (throws when the spec lacks it). */
+function operation(method: Operation['method'], path: string): Operation {
+  const o = operations.find((x) => x.method === method && x.path === path);
+  if (!o) throw new Error(`${method.toUpperCase()} ${path} is not in the spec`);
+  return o;
+}
+
 function exampleOf(schema: unknown): unknown {
   const s = deref(schema);
-  if (s.examples?.length) return s.examples[0];
+  if (Array.isArray(s.examples) && s.examples.length) return s.examples[0];
   if (s.example !== undefined) return s.example;
-  for (const part of [...(s.allOf ?? []), ...(s.anyOf ?? []), ...(s.oneOf ?? [])]) {
+  for (const part of [...arr(s.allOf), ...arr(s.anyOf), ...arr(s.oneOf)]) {
     const e = exampleOf(part);
     if (e !== undefined) return e;
   }
@@ -90,7 +96,7 @@ function exampleOf(schema: unknown): unknown {
 function urlFor(o: Operation, query = ''): string {
   const path = o.path.replace(/\{([^}]+)\}/g, (_, name: string) => {
     const param = o.parameters.find((p) => p.in === 'path' && p.name === name);
-    const value = param?.examples
+    const value = isObj(param?.examples)
       ? deref(Object.values(param.examples)[0]).value
       : (param?.example ?? exampleOf(param?.schema));
     if (value === undefined) throw new Error(`${o.operationId}: no example for path parameter ${name}`);
@@ -101,11 +107,9 @@ function urlFor(o: Operation, query = ''): string {
 
 /** Named examples of the JSON request body: [name, value][]. */
 function requestExamples(o: Operation): [string, Json][] {
-  const media = deref(o.op.requestBody)?.content?.['application/json'];
+  const media = jsonMedia(o.op.requestBody);
   if (!media) return [];
-  const named = Object.entries((media.examples ?? {}) as Obj).map(
-    ([name, ex]) => [name, deref(ex).value] as [string, Json],
-  );
+  const named = Object.entries(obj(media.examples)).map(([name, ex]) => [name, deref(ex).value] as [string, Json]);
   if (named.length) return named;
   const single = media.example ?? exampleOf(media.schema);
   return single === undefined ? [] : [['schema example', single as Json]];
@@ -127,7 +131,7 @@ async function call(
   }
   const res = await fetch(mock.url + url, { method: o.method.toUpperCase(), headers, body });
   const text = await res.text();
-  let json: unknown = undefined;
+  let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {
@@ -161,16 +165,15 @@ describe('the spec the mock serves', () => {
 
 describe('valid requests get responses that validate against the spec', () => {
   it('GET /lead/ answers a list of leads', async () => {
-    const o = operations.find((x) => x.method === 'get' && x.path === '/lead/');
-    expect(o, 'GET /lead/ is in the spec').toBeDefined();
-    const res = await call(o!);
+    const o = operation('get', '/lead/');
+    const res = await call(o);
     expect(res.status).toBe(200);
-    expect(Array.isArray((res.json as Obj).data)).toBe(true);
-    expect((res.json as Obj).data.length).toBeGreaterThan(0);
-    expectValid(o!, res.status, res.json);
+    expect(Array.isArray(obj(res.json).data)).toBe(true);
+    expect(arr(obj(res.json).data).length).toBeGreaterThan(0);
+    expectValid(o, res.status, res.json);
   });
 
-  const tags = (spec.tags ?? []).map((t: Obj) => t.name as string);
+  const tags = arr(spec.tags).map((t) => String(obj(t).name));
   it('every declared tag has operations', () => {
     expect(tags.length).toBeGreaterThan(0);
     for (const tag of tags)
@@ -185,11 +188,11 @@ describe('valid requests get responses that validate against the spec', () => {
     const gets = operations.filter((o) => o.tags.includes(tag) && o.method === 'get');
     const pick = gets.find((o) => !o.path.includes('{')) ?? gets[0];
     it(`${tag}: ${pick ? `${pick.operationId} (GET ${pick.path})` : 'a GET operation'}`, async () => {
-      expect(pick, `tag ${tag} has no GET operation`).toBeDefined();
-      const res = await call(pick!);
+      if (!pick) throw new Error(`tag ${tag} has no GET operation`);
+      const res = await call(pick);
       expect(res.status, JSON.stringify(res.json)).toBeGreaterThanOrEqual(200);
       expect(res.status).toBeLessThan(300);
-      expectValid(pick!, res.status, res.json);
+      expectValid(pick, res.status, res.json);
     });
   }
 
@@ -210,26 +213,27 @@ describe('Prefer headers pass through to Prism', () => {
   // An operation whose success response has several named examples.
   const multi = operations
     .map((o) => {
-      const [status, response] = Object.entries((o.op.responses ?? {}) as Obj).find(([s]) => s.startsWith('2')) ?? [];
-      const examples = deref(response)?.content?.['application/json']?.examples ?? {};
+      const [status, response] = Object.entries(obj(o.op.responses)).find(([s]) => s.startsWith('2')) ?? [];
+      const examples = obj(jsonMedia(response)?.examples);
       return {
         o,
         status: Number(status),
-        examples: Object.entries(examples as Obj).map(([n, e]) => [n, deref(e).value] as const),
+        examples: Object.entries(examples).map(([n, e]) => [n, deref(e).value] as const),
       };
     })
     .find((x) => x.examples.length > 1 && !x.o.op.requestBody);
 
   it.runIf(multi)(`Prefer: example=<name> picks a named example (${multi?.o.operationId})`, async () => {
-    for (const [name, value] of multi!.examples) {
-      const res = await call(multi!.o, { headers: { Prefer: `example=${name}` } });
-      expect(res.status).toBe(multi!.status);
+    if (!multi) throw new Error('runIf: no operation with several named examples');
+    for (const [name, value] of multi.examples) {
+      const res = await call(multi.o, { headers: { Prefer: `example=${name}` } });
+      expect(res.status).toBe(multi.status);
       expect(res.json, `example ${name}`).toEqual(value);
     }
   });
 
   it('Prefer: code=429 answers 429 with Retry-After and a spec-valid body', async () => {
-    const o = operations.find((x) => x.method === 'get' && x.path === '/lead/')!;
+    const o = operation('get', '/lead/');
     const res = await call(o, { headers: { Prefer: 'code=429' } });
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -237,8 +241,8 @@ describe('Prefer headers pass through to Prism', () => {
   });
 
   it('Prefer: code=400 on a valid request returns the declared 400 example unchanged', async () => {
-    const o = operations.find((x) => x.method === 'get' && x.path === '/lead/')!;
-    const declared = deref(deref(o.op.responses['400']).content['application/json'].examples);
+    const o = operation('get', '/lead/');
+    const declared = deref(jsonMedia(obj(o.op.responses)['400'])?.examples);
     const first = deref(Object.values(declared)[0]).value;
     const res = await call(o, { headers: { Prefer: 'code=400' } });
     expect(res.status).toBe(400);
@@ -248,15 +252,15 @@ describe('Prefer headers pass through to Prism', () => {
 
 describe('credentials', () => {
   it('no Authorization header: 401 with a spec-valid error body', async () => {
-    const o = operations.find((x) => x.method === 'get' && x.path === '/lead/')!;
+    const o = operation('get', '/lead/');
     const res = await call(o, { auth: false });
     expect(res.status).toBe(401);
     expectValid(o, res.status, res.json);
-    expect(typeof (res.json as Obj).error).toBe('string');
+    expect(typeof obj(res.json).error).toBe('string');
   });
 
   it('malformed Basic credentials: 401', async () => {
-    const o = operations.find((x) => x.method === 'get' && x.path === '/lead/')!;
+    const o = operation('get', '/lead/');
     const res = await call(o, {
       auth: false,
       headers: { Authorization: `Basic ${Buffer.from('no-colon').toString('base64')}` },
@@ -268,29 +272,35 @@ describe('credentials', () => {
 describe("invalid requests get 400 in Close's shape, naming the field", () => {
   // Candidates: operations with a JSON body and an example to start from (first by operationId wins).
   const bodies = operations.flatMap((o) => {
-    const media = deref(o.op.requestBody)?.content?.['application/json'];
+    const media = jsonMedia(o.op.requestBody);
     const example = requestExamples(o)[0]?.[1];
     if (!media || !example || typeof example !== 'object' || Array.isArray(example)) return [];
-    return [{ o, shape: objectShape(media.schema), example: example as Obj }];
+    return [{ o, shape: objectShape(media.schema), example }];
   });
+
+  const firstBody = () => {
+    const first = bodies[0];
+    if (!first) throw new Error('no operation with a JSON request body example');
+    return first;
+  };
 
   function expectFieldError(res: { status: number; json: unknown }, field: string, message?: RegExp) {
     expect(res.status, JSON.stringify(res.json)).toBe(400);
-    const body = res.json as Obj;
+    const body = obj(res.json);
     expect(Array.isArray(body.errors)).toBe(true);
     expect(body['field-errors'], JSON.stringify(body)).toHaveProperty([field]);
-    if (message) expect(body['field-errors'][field]).toMatch(message);
+    if (message) expect(obj(body['field-errors'])[field]).toMatch(message);
   }
 
   const missing = bodies.flatMap(({ o, shape, example }) =>
     shape.required.filter((f) => f in example).map((f) => ({ o, example, f })),
   )[0];
   it(`missing required field (${missing?.o.operationId}: ${missing?.f})`, async () => {
-    expect(missing, 'no request body with a required field').toBeDefined();
-    const { [missing!.f]: _dropped, ...rest } = missing!.example;
-    const res = await call(missing!.o, { body: rest });
-    expectFieldError(res, missing!.f, /^This field is required\.$/);
-    const valid = validator.validateResponse(missing!.o.operationId, 400, res.json);
+    if (!missing) throw new Error('no request body with a required field');
+    const { [missing.f]: _dropped, ...rest } = missing.example;
+    const res = await call(missing.o, { body: rest });
+    expectFieldError(res, missing.f, /^This field is required\.$/);
+    const valid = validator.validateResponse(missing.o.operationId, 400, res.json);
     expect(valid.errors).toEqual([]);
   });
 
@@ -298,7 +308,7 @@ describe("invalid requests get 400 in Close's shape, naming the field", () => {
     (s.type === 'string' ||
       (Array.isArray(s.type) &&
         s.type.includes('string') &&
-        !s.type.some((t: string) => ['number', 'integer', 'object'].includes(t)))) &&
+        !s.type.some((t: unknown) => typeof t === 'string' && ['number', 'integer', 'object'].includes(t)))) &&
     !s.enum;
   const wrongType = bodies.flatMap(({ o, shape, example }) =>
     Object.entries(shape.properties)
@@ -306,9 +316,9 @@ describe("invalid requests get 400 in Close's shape, naming the field", () => {
       .map(([f]) => ({ o, example, f })),
   )[0];
   it(`wrong type (${wrongType?.o.operationId}: ${wrongType?.f} as a number)`, async () => {
-    expect(wrongType, 'no request body with a string field').toBeDefined();
-    const res = await call(wrongType!.o, { body: { ...wrongType!.example, [wrongType!.f]: 12345 } });
-    expectFieldError(res, wrongType!.f, /string/);
+    if (!wrongType) throw new Error('no request body with a string field');
+    const res = await call(wrongType.o, { body: { ...wrongType.example, [wrongType.f]: 12345 } });
+    expectFieldError(res, wrongType.f, /string/);
   });
 
   const enumField = bodies.flatMap(({ o, shape, example }) =>
@@ -317,15 +327,15 @@ describe("invalid requests get 400 in Close's shape, naming the field", () => {
       .map(([f]) => ({ o, example, f })),
   )[0];
   it(`unknown enum value (${enumField?.o.operationId}: ${enumField?.f})`, async () => {
-    expect(enumField, 'no request body with an enum field').toBeDefined();
-    const res = await call(enumField!.o, { body: { ...enumField!.example, [enumField!.f]: 'not_a_valid_choice' } });
-    expectFieldError(res, enumField!.f, /^Not a valid choice\./);
+    if (!enumField) throw new Error('no request body with an enum field');
+    const res = await call(enumField.o, { body: { ...enumField.example, [enumField.f]: 'not_a_valid_choice' } });
+    expectFieldError(res, enumField.f, /^Not a valid choice\./);
   });
 
   const closed = bodies.find((b) => b.shape.closed);
   it(`unknown field (${closed?.o.operationId}: not_a_close_field)`, async () => {
-    expect(closed, 'no request body with additionalProperties: false').toBeDefined();
-    const res = await call(closed!.o, { body: { ...closed!.example, not_a_close_field: 'x' } });
+    if (!closed) throw new Error('no request body with additionalProperties: false');
+    const res = await call(closed.o, { body: { ...closed.example, not_a_close_field: 'x' } });
     expectFieldError(res, 'not_a_close_field', /^Unknown field\.$/);
   });
 
@@ -333,35 +343,35 @@ describe("invalid requests get 400 in Close's shape, naming the field", () => {
     (o) => o.method === 'get' && o.parameters.some((p) => p.in === 'query' && p.name === '_limit'),
   );
   it(`wrong query parameter type (${limited?.operationId}: _limit=abc)`, async () => {
-    expect(limited, 'no operation with _limit').toBeDefined();
-    const res = await call(limited!, { query: '?_limit=abc' });
+    if (!limited) throw new Error('no operation with _limit');
+    const res = await call(limited, { query: '?_limit=abc' });
     expectFieldError(res, '_limit', /integer/);
   });
 
   it('a body that is not JSON: 400 with the reason in errors', async () => {
-    const o = bodies[0]!.o;
+    const o = firstBody().o;
     const res = await fetch(mock.url + urlFor(o), {
       method: o.method.toUpperCase(),
       headers: { ...AUTH, 'content-type': 'text/plain' },
       body: 'hello',
     });
     expect(res.status).toBe(400);
-    const json = (await res.json()) as Obj;
-    expect(json.errors.join(' ')).toMatch(/content type/i);
+    const json = obj(await res.json());
+    expect(arr(json.errors).join(' ')).toMatch(/content type/i);
     expect(json['field-errors']).toEqual({});
   });
 
   it("a malformed JSON body: 400 in Close's error shape, valid against the spec", async () => {
-    const o = bodies[0]!.o;
+    const o = firstBody().o;
     const res = await fetch(mock.url + urlFor(o), {
       method: o.method.toUpperCase(),
       headers: { ...AUTH, 'content-type': 'application/json' },
       body: '{"name": ',
     });
     expect(res.status).toBe(400);
-    const json = (await res.json()) as Obj;
+    const json = obj(await res.json());
     expectValid(o, 400, json);
-    expect(json.errors.join(' ')).toMatch(/JSON/);
+    expect(arr(json.errors).join(' ')).toMatch(/JSON/);
     expect(json['field-errors']).toEqual({});
   });
 });

@@ -5,9 +5,10 @@
 // Spectral checks only media-type examples, not 3.1 schema `examples` (toolchain.md §6 item 4), and
 // Redocly does not see a schema's `examples` through allOf siblings — this test covers all of them.
 import { describe, expect, it } from 'vitest';
-import { loadBundledSpec, pointerSegment, SpecValidator } from './support/spec-validator.js';
+import { parsePointer } from '../src/lib/json-pointer.js';
+import { childPointer as join, loadBundledSpec, SpecValidator } from './support/spec-validator.js';
 
-type Obj = Record<string, any>;
+type Obj = Record<string, unknown>;
 type ExampleCase = { name: string; schemaPointer: string; value: unknown };
 
 const doc = loadBundledSpec();
@@ -28,14 +29,9 @@ const SCHEMA_ONE = [
 ];
 const SCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf', 'prefixItems'];
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-const join = (ptr: string, ...keys: (string | number)[]) => ptr + keys.map((k) => `/${pointerSegment(k)}`).join('');
+const obj = (v: unknown): Obj => (isObj(v) ? v : {});
 /** `#/components/schemas/Lead/properties/id` → `components.schemas.Lead.properties.id` (for test names). */
-const readable = (ptr: string) =>
-  ptr
-    .replace(/^#\//, '')
-    .split('/')
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .join('.');
+const readable = (ptr: string) => parsePointer(ptr).join('.');
 
 function collect(): ExampleCase[] {
   const cases: ExampleCase[] = [];
@@ -45,17 +41,24 @@ function collect(): ExampleCase[] {
     if (!isObj(node) || typeof node.$ref === 'string' || seenSchemas.has(ptr)) return; // $refs: visited at their component
     seenSchemas.add(ptr);
     if (Array.isArray(node.examples)) {
-      node.examples.forEach((value: unknown, i: number) =>
-        cases.push({ name: `schema ${readable(ptr)} examples[${i}]`, schemaPointer: ptr, value }),
-      );
+      node.examples.forEach((value: unknown, i: number) => {
+        cases.push({ name: `schema ${readable(ptr)} examples[${i}]`, schemaPointer: ptr, value });
+      });
     }
     if ('example' in node)
       cases.push({ name: `schema ${readable(ptr)} example`, schemaPointer: ptr, value: node.example });
-    for (const k of SCHEMA_MAPS)
-      if (isObj(node[k])) for (const name of Object.keys(node[k])) schema(node[k][name], join(ptr, k, name));
+    for (const k of SCHEMA_MAPS) {
+      const members = node[k];
+      if (isObj(members)) for (const [name, sub] of Object.entries(members)) schema(sub, join(ptr, k, name));
+    }
     for (const k of SCHEMA_ONE) if (isObj(node[k])) schema(node[k], join(ptr, k));
-    for (const k of SCHEMA_LISTS)
-      if (Array.isArray(node[k])) node[k].forEach((s: unknown, i: number) => schema(s, join(ptr, k, i)));
+    for (const k of SCHEMA_LISTS) {
+      const list = node[k];
+      if (Array.isArray(list))
+        list.forEach((s: unknown, i: number) => {
+          schema(s, join(ptr, k, i));
+        });
+    }
   }
 
   /** Media types, parameters and headers: `example`, and `examples` maps of Example objects. */
@@ -67,8 +70,9 @@ function collect(): ExampleCase[] {
       if ('example' in node)
         cases.push({ name: `${label} example`, schemaPointer: join(at, 'schema'), value: node.example });
       if (isObj(node.examples)) {
-        for (const [name, ex] of Object.entries<any>(node.examples)) {
-          const refName = typeof ex?.$ref === 'string' ? ` (${ex.$ref.split('/').pop()})` : '';
+        for (const [name, ex] of Object.entries(node.examples)) {
+          const ref = obj(ex).$ref;
+          const refName = typeof ref === 'string' ? ` (${parsePointer(ref).at(-1)})` : '';
           const resolved = validator.resolve(join(at, 'examples', name)).node;
           if (!isObj(resolved) || !('value' in resolved)) continue; // externalValue: nothing to check here
           cases.push({
@@ -92,34 +96,37 @@ function collect(): ExampleCase[] {
       for (const type of Object.keys(node.content)) holder(join(at, 'content', type), `${label} ${type}`);
   }
 
-  const comps: Obj = doc.components ?? {};
-  for (const name of Object.keys(comps.schemas ?? {})) schema(comps.schemas[name], join('#/components/schemas', name));
-  for (const name of Object.keys(comps.parameters ?? {}))
+  const comps = obj(doc.components);
+  for (const [name, s] of Object.entries(obj(comps.schemas))) schema(s, join('#/components/schemas', name));
+  for (const name of Object.keys(obj(comps.parameters)))
     holder(join('#/components/parameters', name), `parameter ${name}`);
-  for (const name of Object.keys(comps.headers ?? {})) holder(join('#/components/headers', name), `header ${name}`);
-  for (const name of Object.keys(comps.responses ?? {}))
+  for (const name of Object.keys(obj(comps.headers))) holder(join('#/components/headers', name), `header ${name}`);
+  for (const name of Object.keys(obj(comps.responses)))
     response(join('#/components/responses', name), `response ${name}`);
-  for (const name of Object.keys(comps.requestBodies ?? {}))
+  for (const name of Object.keys(obj(comps.requestBodies)))
     holder(join('#/components/requestBodies', name), `request body ${name}`);
-  for (const [path, item] of Object.entries<any>(doc.paths ?? {})) {
-    const itemPtr = join('#/paths', path);
-    (item.parameters ?? []).forEach((p: Obj, i: number) => {
-      if (typeof p.$ref !== 'string') holder(join(itemPtr, 'parameters', i), `${path} parameter ${p.name}`);
+  /** Inline parameters (shared ones are covered once under components). */
+  const parameters = (list: unknown, at: string, label: string) => {
+    (Array.isArray(list) ? list : []).forEach((p: unknown, i: number) => {
+      const param = obj(p);
+      if (typeof param.$ref !== 'string') holder(join(at, 'parameters', i), `${label} parameter ${param.name}`);
     });
+  };
+  for (const [path, rawItem] of Object.entries(obj(doc.paths))) {
+    const item = obj(rawItem);
+    const itemPtr = join('#/paths', path);
+    parameters(item.parameters, itemPtr, path);
     for (const method of METHODS) {
       const op = item[method];
       if (!isObj(op)) continue;
       const opPtr = join(itemPtr, method);
-      const label = op.operationId ?? `${method.toUpperCase()} ${path}`;
-      (op.parameters ?? []).forEach((p: Obj, i: number) => {
-        if (typeof p.$ref !== 'string') holder(join(opPtr, 'parameters', i), `${label} parameter ${p.name}`);
-      });
+      const label = typeof op.operationId === 'string' ? op.operationId : `${method.toUpperCase()} ${path}`;
+      parameters(op.parameters, opPtr, label);
       if (isObj(op.requestBody) && typeof op.requestBody.$ref !== 'string')
         holder(join(opPtr, 'requestBody'), `${label} request body`);
-      for (const status of Object.keys(op.responses ?? {})) {
+      for (const [status, res] of Object.entries(obj(op.responses))) {
         // Shared responses are covered once under components; inline ones here.
-        if (typeof op.responses[status].$ref !== 'string')
-          response(join(opPtr, 'responses', status), `${label} ${status}`);
+        if (typeof obj(res).$ref !== 'string') response(join(opPtr, 'responses', status), `${label} ${status}`);
       }
     }
   }
@@ -148,7 +155,7 @@ describe('spec examples', () => {
   it('the validator rejects a wrong example (the check can fail)', () => {
     // Take a real media-type example and break its top-level type.
     const media = cases.find((c) => /application\/json example "/.test(c.name) && isObj(c.value));
-    expect(media).toBeDefined();
-    expect(validator.validateAt(media!.schemaPointer, 'not an object').valid).toBe(false);
+    if (!media) throw new Error('no application/json example with an object value');
+    expect(validator.validateAt(media.schemaPointer, 'not an object').valid).toBe(false);
   });
 });

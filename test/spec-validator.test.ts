@@ -1,6 +1,7 @@
 // SpecValidator (test/support/spec-validator.ts) on a small hand-written document: status fallback,
 // undeclared statuses, OpenAPI-level $refs, request bodies, and OpenAPI-only keywords that Ajv must ignore.
 import { describe, expect, it } from 'vitest';
+import { formatPointer } from '../src/lib/json-pointer.js';
 import { SpecValidator } from './support/spec-validator.js';
 
 const doc = {
@@ -90,6 +91,7 @@ const doc = {
         required: ['data'],
         properties: { data: { type: 'array', items: { $ref: '#/components/schemas/Thing' } } },
       },
+      'Odd%/Name': { type: 'object', properties: { 'a/b': { type: 'string' }, '100%': { type: 'integer' } } },
     },
   },
 };
@@ -144,6 +146,24 @@ describe('SpecValidator', () => {
     expect(v.validateRequestBody('createThing', undefined).valid).toBe(false);
     expect(v.validateRequestBody('listThings', undefined).valid).toBe(true);
     expect(v.validateRequestBody('listThings', { a: 1 }).valid).toBe(false);
+  });
+
+  it('reads and writes pointers through keys with /, %, and braces (URI fragments, percent-encoded)', () => {
+    expect(v.resolve('#/paths/~1thing~1{thing_id}~1/delete').pointer).toBe('#/paths/~1thing~1%7Bthing_id%7D~1/delete');
+    expect(v.resolve('/paths/~1thing~1{thing_id}~1/delete').node).toEqual({
+      operationId: 'deleteThing',
+      responses: { '204': { description: 'gone' } },
+    });
+    // Through the $ref at the end: the pointer is where the node really is.
+    expect(v.resolve('#/components/responses/Error/content/application~1json/schema').pointer).toBe(
+      '#/components/schemas/Error',
+    );
+    const odd = formatPointer(['components', 'schemas', 'Odd%/Name'], { fragment: true });
+    expect(odd).toBe('#/components/schemas/Odd%25~1Name');
+    expect(v.validateAt(odd, { 'a/b': 'x', '100%': 1 })).toEqual({ valid: true, errors: [] });
+    const bad = v.validateAt(odd, { 'a/b': 1, '100%': 'x' });
+    expect(bad.errors.map((e) => e.path).sort()).toEqual(['["100%"]', '["a/b"]']);
+    expect(() => v.validateAt('#/components/schemas/Missing', {})).toThrow(/no schema at/);
   });
 
   it('throws on an unknown operationId', () => {

@@ -1,6 +1,6 @@
 // Runs the stand-in server on its own: `node --import tsx contract-tests/standin/main.ts [--port N]`.
 // Prints `STANDIN_URL=http://127.0.0.1:<port>/api/v1` once listening; stops on SIGINT/SIGTERM (and, with
-// STANDIN_STOP_ON_STDIN_END=1, when its stdin closes: run-standin.mjs uses that so it never outlives it).
+// STANDIN_STOP_ON_STDIN_END=1, when its stdin closes: run-standin.ts uses that so it never outlives it).
 import { ContractSpec } from '../support/spec.js';
 import { startStandin } from './server.js';
 

@@ -812,33 +812,32 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       if (!c) throw notFound('Contact');
       const b = ctx.body as Obj;
       const changed: string[] = [];
-      const set = (key: string, value: unknown): void => {
-        c[key] = value;
-        changed.push(key);
-      };
-      for (const k of ['name', 'title'] as const) if (k in b) set(k, b[k]);
+      for (const k of ['name', 'title'] as const) {
+        if (!(k in b)) continue;
+        c[k] = b[k];
+        changed.push(k);
+      }
       if (Array.isArray(b.emails)) {
-        set(
-          'emails',
-          (b.emails as Obj[]).map((e) => ({ email: e.email, type: e.type ?? 'office', is_unsubscribed: false })),
-        );
+        c.emails = (b.emails as Obj[]).map((e) => ({
+          email: e.email,
+          type: e.type ?? 'office',
+          is_unsubscribed: false,
+        }));
+        changed.push('emails');
       }
       if (Array.isArray(b.phones)) {
-        set(
-          'phones',
-          (b.phones as Obj[]).map((p) => ({
-            phone: p.phone,
-            phone_formatted: p.phone,
-            type: p.type ?? 'office',
-            country: null,
-          })),
-        );
+        c.phones = (b.phones as Obj[]).map((p) => ({
+          phone: p.phone,
+          phone_formatted: p.phone,
+          type: p.type ?? 'office',
+          country: null,
+        }));
+        changed.push('phones');
       }
-      if (Array.isArray(b.urls))
-        set(
-          'urls',
-          (b.urls as Obj[]).map((u) => ({ url: u.url, type: u.type ?? 'url' })),
-        );
+      if (Array.isArray(b.urls)) {
+        c.urls = (b.urls as Obj[]).map((u) => ({ url: u.url, type: u.type ?? 'url' }));
+        changed.push('urls');
+      }
       changed.push(...applyCustom(c, b));
       touch(c);
       emit(ctx, 'contact', c.id as string, 'updated', c.lead_id as string, contactView(c), changed);
@@ -1033,15 +1032,18 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
       if (!t) throw notFound('Task');
       const b = ctx.body as Obj;
       const changed: string[] = [];
-      const set = (key: string, value: unknown): void => {
-        t[key] = value;
-        changed.push(key);
-      };
-      if ('assigned_to' in b) set('assigned_to', requireUser(b.assigned_to, 'assigned_to'));
-      if ('text' in b) set('text', b.text);
+      if ('assigned_to' in b) {
+        t.assigned_to = requireUser(b.assigned_to, 'assigned_to');
+        changed.push('assigned_to');
+      }
+      if ('text' in b) {
+        t.text = b.text;
+        changed.push('text');
+      }
       if ('date' in b) {
-        set('date', b.date);
+        t.date = b.date;
         t.is_dateless = false;
+        changed.push('date');
       }
       if ('is_complete' in b) {
         const wasComplete = t.is_complete === true;
@@ -1201,7 +1203,7 @@ export function startStandin(options: StandinOptions): Promise<RunningStandin> {
   }
 
   /**
-   * The deletions contract-tests/cleanup.mjs sends beyond the spec's operations (opportunity statuses,
+   * The deletions contract-tests/cleanup.ts sends beyond the spec's operations (opportunity statuses,
    * pipelines, lead custom fields), so that the live path's cleanup really deletes them here: without
    * them a 404 would count as "already gone" and the cleanup of those kinds would never be exercised.
    */

@@ -1,5 +1,5 @@
 // Live-mode ledger of the objects this run created. Written to disk on every change (before the test
-// goes on), so that a crash or Ctrl-C still leaves a complete list for contract-tests/cleanup.mjs,
+// goes on), so that a crash or Ctrl-C still leaves a complete list for contract-tests/cleanup.ts,
 // which the global teardown and the exit handler run. The suite only ever deletes ids listed here.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';

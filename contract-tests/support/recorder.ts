@@ -6,6 +6,7 @@
 // objects are open by design).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parsePointer } from '../../src/lib/json-pointer.js';
 import { type JsonSchema, SchemaWalker } from './schema-walk.js';
 import { pathParts } from './spec.js';
 
@@ -61,14 +62,6 @@ interface Counted<T> {
   key: string;
   count: number;
   value: T;
-}
-
-/** Keys of a JSON pointer: `/data/0/a~1b` → `['data', '0', 'a/b']`. */
-export function pointerParts(pointer: string): string[] {
-  return pointer
-    .split('/')
-    .filter(Boolean)
-    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** Field path with array indexes folded: `['data', '0', 'name']` → `data[].name`. */
@@ -180,7 +173,7 @@ export class ContractRecorder {
     const drift = this.walker.walk(schema, body);
     const wrongFields = new Set<string>();
     for (const w of drift.wrongType) {
-      wrongFields.add(pointerParts(w.pointer).join('\u0000'));
+      wrongFields.add(parsePointer(w.pointer).join('\u0000'));
       const field = w.field === '(body)' ? '(body)' : w.field;
       violate({
         kind: 'wrong-type',
@@ -311,10 +304,10 @@ export class ContractRecorder {
 
   writeReports(dir: string, meta: Record<string, unknown>, opts: { drift: boolean; suffix?: string }): void {
     mkdirSync(dir, { recursive: true });
-    const coverage = JSON.stringify(this.coverage(meta), null, 2) + '\n';
+    const coverage = `${JSON.stringify(this.coverage(meta), null, 2)}\n`;
     writeFileSync(join(dir, 'coverage.json'), coverage);
     if (opts.suffix) writeFileSync(join(dir, `coverage.${opts.suffix}.json`), coverage);
-    if (opts.drift) writeFileSync(join(dir, 'drift.json'), JSON.stringify(this.drift(meta), null, 2) + '\n');
+    if (opts.drift) writeFileSync(join(dir, 'drift.json'), `${JSON.stringify(this.drift(meta), null, 2)}\n`);
   }
 }
 

@@ -4,6 +4,7 @@
 // the discriminator or a `const` property, else every type-compatible branch) and patternProperties
 // are resolved. Full validation (formats, patterns, required, enums) is ajv's job (SpecValidator);
 // this walker only answers "what did the API send that the spec does not describe".
+import { escapeSegment, JsonPointerError, resolveRef } from '../../src/lib/json-pointer.js';
 
 export type JsonSchema = { [key: string]: unknown } | boolean;
 
@@ -18,6 +19,7 @@ export interface UndeclaredField {
 
 export interface WrongType {
   field: string;
+  /** JSON pointer of the value: `/data/0/name`, or '' for the whole body. */
   pointer: string;
   expected: string[];
   actual: string;
@@ -46,21 +48,18 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 export class SchemaWalker {
   constructor(private readonly doc: Obj) {}
 
-  /** Resolves a local `$ref` (`#/components/schemas/Lead`), following chains. */
+  /**
+   * Resolves a local `$ref` (`#/components/schemas/Lead`), following chains one hop at a time (a hop's
+   * sibling keywords may turn it into an allOf, see below). Throws on a non-local, dangling or circular ref.
+   */
   resolve(schema: JsonSchema | undefined): JsonSchema | undefined {
     let s = schema;
     const seen = new Set<string>();
     while (isObj(s) && typeof s.$ref === 'string') {
       const ref = s.$ref;
-      if (seen.has(ref)) throw new Error(`circular $ref ${ref}`);
+      if (seen.has(ref)) throw new JsonPointerError(`circular $ref: ${[...seen, ref].join(' -> ')}`);
       seen.add(ref);
-      if (!ref.startsWith('#/')) throw new Error(`only local $refs are supported, got ${ref}`);
-      let target: unknown = this.doc;
-      for (const raw of ref.slice(2).split('/')) {
-        const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
-        target = isObj(target) ? target[key] : undefined;
-      }
-      if (target === undefined) throw new Error(`unresolvable $ref ${ref}`);
+      const target = resolveRef(this.doc, ref);
       // Sibling keywords next to $ref (3.1 allows them) are kept by treating the pair as allOf.
       const { $ref: _ignored, ...siblings } = s;
       s = Object.keys(siblings).some((k) => !['description', 'summary', 'title', 'examples', 'deprecated'].includes(k))
@@ -199,7 +198,7 @@ export class SchemaWalker {
     const actual = jsonType(value);
     const types = this.typesOf(schema);
     if (types && !typeAllowed(actual, types)) {
-      out.wrongType.push({ field: field || '(body)', pointer: pointer || '/', expected: [...types].sort(), actual });
+      out.wrongType.push({ field: field || '(body)', pointer, expected: [...types].sort(), actual });
       return;
     }
     const parts: Obj[] = [];
@@ -212,7 +211,7 @@ export class SchemaWalker {
         .filter((x): x is JsonSchema => x !== undefined);
       if (!itemSchemas.length) return;
       const item: JsonSchema = itemSchemas.length === 1 ? (itemSchemas[0] as JsonSchema) : { allOf: itemSchemas };
-      value.forEach((v, i) => this.visit(item, v, `${field}[]`, `${pointer}/${i}`, out));
+      for (const [i, v] of value.entries()) this.visit(item, v, `${field}[]`, `${pointer}/${i}`, out);
       return;
     }
     if (!isObj(value)) return;
@@ -224,7 +223,7 @@ export class SchemaWalker {
 
     for (const [key, child] of Object.entries(value)) {
       const childField = field ? `${field}.${key}` : key;
-      const childPointer = `${pointer}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      const childPointer = `${pointer}/${escapeSegment(key)}`;
       const childSchema = this.declaration(parts, key);
       if (childSchema === undefined) {
         out.undeclared.push({ field: childField, pointer: childPointer, type: jsonType(child) });

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deref } from '../../src/lib/json-pointer.js';
 import { SpecValidator } from '../../test/support/spec-validator.js';
 import type { SpecAccess, ValidationIssue } from './recorder.js';
 import type { JsonSchema } from './schema-walk.js';
@@ -63,15 +64,9 @@ export class ContractSpec implements SpecAccess {
     return known ? { operationId: found.operationId, method: known.method, path: known.path } : undefined;
   }
 
+  /** `x` with its local `$ref`s followed (throws on a dangling or circular one). */
   private deref(x: unknown): unknown {
-    let cur = x;
-    while (isObj(cur) && typeof cur.$ref === 'string') {
-      let target: unknown = this.doc;
-      for (const key of cur.$ref.slice(2).split('/'))
-        target = isObj(target) ? target[key.replace(/~1/g, '/').replace(/~0/g, '~')] : undefined;
-      cur = target;
-    }
-    return cur;
+    return deref(this.doc, x);
   }
 
   /** Query parameters of an operation (path-level and operation-level), `$ref`s resolved. */

@@ -8,11 +8,20 @@
 // bodies, parameters, headers, examples) are followed here before handing the schema location to Ajv.
 // OpenAPI-only keywords (discriminator, example, externalDocs, xml, deprecated, readOnly/writeOnly)
 // are ignored by Ajv with `strict: false`; validation is done by `oneOf`/`const`/`required` as written.
+// Pointers taken and returned here are URI fragments (`#/paths/~1lead~1%7Blead_id%7D~1`), written and
+// read by src/lib/json-pointer.ts; a plain pointer (`/components/schemas/Lead`) is accepted too.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import formatsModule from 'ajv-formats';
+import {
+  followRefs,
+  formatPointer,
+  type PointerSegment,
+  parsePointer,
+  resolvePointer,
+} from '../../src/lib/json-pointer.js';
 
 export type ValidationIssue = { path: string; message: string; keyword: string };
 export type ValidationResult = { valid: boolean; errors: ValidationIssue[]; undeclaredStatus?: boolean };
@@ -26,38 +35,37 @@ const addFormats = ((formatsModule as unknown as { default?: unknown }).default 
   ajv: Ajv2020,
 ) => Ajv2020;
 
-const docCache = new Map<string, any>();
+/** A parsed JSON object: members are read as unknown and narrowed where used. */
+export type JsonObject = Record<string, unknown>;
+const isObj = (v: unknown): v is JsonObject => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** `v` when it is an object, else an empty one (absent parts of the document read as empty). */
+const obj = (v: unknown): JsonObject => (isObj(v) ? v : {});
+
+const docCache = new Map<string, JsonObject>();
 
 /** Reads and parses the bundled spec (default generated/openapi.json); cached per absolute path. */
-export function loadBundledSpec(file?: string): any {
+export function loadBundledSpec(file?: string): JsonObject {
   const abs = file ? (isAbsolute(file) ? file : resolve(root, file)) : join(root, 'generated', 'openapi.json');
   let doc = docCache.get(abs);
   if (!doc) {
-    doc = JSON.parse(readFileSync(abs, 'utf8'));
+    const parsed: unknown = JSON.parse(readFileSync(abs, 'utf8'));
+    if (!isObj(parsed)) throw new Error(`${abs} is not an OpenAPI document`);
+    doc = parsed;
     docCache.set(abs, doc);
   }
   return doc;
 }
 
-/** Escapes one JSON pointer segment. */
-export function pointerSegment(key: string | number): string {
-  return String(key).replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-function pointerParts(pointer: string): string[] {
-  if (pointer === '' || pointer === '#') return [];
-  return pointer
-    .replace(/^#/, '')
-    .split('/')
-    .slice(1)
-    .map((p) => decodeURIComponent(p).replace(/~1/g, '/').replace(/~0/g, '~'));
+/** The `#/...` pointer of `keys` under `pointer` (a fragment or plain pointer). */
+export function childPointer(pointer: string, ...keys: PointerSegment[]): string {
+  return formatPointer([...parsePointer(pointer), ...keys], { fragment: true });
 }
 
 /** Converts Ajv's instancePath (`/data/0/name`) into a readable path (`data[0].name`); `(root)` if empty. */
 function readablePath(instancePath: string): string {
   if (!instancePath) return '(root)';
   let out = '';
-  for (const part of pointerParts('#' + instancePath)) {
+  for (const part of parsePointer(instancePath)) {
     if (/^\d+$/.test(part)) out += `[${part}]`;
     else if (/^[A-Za-z_$][\w$]*$/.test(part)) out += (out ? '.' : '') + part;
     else out += `[${JSON.stringify(part)}]`;
@@ -79,12 +87,12 @@ function toIssue(e: ErrorObject): ValidationIssue {
 }
 
 export class SpecValidator {
-  readonly doc: any;
+  readonly doc: JsonObject;
   private readonly ajv: Ajv2020;
   private readonly compiled = new Map<string, ValidateFunction>();
   private ops?: (OperationRef & { regex: RegExp; params: number })[];
 
-  constructor(doc?: any) {
+  constructor(doc?: JsonObject) {
     this.doc = doc ?? loadBundledSpec();
     this.ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false, validateFormats: true });
     addFormats(this.ajv);
@@ -112,20 +120,23 @@ export class SpecValidator {
   }
 
   /** The operation object (resolved path item) for an operationId. */
-  operation(operationId: string): any | undefined {
+  operation(operationId: string): JsonObject | undefined {
     const ref = this.index().find((o) => o.operationId === operationId);
-    return ref ? this.resolve(`#/paths/${pointerSegment(ref.path)}`).node?.[ref.method] : undefined;
+    const op = ref
+      ? obj(this.resolve(formatPointer(['paths', ref.path], { fragment: true })).node)[ref.method]
+      : undefined;
+    return isObj(op) ? op : undefined;
   }
 
   /**
    * The application/json schema of a response (as written, possibly a `$ref`). Falls back to the
    * `NXX` range and then to `default` when the exact status is not declared.
    */
-  responseSchema(operationId: string, status: number): any | undefined {
+  responseSchema(operationId: string, status: number): unknown {
     const loc = this.responseLocation(operationId, status);
     if (!loc) return undefined;
     const media = this.jsonMedia(loc.pointer);
-    return media ? this.resolve(media).node?.schema : undefined;
+    return media ? obj(this.resolve(media).node).schema : undefined;
   }
 
   validateResponse(operationId: string, status: number, body: unknown): ValidationResult {
@@ -158,14 +169,14 @@ export class SpecValidator {
         ],
       };
     }
-    return this.validateAt(`${this.resolve(media).pointer}/schema`, body);
+    return this.validateAt(childPointer(this.resolve(media).pointer, 'schema'), body);
   }
 
   validateRequestBody(operationId: string, body: unknown): ValidationResult {
     const opRef = this.requireOp(operationId);
-    const opPointer = `${this.resolve(`#/paths/${pointerSegment(opRef.path)}`).pointer}/${opRef.method}`;
-    const op = this.resolve(opPointer).node;
-    if (!op?.requestBody) {
+    const opPointer = this.operationPointer(opRef);
+    const op = obj(this.resolve(opPointer).node);
+    if (!op.requestBody) {
       if (body === undefined) return { valid: true, errors: [] };
       return {
         valid: false,
@@ -178,9 +189,9 @@ export class SpecValidator {
         ],
       };
     }
-    const rb = this.resolve(`${opPointer}/requestBody`);
+    const rb = this.resolve(childPointer(opPointer, 'requestBody'));
     if (body === undefined) {
-      return rb.node?.required
+      return obj(rb.node).required
         ? {
             valid: false,
             errors: [{ path: '(root)', keyword: 'required', message: `${operationId} requires a request body` }],
@@ -195,7 +206,7 @@ export class SpecValidator {
           { path: '(root)', keyword: 'content', message: `${operationId} has no application/json request body` },
         ],
       };
-    return this.validateAt(`${this.resolve(media).pointer}/schema`, body);
+    return this.validateAt(childPointer(this.resolve(media).pointer, 'schema'), body);
   }
 
   /**
@@ -203,56 +214,52 @@ export class SpecValidator {
    * or the `schema` of a media type, parameter or header). OpenAPI-level `$ref`s on the way are followed.
    */
   validateAt(pointer: string, data: unknown): ValidationResult {
-    const target = this.resolvePointerPath(pointer);
+    const { pointer: target, node } = this.resolve(pointer);
     let validate = this.compiled.get(target);
     if (!validate) {
-      if (this.resolve(target).node === undefined) throw new Error(`no schema at ${pointer}`);
-      validate = this.ajv.compile({ $ref: `${DOC_ID}#${target.replace(/^#/, '')}` });
+      if (node === undefined) throw new Error(`no schema at ${pointer}`);
+      validate = this.ajv.compile({ $ref: `${DOC_ID}${target}` });
       this.compiled.set(target, validate);
     }
     const valid = validate(data) as boolean;
     return { valid, errors: valid ? [] : (validate.errors ?? []).map(toIssue) };
   }
 
-  /** Looks up a node by JSON pointer, following `$ref`s on the way and at the end. */
-  resolve(pointer: string): { pointer: string; node: any } {
-    const target = this.resolvePointerPath(pointer);
-    let node: any = this.doc;
-    for (const part of pointerParts(target)) node = node?.[part];
-    return { pointer: target, node };
-  }
-
-  private resolvePointerPath(pointer: string): string {
-    const seen = new Set<string>();
-    const parts = pointerParts(pointer.startsWith('#') ? pointer : `#${pointer}`);
-    let current = '#';
-    let node: any = this.doc;
+  /**
+   * Looks up a node by JSON pointer, following `$ref`s on the way and at the end. `pointer` is where
+   * the node really is (`#/components/...` when a `$ref` led there); `node` is undefined when missing.
+   */
+  resolve(pointer: string): { pointer: string; node: unknown } {
+    let at: string[] = [];
+    let node: unknown = this.doc;
     const follow = () => {
-      while (node && typeof node === 'object' && typeof node.$ref === 'string' && node.$ref.startsWith('#')) {
-        if (seen.has(node.$ref)) throw new Error(`circular $ref ${node.$ref}`);
-        seen.add(node.$ref);
-        current = node.$ref;
-        node = this.doc;
-        for (const p of pointerParts(current)) node = node?.[p];
-      }
+      const { node: target, refs } = followRefs(this.doc, node);
+      const last = refs.at(-1);
+      if (last !== undefined) at = parsePointer(last);
+      node = target;
     };
-    for (const part of parts) {
+    for (const key of parsePointer(pointer)) {
       follow();
-      node = node?.[part];
-      current += `/${pointerSegment(part)}`;
+      node = resolvePointer(node, [key]);
+      at = [...at, key];
     }
     follow();
-    return current;
+    return { pointer: formatPointer(at, { fragment: true }), node };
+  }
+
+  /** Where an operation object is (its path item's `$ref` followed). */
+  private operationPointer(op: OperationRef): string {
+    return childPointer(this.resolve(formatPointer(['paths', op.path], { fragment: true })).pointer, op.method);
   }
 
   private index() {
     if (!this.ops) {
       this.ops = [];
-      for (const [path, rawItem] of Object.entries<any>(this.doc.paths ?? {})) {
-        const item = this.resolve(`#/paths/${pointerSegment(path)}`).node ?? rawItem;
+      for (const path of Object.keys(obj(this.doc.paths))) {
+        const item = obj(this.resolve(formatPointer(['paths', path], { fragment: true })).node);
         for (const method of METHODS) {
-          const op = item?.[method];
-          if (!op) continue;
+          const op = item[method];
+          if (!isObj(op) || typeof op.operationId !== 'string') continue;
           const params = (path.match(/\{[^}]+\}/g) ?? []).length;
           const source = path
             .split(/(\{[^}]+\})/)
@@ -272,20 +279,19 @@ export class SpecValidator {
   }
 
   private responseLocation(operationId: string, status: number): { key: string; pointer: string } | undefined {
-    const op = this.requireOp(operationId);
-    const opPointer = `${this.resolve(`#/paths/${pointerSegment(op.path)}`).pointer}/${op.method}`;
-    const responses = this.resolve(`${opPointer}/responses`).node ?? {};
+    const opPointer = this.operationPointer(this.requireOp(operationId));
+    const responses = obj(this.resolve(childPointer(opPointer, 'responses')).node);
     const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in responses);
-    return key ? { key, pointer: `${opPointer}/responses/${pointerSegment(key)}` } : undefined;
+    return key ? { key, pointer: childPointer(opPointer, 'responses', key) } : undefined;
   }
 
   /** Pointer of the JSON media type object under a response or request body (application/json first). */
   private jsonMedia(pointer: string): string | undefined {
     const { pointer: at, node } = this.resolve(pointer);
-    const content = node?.content;
-    if (!content) return undefined;
+    const content = obj(node).content;
+    if (!isObj(content)) return undefined;
     const type =
       'application/json' in content ? 'application/json' : Object.keys(content).find((t) => /[/+]json\b/.test(t));
-    return type ? `${at}/content/${pointerSegment(type)}` : undefined;
+    return type ? childPointer(at, 'content', type) : undefined;
   }
 }

@@ -33,6 +33,7 @@ export const ASSERTIONS = ['not', 'if', 'then', 'else', 'contains', 'propertyNam
 const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
 const isRef = (v) => isObj(v) && typeof v.$ref === 'string';
 
+// Own pointer decoding: Spectral loads this file as standalone JS. The shared copy is src/lib/json-pointer.ts.
 function decodePointer(fragment) {
   if (!fragment || fragment === '/') return fragment === '/' ? [''] : [];
   return fragment
@@ -169,7 +170,9 @@ export function createWalker(context) {
       for (const k of SCHEMA_ONE) if (isObj(node[k])) schema(node[k], child(loc, k), [...path, k], inner(k));
       for (const k of SCHEMA_LISTS) {
         if (!Array.isArray(node[k])) continue;
-        node[k].forEach((sub, i) => schema(sub, child(child(loc, k), i), [...path, k, i], inner(k)));
+        node[k].forEach((sub, i) => {
+          schema(sub, child(child(loc, k), i), [...path, k, i], inner(k));
+        });
       }
     }
 
@@ -240,9 +243,9 @@ export function createWalker(context) {
       const { loc, node } = follow(rawLoc, raw);
       if (!isObj(node) || !once(loc)) return;
       visitors.pathItem?.(node, { raw, loc, path, pathKey });
-      (Array.isArray(node.parameters) ? node.parameters : []).forEach((p, i) =>
-        parameter(p, child(child(loc, 'parameters'), i), [...path, 'parameters', i]),
-      );
+      (Array.isArray(node.parameters) ? node.parameters : []).forEach((p, i) => {
+        parameter(p, child(child(loc, 'parameters'), i), [...path, 'parameters', i]);
+      });
       for (const method of METHODS) {
         const op = node[method];
         if (!isObj(op)) continue;
@@ -250,9 +253,9 @@ export function createWalker(context) {
         const opath = [...path, method];
         const operation = { op, method, pathKey, pathItem: node, loc: oloc, path: opath };
         visitors.operation?.(op, { raw: op, ...operation, operation });
-        (Array.isArray(op.parameters) ? op.parameters : []).forEach((p, i) =>
-          parameter(p, child(child(oloc, 'parameters'), i), [...opath, 'parameters', i]),
-        );
+        (Array.isArray(op.parameters) ? op.parameters : []).forEach((p, i) => {
+          parameter(p, child(child(oloc, 'parameters'), i), [...opath, 'parameters', i]);
+        });
         if (op.requestBody !== undefined)
           requestBody(op.requestBody, child(oloc, 'requestBody'), [...opath, 'requestBody'], { operation });
         if (isObj(op.responses)) {

@@ -1,31 +1,36 @@
-#!/usr/bin/env node
 // Builds every artifact in generated/ from spec/:
 //   bundle  generated/openapi.yaml, generated/openapi.json (refs kept inside), generated/openapi.deref.json
-//   types   generated/schema.d.ts (openapi-typescript, then scripts/patch-types.mjs), generated/operations.js
+//   types   generated/schema.d.ts (openapi-typescript, then scripts/patch-types.ts), generated/operations.js
 //           + .d.ts and generated/aliases.d.ts (scripts/gen-operations.ts), and the README's operation table
-//   docs    generated/docs/index.html (Redoc, self-contained)
-// `node scripts/generate.mjs [bundle|types|docs ...]` builds the named steps (all by default).
+//   docs    generated/docs/index.html (Redoc, self-contained, scripts/build-docs.ts)
+// `tsx scripts/generate.ts [bundle|types|docs ...]` builds the named steps (all by default).
 // `--check` builds everything into a scratch folder and fails when generated/ (or the README's operation
 // table) differs from it.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { childOutput, tsxArgs } from './lib/cli.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const bin = (name) => join(root, 'node_modules', '.bin', name);
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
 
-function run(cmd, args) {
+function run(cmd: string, args: string[]): void {
   try {
     execFileSync(bin(cmd), args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
-    process.stderr.write(String(err.stdout ?? '') + String(err.stderr ?? ''));
+    process.stderr.write(childOutput(err));
     throw new Error(`${cmd} ${args.join(' ')} failed`);
   }
 }
 
-export const steps = {
+const order = ['bundle', 'types', 'docs'] as const;
+type Step = (typeof order)[number];
+const isStep = (name: string): name is Step => (order as readonly string[]).includes(name);
+
+/** Each step writes its files into `out` (generated/, or a scratch folder for --check). */
+const steps: Record<Step, (out: string) => void> = {
   bundle(out) {
     const src = 'spec/openapi.yaml';
     run('redocly', ['bundle', src, '-o', join(out, 'openapi.yaml')]);
@@ -40,50 +45,36 @@ export const steps = {
       '--redocly',
       'openapi-ts.redocly.yaml',
     ]);
-    const patch = join(root, 'scripts', 'patch-types.mjs');
-    if (existsSync(patch))
-      execFileSync(process.execPath, [patch, join(out, 'schema.d.ts')], { cwd: root, stdio: 'inherit' });
+    execFileSync(process.execPath, tsxArgs(join(root, 'scripts', 'patch-types.ts'), join(out, 'schema.d.ts')), {
+      cwd: root,
+      stdio: 'inherit',
+    });
     // generated/operations.js + .d.ts (the operation list everything is keyed by) and aliases.d.ts. The README
     // is rewritten in place on a real build; --check renders it into the scratch folder's parent to compare.
     const readme = out === join(root, 'generated') ? join(root, 'README.md') : readmeCopy(out);
-    execFileSync(
-      process.execPath,
-      ['--import', 'tsx', join(root, 'scripts', 'gen-operations.ts'), out, '--readme', readme],
-      {
-        cwd: root,
-        stdio: 'inherit',
-      },
-    );
+    execFileSync(process.execPath, tsxArgs(join(root, 'scripts', 'gen-operations.ts'), out, '--readme', readme), {
+      cwd: root,
+      stdio: 'inherit',
+    });
   },
   docs(out) {
-    const docs = join(root, 'scripts', 'build-docs.mjs');
-    if (existsSync(docs)) {
-      execFileSync(process.execPath, [docs, join(out, 'openapi.json'), join(out, 'docs')], {
-        cwd: root,
-        stdio: 'inherit',
-      });
-    } else {
-      run('redocly', [
-        'build-docs',
-        join(out, 'openapi.json'),
-        '--inlineBundle',
-        '-o',
-        join(out, 'docs', 'index.html'),
-      ]);
-    }
+    execFileSync(
+      process.execPath,
+      tsxArgs(join(root, 'scripts', 'build-docs.ts'), join(out, 'openapi.json'), join(out, 'docs')),
+      { cwd: root, stdio: 'inherit' },
+    );
   },
 };
-const order = ['bundle', 'types', 'docs'];
 
 /** Where a scratch build's README copy goes: beside it, not inside, so it is not compared as a generated file. */
-const readmeCopyPath = (out) => join(dirname(out), `${basename(out)}.README.md`);
-function readmeCopy(out) {
+const readmeCopyPath = (out: string): string => join(dirname(out), `${basename(out)}.README.md`);
+function readmeCopy(out: string): string {
   copyFileSync(join(root, 'README.md'), readmeCopyPath(out));
   return readmeCopyPath(out);
 }
 
-function listFiles(dir) {
-  const out = [];
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...listFiles(p));
@@ -92,7 +83,7 @@ function listFiles(dir) {
   return out;
 }
 
-function build(out, names) {
+function build(out: string, names: readonly Step[]): void {
   mkdirSync(out, { recursive: true });
   for (const name of names) steps[name](out);
 }
@@ -100,7 +91,7 @@ function build(out, names) {
 const args = process.argv.slice(2);
 const check = args.includes('--check');
 const names = args.filter((a) => !a.startsWith('--'));
-for (const n of names) if (!order.includes(n)) throw new Error(`unknown step ${n}; steps: ${order.join(', ')}`);
+for (const n of names) if (!isStep(n)) throw new Error(`unknown step ${n}; steps: ${order.join(', ')}`);
 const selected = names.length ? order.filter((n) => names.includes(n)) : order;
 
 if (check) {
@@ -116,7 +107,7 @@ if (check) {
         .map((p) => relative(committed, p))
         .sort()
     : [];
-  const problems = [];
+  const problems: string[] = [];
   for (const f of want) {
     if (!have.includes(f)) problems.push(`missing: generated/${f}`);
     else if (!readFileSync(join(scratch, f)).equals(readFileSync(join(committed, f))))

@@ -1,6 +1,5 @@
-#!/usr/bin/env node
-// Builds the self-contained API reference: `node scripts/build-docs.mjs <bundle.json> <outDir>`
-// writes <outDir>/index.html (called by `npm run docs` via scripts/generate.mjs).
+// Builds the self-contained API reference: `tsx scripts/build-docs.ts <bundle.json> <outDir>`
+// writes <outDir>/index.html (called by `npm run docs` via scripts/generate.ts).
 //
 // - Redoc (Redocly CLI 2.77 `build-docs`, Redoc 3) is inlined with `--inlineBundle`: no CDN script.
 // - The page needs no network at all: the only remote asset Redoc 3 loads by itself (the
@@ -13,7 +12,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { childOutput, isMain } from './lib/cli.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -62,7 +62,8 @@ const TEMPLATE = `<!DOCTYPE html>
 </html>
 `;
 
-export function buildDocs(bundle, outDir) {
+/** Writes `<outDir>/index.html` from the bundled description at `bundle`; returns its path. */
+export function buildDocs(bundle: string, outDir: string): string {
   const scratch = mkdtempSync(join(tmpdir(), 'build-docs-'));
   const template = join(scratch, 'template.hbs');
   writeFileSync(template, TEMPLATE);
@@ -91,14 +92,14 @@ export function buildDocs(bundle, outDir) {
       },
     );
   } catch (err) {
-    process.stderr.write(String(err.stdout ?? '') + String(err.stderr ?? ''));
+    process.stderr.write(childOutput(err));
     throw new Error(`redocly build-docs ${bundle} failed`);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 
   let html = readFileSync(out, 'utf8');
-  const problems = [];
+  const problems: string[] = [];
   let replaced = 0;
   for (const url of REMOTE_LOGOS) {
     const parts = html.split(url);
@@ -121,10 +122,10 @@ export function buildDocs(bundle, outDir) {
   return out;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isMain(import.meta.url)) {
   const [bundle, outDir] = process.argv.slice(2);
   if (!bundle || !outDir) {
-    console.error('usage: node scripts/build-docs.mjs <bundle.json> <outDir>');
+    console.error('usage: tsx scripts/build-docs.ts <bundle.json> <outDir>');
     process.exit(2);
   }
   try {

@@ -1,22 +1,23 @@
-#!/usr/bin/env node
 // Checks the publishable package as a consumer gets it:
 //   1. `npm run build`, then `npm pack` into .tmp/pack/
 //   2. publint (warnings fail) and @arethetypeswrong/cli (ESM-only profile) on the tarball
 //   3. the only runtime dependency is openapi-fetch
 //   4. a consumer project with the tarball unpacked into node_modules: its TypeScript (strict, NodeNext)
 //      type-checks against the package's .d.ts, and its JavaScript runs against a 127.0.0.1 server.
-// `node scripts/check-package.mjs [--no-build]`. Exit code 1 on the first failure. About 15 s.
-import { execFileSync, spawnSync } from 'node:child_process';
+// `tsx scripts/check-package.ts [--no-build]`. Exit code 1 on the first failure. About 15 s.
+import { execFileSync, type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tsxArgs } from './lib/cli.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = join(root, '.tmp', 'pack');
-const bin = (name) => join(root, 'node_modules', '.bin', name);
+const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
-function run(title, cmd, args, opts = {}) {
+/** Runs a step; prints ✔ with its duration and returns its output, or prints it and exits 1 on failure. */
+function run(title: string, cmd: string, args: string[], opts: SpawnSyncOptions = {}): string {
   const started = Date.now();
   const res = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', ...opts });
   const out = `${res.stdout ?? ''}${res.stderr ?? ''}`;
@@ -30,15 +31,21 @@ function run(title, cmd, args, opts = {}) {
 
 rmSync(tmp, { recursive: true, force: true });
 mkdirSync(tmp, { recursive: true });
-if (!process.argv.includes('--no-build')) run('build', process.execPath, [join(root, 'scripts', 'build.mjs')]);
+if (!process.argv.includes('--no-build')) run('build', process.execPath, tsxArgs(join(root, 'scripts', 'build.ts')));
 
-const packed = JSON.parse(
+/** The part of `npm pack --json` output read here. */
+type Packed = { filename: string; size: number; files: { path: string }[] }[];
+const [pack] = JSON.parse(
   run('npm pack', npm, ['pack', '--json', '--pack-destination', tmp], {
     env: { ...process.env, npm_config_loglevel: 'error' },
   }).replace(/^[^[]*/, ''),
-);
-const tarball = join(tmp, packed[0].filename);
-const shipped = packed[0].files.map((f) => f.path);
+) as Packed;
+if (!pack) {
+  console.error('✖ npm pack reported no package');
+  process.exit(1);
+}
+const tarball = join(tmp, pack.filename);
+const shipped = pack.files.map((f) => f.path);
 for (const need of [
   'dist/index.js',
   'dist/index.d.ts',
@@ -54,7 +61,7 @@ for (const need of [
     process.exit(1);
   }
 }
-console.log(`  ${packed[0].filename}: ${shipped.length} files, ${(packed[0].size / 1024).toFixed(0)} kB packed`);
+console.log(`  ${pack.filename}: ${shipped.length} files, ${(pack.size / 1024).toFixed(0)} kB packed`);
 
 console.log(
   run('publint', bin('publint'), ['run', tarball, '--strict'])
@@ -79,7 +86,9 @@ const consumer = join(tmp, 'consumer');
 const pkgDir = join(consumer, 'node_modules', 'close-crm-openapi');
 mkdirSync(pkgDir, { recursive: true });
 execFileSync('tar', ['xzf', tarball, '-C', pkgDir, '--strip-components=1']);
-const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
+const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
+  dependencies?: Record<string, string>;
+};
 const deps = Object.keys(manifest.dependencies ?? {});
 if (deps.join() !== 'openapi-fetch') {
   console.error(`✖ runtime dependencies must be exactly openapi-fetch, found: ${deps.join(', ') || 'none'}`);

@@ -1,6 +1,5 @@
-#!/usr/bin/env node
-// Runs the contract suite in *live* mode against the in-memory stand-in server, the way it would run
-// against a Close sandbox:
+// `tsx contract-tests/run-standin.ts` (npm test's last step): runs the contract suite in *live* mode
+// against the in-memory stand-in server, the way it would run against a Close sandbox:
 //   1. starts contract-tests/standin/main.ts (node:http on a free 127.0.0.1 port),
 //   2. runs `vitest run --config contract-tests/vitest.config.ts` with
 //      CLOSE_API_KEY=standin CLOSE_BASE_URL=http://127.0.0.1:<port>/api/v1,
@@ -12,6 +11,7 @@ import { once } from 'node:events';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { tsxArgs } from '../scripts/lib/cli.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -22,20 +22,20 @@ const passThrough = reportAt >= 0 ? [...args.slice(0, reportAt), ...args.slice(r
 // Its own process group, so that a Ctrl-C (sent to the terminal's group) does not stop it while the
 // suite is still deleting what it created; it stops when told to or when this process goes away
 // (its stdin, a pipe from here, closes).
-const standin = spawn(process.execPath, ['--import', 'tsx', join(root, 'contract-tests', 'standin', 'main.ts')], {
+const standin = spawn(process.execPath, tsxArgs(join(root, 'contract-tests', 'standin', 'main.ts')), {
   cwd: root,
   stdio: ['pipe', 'pipe', 'inherit'],
   detached: true,
   env: { ...process.env, PORT: '0', STANDIN_STOP_ON_STDIN_END: '1' },
 });
-const url = await new Promise((resolveUrl, reject) => {
+const url = await new Promise<string>((resolveUrl, reject) => {
   const timer = setTimeout(() => reject(new Error('the stand-in did not start within 30 s')), 30_000);
   standin.once('exit', (code) => reject(new Error(`the stand-in exited early (${code})`)));
   createInterface({ input: standin.stdout }).on('line', (line) => {
-    const m = /^STANDIN_URL=(\S+)$/.exec(line);
-    if (m) {
+    const found = /^STANDIN_URL=(\S+)$/.exec(line)?.[1];
+    if (found) {
       clearTimeout(timer);
-      resolveUrl(m[1]);
+      resolveUrl(found);
     }
   });
 });
@@ -64,7 +64,7 @@ const vitest = spawn(process.execPath, vitestArgs, {
 // not send it a second signal. A SIGTERM aimed at this process is passed on.
 process.on('SIGINT', () => {});
 process.on('SIGTERM', () => vitest.kill('SIGTERM'));
-const [code, signal] = await once(vitest, 'exit');
+const [code, signal] = (await once(vitest, 'exit')) as [number | null, NodeJS.Signals | null];
 standin.kill('SIGTERM');
 await once(standin, 'exit');
 process.exit(code ?? (signal === 'SIGINT' ? 130 : 1));

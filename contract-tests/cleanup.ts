@@ -1,11 +1,10 @@
-#!/usr/bin/env node
 // Deletes what a live contract run created and could not delete itself (a crash, Ctrl-C, kill).
 // Every object the suite creates in live mode is written to a ledger file
 // (contract-tests/report/ledger-<run id>.json: base URL, run id, kind and id of each object) before
 // the test goes on; this script deletes exactly the objects listed there and nothing else.
 //
-//   CLOSE_API_KEY=... node contract-tests/cleanup.mjs                 # every ledger left for CLOSE_BASE_URL
-//   CLOSE_API_KEY=... node contract-tests/cleanup.mjs <ledger.json>   # one ledger
+//   CLOSE_API_KEY=... npx tsx contract-tests/cleanup.ts                 # every ledger left for CLOSE_BASE_URL
+//   CLOSE_API_KEY=... npx tsx contract-tests/cleanup.ts <ledger.json>   # one ledger
 //
 // Leads go first (Close deletes their contacts, opportunities, tasks and activities with them), then
 // opportunity statuses, pipelines and lead custom fields created by the run. The last three are
@@ -13,27 +12,49 @@
 // /pipeline/{id}/, /custom_field/lead/{id}/). A 404 means the object is already gone. 429s are
 // waited out (Retry-After). The API key is read from the environment and never written anywhere.
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isMain } from '../scripts/lib/cli.js';
+import type { LedgerKind } from './support/ledger.js';
 
 export const reportDir = join(dirname(fileURLToPath(import.meta.url)), 'report');
 export const DEFAULT_BASE_URL = 'https://api.close.com/api/v1';
 
-const ORDER = ['lead', 'opportunityStatus', 'pipeline', 'leadCustomField'];
-const PATHS = {
+/** One object a run created (what contract-tests/support/ledger.ts writes). */
+export interface LedgerEntry {
+  kind: LedgerKind | string;
+  id: string;
+}
+
+/** A ledger file: the target it belongs to, the run, and the objects left to delete. */
+interface LedgerFile {
+  baseUrl: string;
+  runId: string;
+  entries: LedgerEntry[];
+}
+
+export interface CleanupResult {
+  deleted: number;
+  gone: number;
+  failed: Array<LedgerEntry & { status: number }>;
+}
+
+const ORDER: readonly string[] = ['lead', 'opportunityStatus', 'pipeline', 'leadCustomField'];
+const PATHS: Record<LedgerKind, (id: string) => string> = {
   lead: (id) => `/lead/${id}/`,
   opportunityStatus: (id) => `/status/opportunity/${id}/`,
   pipeline: (id) => `/pipeline/${id}/`,
   leadCustomField: (id) => `/custom_field/lead/${id}/`,
 };
+const isKind = (kind: string): kind is LedgerKind => Object.hasOwn(PATHS, kind);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** DELETE with 429 handling. Returns the final status (0 on a network error). */
-async function del(baseUrl, apiKey, path) {
+async function del(baseUrl: string, apiKey: string, path: string): Promise<number> {
   const auth = `Basic ${Buffer.from(`${apiKey}:`).toString('base64')}`;
   for (let attempt = 0; attempt < 6; attempt++) {
-    let res;
+    let res: Response;
     try {
       res = await fetch(`${baseUrl}${path}`, {
         method: 'DELETE',
@@ -53,16 +74,20 @@ async function del(baseUrl, apiKey, path) {
 
 /**
  * Deletes the entries of a ledger (in dependency order) and removes the file when nothing is left.
- * Entries that could not be deleted stay in the file for a later run.
- * @returns {Promise<{deleted: number, gone: number, failed: Array<{kind: string, id: string, status: number}>}>}
+ * Entries that could not be deleted stay in the file for a later run. Only a ledger for `baseUrl` (when
+ * given) is touched.
  */
 export async function cleanupLedger(
-  file,
-  { apiKey = process.env.CLOSE_API_KEY, baseUrl, log = (l) => console.error(l) } = {},
-) {
-  const result = { deleted: 0, gone: 0, failed: [] };
+  file: string,
+  {
+    apiKey = process.env.CLOSE_API_KEY,
+    baseUrl,
+    log = (l) => console.error(l),
+  }: { apiKey?: string | undefined; baseUrl?: string; log?: (line: string) => void } = {},
+): Promise<CleanupResult> {
+  const result: CleanupResult = { deleted: 0, gone: 0, failed: [] };
   if (!existsSync(file)) return result;
-  const ledger = JSON.parse(readFileSync(file, 'utf8'));
+  const ledger = JSON.parse(readFileSync(file, 'utf8')) as LedgerFile;
   if (baseUrl && ledger.baseUrl !== baseUrl) return result; // another target's leftovers
   if (!apiKey) {
     log(
@@ -70,11 +95,11 @@ export async function cleanupLedger(
     );
     return result;
   }
-  const left = [];
+  const left: LedgerEntry[] = [];
   const entries = [...ledger.entries].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
   for (const entry of entries) {
-    const path = PATHS[entry.kind]?.(entry.id);
-    if (!path) continue;
+    if (!isKind(entry.kind)) continue;
+    const path = PATHS[entry.kind](entry.id);
     const status = await del(ledger.baseUrl, apiKey, path);
     if (status >= 200 && status < 300) result.deleted++;
     else if (status === 404) result.gone++;
@@ -92,21 +117,21 @@ export async function cleanupLedger(
 }
 
 /** Ledger files left in the report folder for a base URL (from runs that could not clean up). */
-export function leftoverLedgers(baseUrl) {
+export function leftoverLedgers(baseUrl: string): string[] {
   if (!existsSync(reportDir)) return [];
   return readdirSync(reportDir)
     .filter((f) => /^ledger-.+\.json$/.test(f))
     .map((f) => join(reportDir, f))
     .filter((f) => {
       try {
-        return JSON.parse(readFileSync(f, 'utf8')).baseUrl === baseUrl;
+        return (JSON.parse(readFileSync(f, 'utf8')) as Partial<LedgerFile>).baseUrl === baseUrl;
       } catch {
         return false;
       }
     });
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (isMain(import.meta.url)) {
   const baseUrl = (process.env.CLOSE_BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
   const files = process.argv.length > 2 ? process.argv.slice(2) : leftoverLedgers(baseUrl);
   let failed = 0;

@@ -1,6 +1,3 @@
-#!/usr/bin/env node
-import { existsSync, readFileSync } from 'node:fs';
-import http from 'node:http';
 // `npm run mock`: a mock of the Close API built from generated/openapi.yaml.
 //
 // Prism 5.14.2 runs in this process (its public packages: @stoplight/prism-http reads the spec,
@@ -26,16 +23,73 @@ import http from 'node:http';
 // `Prefer: example=default` would pick that one instead of the spec's named `default`. Where a
 // media type declares named `examples`, only those are kept, as OpenAPI intends.
 //
-// Usage: node scripts/mock.mjs [--spec generated/openapi.yaml] [--port 4010] [--host 127.0.0.1] [--quiet]
+// Usage: tsx scripts/mock.ts [--spec generated/openapi.yaml] [--port 4010] [--host 127.0.0.1] [--quiet]
 // Library: `const mock = await startMock({ port: 0 }); mock.url; await mock.close();`
+import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { deref, JsonPointerError } from '../src/lib/json-pointer.js';
+import { isMain } from './lib/cli.js';
 
+// Prism's packages are CommonJS and reached through @stoplight/prism-cli; they are loaded on demand.
 const require = createRequire(import.meta.url);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const defaultSpec = join(root, 'generated', 'openapi.yaml');
+
+/** A running server (the mock, or the docs server of scripts/start.ts). */
+export interface RunningServer {
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:4010`. */
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export interface MockOptions {
+  /** OpenAPI file Prism serves (default generated/openapi.yaml). */
+  spec?: string;
+  /** 0 picks a free port (default 4010). */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Receives one line per request; silent when omitted. */
+  log?: ((line: string) => void) | undefined;
+}
+
+/**
+ * One of Prism's validation results. `location` starts with `request` or `response` (sl-violations
+ * header) or directly with `body`/`query`/`path`/`header` (422 problem+json); its items are keys or
+ * array indexes.
+ */
+export interface PrismViolation {
+  location?: (string | number)[];
+  severity?: string;
+  code?: string | number;
+  message?: string;
+}
+
+/** Close's validation error body. */
+export interface CloseValidationError {
+  errors: string[];
+  'field-errors': Record<string, string>;
+}
+
+export type Headers = Record<string, string | string[]>;
+
+export interface BridgedResponse {
+  status: number;
+  headers: Headers;
+  body: Buffer;
+  /** The body was replaced by a Close-shaped validation error. */
+  rewritten: boolean;
+  /** Where Prism found the mock's own response breaking the spec. */
+  responseViolations: PrismViolation[];
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 // Close's own wording, as recorded in real 400 bodies (see the ApiError schema).
 const REQUIRED = 'This field is required.';
@@ -43,21 +97,19 @@ const BAD_CHOICE = 'Not a valid choice.';
 
 /**
  * Turns Prism's request violations into Close's validation error body.
- * Each violation is `{location: string[], code, message}`; the location starts with `request`
+ * Each violation is `{location, code, message}`; the location starts with `request`
  * (sl-violations header) or directly with `body`/`query`/`path`/`header` (422 problem+json).
- * @param {Array<{location?: string[], code?: string|number, message?: string, severity?: string}>} violations
- * @returns {{errors: string[], 'field-errors': Record<string, string>}}
  */
-export function toCloseError(violations) {
-  const errors = [];
-  const fieldErrors = {};
-  const add = (field, message) => {
+export function toCloseError(violations: readonly PrismViolation[]): CloseValidationError {
+  const errors: string[] = [];
+  const fieldErrors: Record<string, string> = {};
+  const add = (field: string | undefined, message: string) => {
     if (!field) {
       if (!errors.includes(message)) errors.push(message);
       return;
     }
-    fieldErrors[field] =
-      fieldErrors[field] && fieldErrors[field] !== message ? `${fieldErrors[field]} ${message}` : message;
+    const before = fieldErrors[field];
+    fieldErrors[field] = before && before !== message ? `${before} ${message}` : message;
   };
   for (const v of violations) {
     const loc = [...(v.location ?? [])];
@@ -83,48 +135,45 @@ export function toCloseError(violations) {
   return { errors, 'field-errors': fieldErrors };
 }
 
-function allowed(message) {
+function allowed(message: string): string {
   const m = /allowed values: (.+)$/.exec(message);
   return m ? ` Allowed values: ${m[1]}.` : '';
 }
 
 // "Request body property contacts.0.name must be string" -> "must be string"
-function stripSubject(message) {
+function stripSubject(message: string): string {
   const m =
     /^Request (?:body|query parameter|path parameter|header parameter|header)(?: property)? \S+ (must .*|should .*)$/.exec(
       message,
     );
-  return m ? m[1] : message;
+  return m?.[1] ?? message;
 }
 
-function sentence(text) {
+function sentence(text: string): string {
   const t = text.trim();
   const s = t.charAt(0).toUpperCase() + t.slice(1);
   return /[.!?]$/.test(s) ? s : `${s}.`;
 }
 
-function parseViolations(header) {
+function parseViolations(header: string | string[] | undefined): PrismViolation[] {
   if (!header) return [];
   try {
-    const parsed = JSON.parse(String(header));
-    return Array.isArray(parsed) ? parsed : [];
+    const parsed: unknown = JSON.parse(String(header));
+    return Array.isArray(parsed) ? parsed.filter(isObj) : [];
   } catch {
     return []; // "Too many violations! ..." (truncated) or garbage: leave the response alone
   }
 }
 
 // Security failures (code 401) are answered with the declared 401 and are not validation errors.
-const isRequestError = (v) =>
+const isRequestError = (v: PrismViolation) =>
   Array.isArray(v.location) && v.location[0] === 'request' && v.severity === 'Error' && v.code !== 401;
 
-/**
- * Decides what the bridge sends for one Prism answer.
- * @returns {{status: number, headers: Record<string, string|string[]>, body: Buffer, rewritten: boolean, responseViolations: any[]}}
- */
-export function bridgeResponse(status, headers, body) {
+/** Decides what the bridge sends for one Prism answer. */
+export function bridgeResponse(status: number, headers: Headers, body: Buffer): BridgedResponse {
   const violations = parseViolations(headers['sl-violations']);
   const responseViolations = violations.filter((v) => Array.isArray(v.location) && v.location[0] === 'response');
-  let close;
+  let close: CloseValidationError | undefined;
   if (status === 400) {
     // The declared 400 example stands in for the real reasons: replace it. A 400 without request
     // violations (e.g. asked for with `Prefer: code=400`) passes through.
@@ -134,8 +183,9 @@ export function bridgeResponse(status, headers, body) {
       close = { errors: ['Invalid JSON: the request body could not be parsed.'], 'field-errors': {} };
   } else if (status === 422 && String(headers['content-type'] ?? '').startsWith('application/problem+json')) {
     try {
-      const problem = JSON.parse(body.toString('utf8'));
-      if (Array.isArray(problem.validation) && problem.validation.length) close = toCloseError(problem.validation);
+      const problem: unknown = JSON.parse(body.toString('utf8'));
+      if (isObj(problem) && Array.isArray(problem.validation) && problem.validation.length)
+        close = toCloseError(problem.validation.filter(isObj));
     } catch {
       // not Prism's problem document: pass through
     }
@@ -150,10 +200,10 @@ export function bridgeResponse(status, headers, body) {
  * Prism's HTTP layer (micri) answers a JSON body it cannot parse itself, before any validation, with
  * `400 {"error": {"code": "invalid_json", ...}}`: an `error` object that is not Close's shape.
  */
-function isUnparsableJson(body) {
+function isUnparsableJson(body: Buffer): boolean {
   try {
-    const parsed = JSON.parse(body.toString('utf8'));
-    return parsed?.error?.code === 'invalid_json';
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    return isObj(parsed) && isObj(parsed.error) && parsed.error.code === 'invalid_json';
   } catch {
     return false;
   }
@@ -169,21 +219,16 @@ const HOP_BY_HOP = new Set([
   'trailer',
 ]);
 
-/**
- * Starts Prism and the bridge.
- * @param {{spec?: string, port?: number, host?: string, log?: (line: string) => void}} [options]
- *   port 0 picks a free port. `log` receives one line per request (default: silent).
- * @returns {Promise<{url: string, port: number, close: () => Promise<void>}>}
- */
-export async function startMock(options = {}) {
+/** Starts Prism and the bridge. Port 0 picks a free port; `log` receives one line per request (default: silent). */
+export async function startMock(options: MockOptions = {}): Promise<RunningServer> {
   const spec = resolveSpec(options.spec ?? defaultSpec);
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 4010;
   const log = options.log ?? (() => {});
 
-  const { getHttpOperationsFromSpec } = require('@stoplight/prism-http');
-  const { createServer } = require('@stoplight/prism-http-server');
-  const { createLogger } = require('@stoplight/prism-core');
+  const { getHttpOperationsFromSpec } = require('@stoplight/prism-http') as typeof import('@stoplight/prism-http');
+  const { createServer } = require('@stoplight/prism-http-server') as typeof import('@stoplight/prism-http-server');
+  const { createLogger } = require('@stoplight/prism-core') as typeof import('@stoplight/prism-core');
 
   const operations = await getHttpOperationsFromSpec(spec);
   if (operations.length === 0) throw new Error(`no operations found in ${spec}`);
@@ -197,7 +242,7 @@ export async function startMock(options = {}) {
       errors: false,
       upstreamProxy: undefined,
       isProxy: false,
-      mock: { dynamic: false, ignoreExamples: false, seed: null },
+      mock: { dynamic: false, ignoreExamples: false, seed: undefined },
     },
     // Prism's own log is JSON; the bridge prints one readable line per request instead.
     components: { logger: createLogger('PRISM', { level: 'silent' }) },
@@ -206,17 +251,17 @@ export async function startMock(options = {}) {
   const agent = new http.Agent({ keepAlive: true });
 
   const bridge = http.createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (c) => chunks.push(c));
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const headers = { ...req.headers, host: inner.host };
       const upstream = http.request(
         { host: inner.hostname, port: inner.port, method: req.method, path: req.url, headers, agent },
         (up) => {
-          const body = [];
-          up.on('data', (c) => body.push(c));
+          const body: Buffer[] = [];
+          up.on('data', (c: Buffer) => body.push(c));
           up.on('end', () => {
-            const raw = {};
+            const raw: Headers = {};
             for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) raw[k] = v;
             const out = bridgeResponse(up.statusCode ?? 502, raw, Buffer.concat(body));
             if (!out.rewritten && !('content-length' in out.headers))
@@ -226,7 +271,7 @@ export async function startMock(options = {}) {
             let line = `${req.method} ${req.url} -> ${out.status}`;
             if (out.rewritten) line += ` (request invalid: ${out.body.toString('utf8')})`;
             if (out.responseViolations.length) {
-              line += ` WARNING: the mock's own response breaks the spec: ${out.responseViolations.map((v) => `${v.location.join('.')} ${v.message}`).join('; ')}`;
+              line += ` WARNING: the mock's own response breaks the spec: ${out.responseViolations.map((v) => `${(v.location ?? []).join('.')} ${v.message}`).join('; ')}`;
             }
             log(line);
           });
@@ -237,7 +282,7 @@ export async function startMock(options = {}) {
       upstream.end(Buffer.concat(chunks));
     });
   });
-  await new Promise((ok, ko) => {
+  await new Promise<void>((ok, ko) => {
     bridge.once('error', ko);
     bridge.listen(port, host, () => {
       bridge.off('error', ko);
@@ -247,13 +292,13 @@ export async function startMock(options = {}) {
   const address = bridge.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
-  let closing;
+  let closing: Promise<void> | undefined;
   return {
     url,
     port: actualPort,
     close() {
       closing ??= (async () => {
-        await new Promise((ok) => {
+        await new Promise<void>((ok) => {
           bridge.close(() => ok());
           bridge.closeAllConnections();
         });
@@ -265,33 +310,43 @@ export async function startMock(options = {}) {
   };
 }
 
+/** The parts of Prism's operations (@stoplight/types IHttpOperation) that keepOnlyNamedExamples edits. */
+export interface PrismOperation {
+  path: string;
+  method: string;
+  responses?: Array<{ code: string; contents?: Array<{ mediaType: string; examples?: Array<{ key: string }> }> }>;
+}
+
 /**
  * Drops the example http-spec derives from a schema's `examples` wherever the media type has named
  * `examples` of its own (see the header comment). `operations` are Prism's, `doc` the raw spec.
+ * Returns how many were dropped.
  */
-export function keepOnlyNamedExamples(operations, doc) {
-  const follow = (node) => {
-    let n = node;
-    for (let i = 0; n && typeof n === 'object' && typeof n.$ref === 'string' && i < 20; i++) {
-      if (!n.$ref.startsWith('#/')) return undefined;
-      n = n.$ref
-        .slice(2)
-        .split('/')
-        .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-        .reduce((acc, key) => acc?.[key], doc);
+export function keepOnlyNamedExamples(operations: readonly PrismOperation[], doc: unknown): number {
+  // A multi-file spec (--spec spec/openapi.yaml) has refs to other files, which Prism resolves but this
+  // correction does not: whatever deref cannot follow locally is left alone, not an error.
+  const follow = (node: unknown): Obj | undefined => {
+    try {
+      const n = deref(doc, node);
+      return isObj(n) ? n : undefined;
+    } catch (err) {
+      if (err instanceof JsonPointerError) return undefined;
+      throw err;
     }
-    return n;
   };
+  /** `node[key]`, its $refs followed. */
+  const get = (node: Obj | undefined, key: string) => follow(node?.[key]);
   let dropped = 0;
   for (const op of operations) {
-    const raw = follow(follow(doc?.paths?.[op.path])?.[op.method]);
+    const pathItem = get(get(isObj(doc) ? doc : undefined, 'paths'), op.path);
+    const raw = get(pathItem, op.method);
     for (const response of op.responses ?? []) {
-      const rawResponse = follow(raw?.responses?.[response.code]);
+      const rawResponse = get(get(raw, 'responses'), response.code);
       for (const content of response.contents ?? []) {
-        const media = follow(rawResponse?.content?.[content.mediaType]);
-        if (!media || 'example' in media || !media.examples || typeof media.examples !== 'object') continue;
+        const media = get(get(rawResponse, 'content'), content.mediaType);
+        if (!media || 'example' in media || !isObj(media.examples)) continue;
         const named = Object.keys(media.examples).length;
-        if (named > 0 && content.examples?.length === named + 1 && content.examples[0].key === 'default') {
+        if (named > 0 && content.examples?.length === named + 1 && content.examples[0]?.key === 'default') {
           content.examples.shift();
           dropped++;
         }
@@ -301,7 +356,7 @@ export function keepOnlyNamedExamples(operations, doc) {
   return dropped;
 }
 
-function resolveSpec(spec) {
+function resolveSpec(spec: string): string {
   const file = isAbsolute(spec) ? spec : resolve(process.cwd(), spec);
   if (!existsSync(file)) {
     throw new Error(`${spec} does not exist. Build it first: npm run bundle (or npm run generate).`);
@@ -309,7 +364,7 @@ function resolveSpec(spec) {
   return file;
 }
 
-function fail(res, err) {
+function fail(res: http.ServerResponse, err: Error): void {
   if (res.headersSent) {
     res.destroy(err);
     return;
@@ -318,7 +373,7 @@ function fail(res, err) {
   res.end(JSON.stringify({ error: `mock bridge: Prism did not answer (${err.message})` }));
 }
 
-function parseArgs(argv) {
+function parseArgs(argv: string[]): { spec: string; port: number; host: string; quiet: boolean } {
   const opts = {
     spec: defaultSpec,
     port: Number(process.env.PORT ?? 4010),
@@ -338,7 +393,7 @@ function parseArgs(argv) {
     else if (a === '--quiet' || a === '-q') opts.quiet = true;
     else if (a === '--help') {
       console.log(
-        'usage: node scripts/mock.mjs [--spec generated/openapi.yaml] [--port 4010] [--host 127.0.0.1] [--quiet]',
+        'usage: tsx scripts/mock.ts [--spec generated/openapi.yaml] [--port 4010] [--host 127.0.0.1] [--quiet]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
@@ -348,9 +403,9 @@ function parseArgs(argv) {
 }
 
 /** Stops `servers` on SIGINT/SIGTERM and exits 0. */
-export function stopOnSignals(servers) {
+export function stopOnSignals(servers: readonly RunningServer[]): void {
   let stopping = false;
-  const stop = async (signal) => {
+  const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping...`);
@@ -361,7 +416,7 @@ export function stopOnSignals(servers) {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isMain(import.meta.url)) {
   try {
     const opts = parseArgs(process.argv.slice(2));
     const mock = await startMock({

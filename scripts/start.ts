@@ -1,6 +1,5 @@
-#!/usr/bin/env node
-// `npm start`: the spec served the way users consume it, in one process.
-//   - the mock of the Close API (scripts/mock.mjs: Prism + Close-shaped validation errors)
+// `npm start` (tsx scripts/start.ts): the spec served the way users consume it, in one process.
+//   - the mock of the Close API (scripts/mock.ts: Prism + Close-shaped validation errors)
 //     on http://127.0.0.1:4010 ($MOCK_PORT)
 //   - the Redoc reference and the spec downloads on http://127.0.0.1:8080 ($DOCS_PORT):
 //     /  (generated/docs/index.html), /openapi.json, /openapi.yaml
@@ -11,16 +10,17 @@ import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { startMock, stopOnSignals } from './mock.mjs';
+import { fileURLToPath } from 'node:url';
+import { isMain, tsxArgs } from './lib/cli.js';
+import { type RunningServer, startMock, stopOnSignals } from './mock.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const generated = join(root, 'generated');
 
 /** URL path -> [file, content type] served by the docs server. */
-export function docsRoutes(dir = generated) {
-  const html = [join(dir, 'docs', 'index.html'), 'text/html; charset=utf-8'];
-  return new Map([
+export function docsRoutes(dir = generated): Map<string, [file: string, contentType: string]> {
+  const html: [string, string] = [join(dir, 'docs', 'index.html'), 'text/html; charset=utf-8'];
+  return new Map<string, [string, string]>([
     ['/', html],
     ['/index.html', html],
     ['/openapi.json', [join(dir, 'openapi.json'), 'application/json; charset=utf-8']],
@@ -30,10 +30,11 @@ export function docsRoutes(dir = generated) {
 
 /**
  * Serves the reference and the spec files (read from disk on each request, so a rebuild shows up on reload).
- * @param {{port?: number, host?: string, dir?: string}} [options] port 0 picks a free port
- * @returns {Promise<{url: string, port: number, close: () => Promise<void>}>}
+ * Port 0 picks a free port.
  */
-export async function startDocsServer(options = {}) {
+export async function startDocsServer(
+  options: { port?: number; host?: string; dir?: string } = {},
+): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const routes = docsRoutes(options.dir ?? generated);
   const server = http.createServer((req, res) => {
@@ -54,7 +55,7 @@ export async function startDocsServer(options = {}) {
     if (req.method === 'HEAD') res.end();
     else createReadStream(file).pipe(res);
   });
-  await new Promise((ok, ko) => {
+  await new Promise<void>((ok, ko) => {
     server.once('error', ko);
     server.listen(options.port ?? 8080, host, () => {
       server.off('error', ko);
@@ -67,14 +68,14 @@ export async function startDocsServer(options = {}) {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     close: () =>
-      new Promise((ok) => {
+      new Promise<void>((ok) => {
         server.close(() => ok());
         server.closeAllConnections();
       }),
   };
 }
 
-function newestMtime(dir) {
+function newestMtime(dir: string): number {
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
@@ -85,7 +86,7 @@ function newestMtime(dir) {
 }
 
 /** Why generated/ must be rebuilt before serving, or null when it is fine. */
-function staleReason() {
+function staleReason(): string | null {
   const outputs = ['openapi.yaml', 'openapi.json', join('docs', 'index.html')].map((f) => join(generated, f));
   const missing = outputs.find((f) => !existsSync(f));
   if (missing) return `${missing.slice(root.length + 1)} is missing`;
@@ -95,25 +96,25 @@ function staleReason() {
   return null;
 }
 
-function ensureBuilt() {
+function ensureBuilt(): void {
   const reason = staleReason();
   if (!reason) return;
   console.log(`Building generated/ (${reason}): bundle + docs...`);
   const started = Date.now();
-  execFileSync(process.execPath, [join(root, 'scripts', 'generate.mjs'), 'bundle', 'docs'], {
+  execFileSync(process.execPath, tsxArgs(join(root, 'scripts', 'generate.ts'), 'bundle', 'docs'), {
     cwd: root,
     stdio: 'inherit',
   });
   console.log(`Built in ${((Date.now() - started) / 1000).toFixed(1)}s.`);
 }
 
-function port(name, fallback) {
+function port(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
   if (!Number.isInteger(value) || value < 0 || value > 65535) throw new Error(`${name} must be a port number`);
   return value;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+if (isMain(import.meta.url)) {
   try {
     if (!process.argv.includes('--no-build')) ensureBuilt();
     const host = process.env.HOST ?? '127.0.0.1';

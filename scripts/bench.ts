@@ -1,27 +1,31 @@
-#!/usr/bin/env node
-// `npm run bench`: the client's three benchmarks, each against local node:http servers (127.0.0.1, run
-// as child processes) and each printing ratios measured in the same run (about a minute in all):
+// `npm run bench` (tsx scripts/bench.ts): the client's three benchmarks, each against local node:http
+// servers (127.0.0.1, run as child processes) and each printing ratios measured in the same run (about a
+// minute in all):
 //   bench/overhead.ts    per-request cost: client vs bare openapi-fetch vs plain fetch (goal <= 1.05),
 //                        median of 3 processes
 //   bench/bulk.ts        2,000 creates under a Close-style rate limit: achieved/allowed (goal >= 0.9),
 //                        429s received, leads lost or duplicated (goal 0)
 //   bench/pagination.ts  100,000 items: requests vs the minimum, heap growth (goal: minimum, flat)
-// `node scripts/bench.mjs [overhead|bulk|pagination ...]`. Exits 1 when a goal is missed. Not part of npm test.
+// `tsx scripts/bench.ts [overhead|bulk|pagination ...]`. Exits 1 when a goal is missed. Not part of npm test.
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** What a benchmark prints on its `RESULT <name> <json>` line (bench/support.ts result()). */
+type Values = Record<string, number | string | boolean>;
+
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const all = ['overhead', 'bulk', 'pagination'];
 const picked = process.argv.slice(2).filter((a) => all.includes(a));
-const summary = [];
+const summary: [name: string, values: Values][] = [];
 let ok = true;
 // The overhead ratio moves by a few percent from one process to the next (JIT and core placement on a
 // small machine), more than within one process: it runs in several processes and reports the median.
 const OVERHEAD_RUNS = Number(process.env.BENCH_OVERHEAD_RUNS ?? 3);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? Number.NaN;
+const num = (v: Values[string] | undefined) => (typeof v === 'number' ? v : Number.NaN);
 
-function runOne(name, env = {}) {
+function runOne(name: string, env: Record<string, string> = {}): Values | undefined {
   const res = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(root, 'bench', `${name}.ts`)], {
     cwd: root,
     encoding: 'utf8',
@@ -29,31 +33,35 @@ function runOne(name, env = {}) {
     env: { ...process.env, ...env },
   });
   process.stdout.write(res.stdout.replace(/^RESULT .*\n?/gm, ''));
-  const line = /^RESULT (\S+) (.*)$/m.exec(res.stdout);
-  if (res.status !== 0 || !line) {
+  const json = /^RESULT (\S+) (.*)$/m.exec(res.stdout)?.[2];
+  if (res.status !== 0 || json === undefined) {
     console.error(`✖ bench/${name}.ts failed (exit ${res.status})`);
     return undefined;
   }
-  return JSON.parse(line[2]);
+  return JSON.parse(json) as Values;
 }
 
 for (const name of picked.length ? picked : all) {
   console.log(`\n▶ bench/${name}.ts`);
-  let values;
+  let values: Values | undefined;
   if (name === 'overhead') {
-    const runs = [];
+    const runs: Values[] = [];
     for (let i = 0; i < OVERHEAD_RUNS; i++) {
       const v = runOne(name);
       if (v) runs.push(v);
     }
     if (runs.length === OVERHEAD_RUNS) {
-      values = Object.fromEntries(
-        ['clientVsBare', 'bareVsFetch', 'clientVsFetch'].map((k) => [k, median(runs.map((r) => r[k]))]),
-      );
-      values.runs = runs.map((r) => r.clientVsBare.toFixed(3)).join(', ');
-      values.goalMet = values.clientVsBare <= 1.05;
+      const clientVsBare = median(runs.map((r) => num(r.clientVsBare)));
+      const runList = runs.map((r) => num(r.clientVsBare).toFixed(3)).join(', ');
+      values = {
+        clientVsBare,
+        bareVsFetch: median(runs.map((r) => num(r.bareVsFetch))),
+        clientVsFetch: median(runs.map((r) => num(r.clientVsFetch))),
+        runs: runList,
+        goalMet: clientVsBare <= 1.05,
+      };
       console.log(
-        `  median of ${OVERHEAD_RUNS} processes: client / openapi-fetch = ${values.clientVsBare.toFixed(3)} (runs: ${values.runs})`,
+        `  median of ${OVERHEAD_RUNS} processes: client / openapi-fetch = ${clientVsBare.toFixed(3)} (runs: ${runList})`,
       );
     }
   } else {
@@ -66,7 +74,8 @@ for (const name of picked.length ? picked : all) {
   summary.push([name, values]);
   if (!values.goalMet) ok = false;
 }
-const fmt = (n) => (typeof n === 'number' ? (Number.isInteger(n) ? String(n) : n.toFixed(3)) : String(n));
+const fmt = (n: Values[string] | undefined) =>
+  typeof n === 'number' ? (Number.isInteger(n) ? String(n) : n.toFixed(3)) : String(n);
 console.log('\nSummary');
 for (const [name, v] of summary) {
   const text =

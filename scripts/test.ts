@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-// `npm test`: every check CI runs, in order, stopping at the first failing step:
+// `npm test` (tsx scripts/test.ts): every check CI runs, in order, stopping at the first failing step:
 //   1. generated/ matches spec/ (staleness)   2. lint (Redocly + Spectral, source and bundle)
 //   3. tsc --noEmit                            4. unit, spec, client, mock and docs tests (vitest)
 //   5. contract tests against the Prism mock   6. contract tests in live mode against the stand-in server
@@ -9,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tsxArgs } from './lib/cli.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = join(root, '.tmp');
@@ -16,7 +16,16 @@ mkdirSync(tmp, { recursive: true });
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const totals = { passed: 0, failed: 0, skipped: 0 };
 
-function step(title, cmd, args, extraEnv = {}) {
+/** The counts read from vitest's JSON reporter output. */
+interface VitestReport {
+  numTotalTests: number;
+  numPassedTests: number;
+  numFailedTests: number;
+  numPendingTests: number;
+  numTodoTests?: number;
+}
+
+function step(title: string, cmd: string, args: string[], extraEnv: Record<string, string> = {}): boolean {
   const started = Date.now();
   console.log(`\n▶ ${title}`);
   const res = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...extraEnv } });
@@ -29,7 +38,7 @@ function step(title, cmd, args, extraEnv = {}) {
   return true;
 }
 
-function vitest(title, args, extraEnv = {}) {
+function vitest(title: string, args: string[], extraEnv: Record<string, string> = {}): boolean {
   const report = join(tmp, `vitest-${title.replace(/\W+/g, '-')}.json`);
   rmSync(report, { force: true });
   const ok = step(
@@ -49,12 +58,12 @@ function vitest(title, args, extraEnv = {}) {
 }
 
 /** Adds a vitest JSON report to the totals; false when it is missing or ran no test. */
-function collect(report, title) {
+function collect(report: string, title: string): boolean {
   if (!existsSync(report)) {
     console.error(`✖ ${title} wrote no report`);
     return false;
   }
-  const r = JSON.parse(readFileSync(report, 'utf8'));
+  const r = JSON.parse(readFileSync(report, 'utf8')) as VitestReport;
   totals.passed += r.numPassedTests;
   totals.failed += r.numFailedTests;
   totals.skipped += r.numPendingTests + (r.numTodoTests ?? 0);
@@ -65,7 +74,7 @@ function collect(report, title) {
   return true;
 }
 
-function finish(ok) {
+function finish(ok: boolean): never {
   if (!ok && totals.failed === 0) totals.failed = 1; // a non-test step failed: never report green
   console.log(`\n${totals.skipped} skipped`);
   console.log(`${totals.passed} passed, ${totals.failed} failed`);
@@ -73,7 +82,7 @@ function finish(ok) {
 }
 
 const pipeline = [
-  () => step('generated/ is up to date', process.execPath, [join(root, 'scripts', 'generate.mjs'), '--check']),
+  () => step('generated/ is up to date', process.execPath, tsxArgs(join(root, 'scripts', 'generate.ts'), '--check')),
   () => step('lint', npm, ['run', '--silent', 'lint']),
   () => step('typecheck', npm, ['run', '--silent', 'typecheck']),
   () => vitest('unit and spec tests', []),
@@ -89,7 +98,11 @@ const pipeline = [
     const report = join(tmp, 'vitest-standin.json');
     rmSync(report, { force: true });
     const title = 'contract tests (live mode against the stand-in)';
-    const ok = step(title, process.execPath, [join(root, 'contract-tests', 'run-standin.mjs'), '--report', report]);
+    const ok = step(
+      title,
+      process.execPath,
+      tsxArgs(join(root, 'contract-tests', 'run-standin.ts'), '--report', report),
+    );
     return collect(report, title) && ok;
   },
 ];

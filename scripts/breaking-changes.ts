@@ -1,9 +1,8 @@
-#!/usr/bin/env node
 // Direction-aware breaking-change check for the published description (generated/openapi.json),
 // in the spirit of GitHub's rest-api-description `openapi_breaking_changes.py` (STYLE.md item 14).
 //
-//   node scripts/breaking-changes.mjs --base <git-ref> [--head <file>] [--json] [--allow-breaking]
-//   node scripts/breaking-changes.mjs --base-file <file> --head-file <file> [--json]
+//   tsx scripts/breaking-changes.ts --base <git-ref> [--head <file>] [--json] [--allow-breaking]
+//   tsx scripts/breaking-changes.ts --base-file <file> --head-file <file> [--json]
 //
 // A change is judged by the side that has to cope with it. Request schemas (what clients send):
 // anything the server used to accept and now rejects is breaking. Response schemas (what clients
@@ -12,49 +11,69 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { escapeSegment, followRefs, parsePointer } from '../src/lib/json-pointer.js';
+import { isMain } from './lib/cli.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const PUBLISHED = 'generated/openapi.json';
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Public types
+
+export interface BreakingChangeFinding {
+  breaking: boolean;
+  /** Rule id, e.g. `response-property-removed`, `request-enum-value-removed`, `operation-id-changed`. */
+  rule: string;
+  /** `METHOD /path` of the operation (the head's path template). */
+  operation: string;
+  direction: 'request' | 'response' | 'operation';
+  /** Changelog line (STYLE.md item 18), without the ⚠️ marker and the operations. */
+  message: string;
+  /** JSON pointer from the operation, as if every `$ref` were inlined. */
+  location: string;
+  /** Set on response changes that break exhaustive switches (enum value or union member added). */
+  warn?: boolean;
+}
+
+export interface BreakingChangeResult {
+  breaking: BreakingChangeFinding[];
+  additions: BreakingChangeFinding[];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Documents and $refs
 
-/** Follows local `$ref`s (`#/...`) until a non-ref node; returns [node, name of the last component]. */
-function deref(doc, node) {
-  let name;
-  const seen = new Set();
-  while (node && typeof node === 'object' && typeof node.$ref === 'string') {
-    const ref = node.$ref;
-    if (seen.has(ref)) throw new Error(`circular $ref alias ${ref}`);
-    seen.add(ref);
-    if (!ref.startsWith('#/')) throw new Error(`only local $refs are supported, got ${ref}`);
-    const segs = ref
-      .slice(2)
-      .split('/')
-      .map((s) => decodeURIComponent(s).replace(/~1/g, '/').replace(/~0/g, '~'));
-    let target = doc;
-    for (const s of segs) target = target == null ? undefined : target[s];
-    if (target === undefined) throw new Error(`unresolvable $ref ${ref}`);
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** `v` when it is an object, else an empty one (absent and malformed parts of a document read as empty). */
+const obj = (v: unknown): Obj => (isObj(v) ? v : {});
+const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/**
+ * Follows local `$ref`s (`#/...`) until a non-ref node; returns [node, name of the last component on
+ * the way]. Throws on a cycle, a non-local and a dangling ref (src/lib/json-pointer.ts).
+ */
+function deref(doc: unknown, start: unknown): [node: unknown, component: string | undefined] {
+  const { node, refs } = followRefs(doc, start);
+  let name: string | undefined;
+  for (const ref of refs) {
+    const segs = parsePointer(ref);
     if (segs[0] === 'components' && segs.length === 3) name = segs[2];
-    node = target;
   }
   return [node, name];
 }
-
-const isObj = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
-const pointerSeg = (s) => String(s).replace(/~/g, '~0').replace(/\//g, '~1');
-const fmt = (v) => (typeof v === 'string' ? v : JSON.stringify(v));
+const fmt = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 // ---------------------------------------------------------------------------------------------
 // Schema normalisation: allOf is merged into one view (properties, required, types, closedness);
 // results are cached per schema object so repeated comparisons stay cheap.
 
-function typesOf(s) {
-  let t;
+function typesOf(s: Obj): Set<string> | undefined {
+  let t: Set<string> | undefined;
   if (typeof s.type === 'string') t = new Set([s.type]);
-  else if (Array.isArray(s.type)) t = new Set(s.type);
+  else if (Array.isArray(s.type)) t = new Set(s.type.filter((x): x is string => typeof x === 'string'));
   if (t && s.nullable === true) t.add('null'); // OpenAPI 3.0 bases
   return t;
 }
@@ -86,21 +105,66 @@ const CONSTRAINING = [
   'prefixItems',
 ];
 
+// Keywords carried into a view as written (an allOf member supplies the ones its parent lacks).
+const KEYWORDS = [
+  'format',
+  'pattern',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'minItems',
+  'maxItems',
+  'minProperties',
+  'maxProperties',
+] as const;
+type Keyword = (typeof KEYWORDS)[number];
+
+type Members = [keyword: 'oneOf' | 'anyOf', members: unknown[]];
+
+/** A schema with its $refs resolved and its allOf merged (see Side.view). */
+interface View extends Partial<Record<Keyword, unknown>> {
+  /** The resolved schema object ({} when the node is not an object). */
+  s: Obj;
+  /** The component the node's $ref chain ended in, if any. */
+  name: string | undefined;
+  /** The node as written (possibly a $ref). */
+  orig: unknown;
+  /** Unconstrained: no keyword that restricts values. */
+  any: boolean;
+  props: Map<string, unknown>;
+  required: Set<string>;
+  types?: Set<string> | undefined;
+  closed?: boolean;
+  additional?: unknown;
+  members: Members | null;
+  enum?: unknown[] | undefined;
+  hasConst?: boolean;
+  const?: unknown;
+  items?: unknown;
+  discriminator?: string | undefined;
+}
+
 class Side {
-  constructor(doc) {
-    this.doc = doc;
-    this.flat = new WeakMap();
-  }
+  readonly flat = new WeakMap<Obj, View>();
+  /** Nullable plain schemas seen as `[non-null part, null]` unions (see Comparer.wrap), per schema. */
+  readonly wrapped = new WeakMap<Obj, unknown[]>();
+
+  constructor(readonly doc: unknown) {}
 
   /** Resolves refs and merges allOf; returns a plain view {types, props, required, closed, ...}. */
-  view(node) {
+  view(node: unknown): View {
     const [s, name] = deref(this.doc, node);
     if (!isObj(s)) return { s: {}, name, orig: node, any: true, props: new Map(), required: new Set(), members: null };
     let v = this.flat.get(s);
     if (v) return { ...v, name, orig: node };
+    const discriminator = obj(s.discriminator).propertyName;
     v = {
       s,
       name: undefined,
+      orig: undefined,
       any: !CONSTRAINING.some((k) => k in s),
       props: new Map(),
       required: new Set(),
@@ -115,16 +179,17 @@ class Side {
       hasConst: 'const' in s,
       const: s.const,
       items: s.items,
-      discriminator: s.discriminator?.propertyName,
+      discriminator: typeof discriminator === 'string' ? discriminator : undefined,
     };
     this.flat.set(s, v); // placeholder against allOf cycles
-    for (const [k, p] of Object.entries(s.properties ?? {})) v.props.set(k, p);
-    for (const r of s.required ?? []) v.required.add(r);
-    for (const part of s.allOf ?? []) {
+    for (const [k, p] of Object.entries(obj(s.properties))) v.props.set(k, p);
+    for (const r of arr(s.required)) if (typeof r === 'string') v.required.add(r);
+    for (const part of arr(s.allOf)) {
       const pv = this.view(part);
       for (const [k, p] of pv.props) v.props.set(k, v.props.has(k) ? { allOf: [v.props.get(k), p] } : p);
       for (const r of pv.required) v.required.add(r);
-      if (pv.types) v.types = v.types ? new Set([...v.types].filter((t) => pv.types.has(t))) : new Set(pv.types);
+      const partTypes = pv.types;
+      if (partTypes) v.types = v.types ? new Set([...v.types].filter((t) => partTypes.has(t))) : new Set(partTypes);
       if (pv.closed) v.closed = true;
       if (!v.members && pv.members) v.members = pv.members;
       if (!v.enum && pv.enum) v.enum = pv.enum;
@@ -134,37 +199,11 @@ class Side {
       }
       if (v.items === undefined && pv.items !== undefined) v.items = pv.items;
       if (!v.discriminator && pv.discriminator) v.discriminator = pv.discriminator;
-      for (const k of [
-        'format',
-        'pattern',
-        'minimum',
-        'maximum',
-        'exclusiveMinimum',
-        'exclusiveMaximum',
-        'minLength',
-        'maxLength',
-        'minItems',
-        'maxItems',
-        'minProperties',
-        'maxProperties',
-      ]) {
+      for (const k of KEYWORDS) {
         if (pv[k] !== undefined && v[k] === undefined) v[k] = pv[k];
       }
     }
-    for (const k of [
-      'format',
-      'pattern',
-      'minimum',
-      'maximum',
-      'exclusiveMinimum',
-      'exclusiveMaximum',
-      'minLength',
-      'maxLength',
-      'minItems',
-      'maxItems',
-      'minProperties',
-      'maxProperties',
-    ]) {
+    for (const k of KEYWORDS) {
       if (k in s) v[k] = s[k];
     }
     return { ...v, name, orig: node };
@@ -176,12 +215,39 @@ class Side {
 // pointer segments as if every $ref were inlined), and the innermost named component with the
 // field path inside it (used for the changelog line).
 
-function finding(breaking, rule, text, extra = {}) {
+type Direction = 'request' | 'response';
+
+interface Finding {
+  breaking: boolean;
+  rule: string;
+  /** Changelog wording of the change itself (`remove value \`x\``), completed by changelogLine. */
+  text: string;
+  /** Pointer segments from where the comparison started. */
+  at: string[];
+  /** Field path inside `schema` (or inside the body or parameter while no component claimed it). */
+  field: string[];
+  /** The innermost named component the change is in. */
+  schema: string | undefined;
+  direction?: Direction | 'operation';
+  warn?: boolean;
+  values?: string[];
+  value?: unknown;
+  nullable?: boolean;
+  status?: string;
+  param?: string;
+}
+
+function finding(
+  breaking: boolean,
+  rule: string,
+  text: string,
+  extra: Partial<Omit<Finding, 'breaking' | 'rule' | 'text'>> = {},
+): Finding {
   return { breaking, rule, text, at: [], field: [], schema: undefined, ...extra };
 }
 
 /** Prefixes pointer segments (and, while no component has claimed it, field segments). */
-function under(list, at, field) {
+function under(list: Finding[], at: string[], field: string | null): Finding[] {
   return list.map((f) => ({
     ...f,
     at: [...at, ...f.at],
@@ -189,7 +255,7 @@ function under(list, at, field) {
   }));
 }
 
-function claim(list, name) {
+function claim(list: Finding[], name: string | undefined): Finding[] {
   if (!name) return list;
   return list.map((f) => (f.schema === undefined ? { ...f, schema: name } : f));
 }
@@ -197,40 +263,46 @@ function claim(list, name) {
 // ---------------------------------------------------------------------------------------------
 // Schema comparison
 
-const LOWER_IS_TIGHTER = ['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems', 'maxProperties'];
-const HIGHER_IS_TIGHTER = ['minimum', 'exclusiveMinimum', 'minLength', 'minItems', 'minProperties'];
+const LOWER_IS_TIGHTER = ['maximum', 'exclusiveMaximum', 'maxLength', 'maxItems', 'maxProperties'] as const;
+const HIGHER_IS_TIGHTER = ['minimum', 'exclusiveMinimum', 'minLength', 'minItems', 'minProperties'] as const;
+// Bounds compare as numbers, the way `<` compares the numbers (or OpenAPI 3.0 booleans) they hold.
+const lt = (a: unknown, b: unknown) => Number(a) < Number(b);
 
 const NULL_SCHEMA = Object.freeze({ type: 'null' });
 
 class Comparer {
-  constructor(baseDoc, headDoc) {
+  readonly base: Side;
+  readonly head: Side;
+  private readonly memo = new Map<string, Finding[]>();
+  private readonly stack = new Set<string>();
+  private readonly ids = [new WeakMap<object, number>(), new WeakMap<object, number>()] as const;
+  private nextId = 0;
+
+  constructor(baseDoc: unknown, headDoc: unknown) {
     this.base = new Side(baseDoc);
     this.head = new Side(headDoc);
-    this.memo = new Map();
-    this.stack = new Set();
-    this.ids = [new WeakMap(), new WeakMap()];
-    this.nextId = 0;
   }
 
-  id(side, obj) {
+  id(side: 0 | 1, o: object): number {
     const m = this.ids[side];
-    let i = m.get(obj);
+    let i = m.get(o);
     if (i === undefined) {
       i = this.nextId++;
-      m.set(obj, i);
+      m.set(o, i);
     }
     return i;
   }
 
   /** Compares two schemas for one direction ('request' | 'response'). */
-  schema(baseNode, headNode, dir) {
+  schema(baseNode: unknown, headNode: unknown, dir: Direction): Finding[] {
     const b = this.base.view(baseNode);
     const h = this.head.view(headNode);
     const key = `${dir}|${this.id(0, b.s)}|${this.id(1, h.s)}`;
-    if (this.memo.has(key)) return this.memo.get(key);
+    const known = this.memo.get(key);
+    if (known) return known;
     if (this.stack.has(key)) return []; // recursive schema: this pair is already being compared further up
     this.stack.add(key);
-    let out;
+    let out: Finding[];
     try {
       out = this.compareViews(b, h, dir);
     } finally {
@@ -243,10 +315,10 @@ class Comparer {
     return out;
   }
 
-  compareViews(b, h, dir) {
+  compareViews(b: View, h: View, dir: Direction): Finding[] {
     const req = dir === 'request';
-    const out = [];
-    const add = (...fs) => out.push(...fs);
+    const out: Finding[] = [];
+    const add = (...fs: Finding[]) => out.push(...fs);
 
     // Unconstrained on one side.
     if (b.any && h.any) return out;
@@ -264,13 +336,15 @@ class Comparer {
     // keywords are compared only where the union side has some of its own.
     const shift = !b.members !== !h.members;
     const unionSide = b.members ? b : h;
-    const ownShape = (v) => v.types || v.props.size || v.enum || v.hasConst;
+    const ownShape = (v: View) => v.types || v.props.size || v.enum || v.hasConst;
     if (shift && !ownShape(unionSide)) return this.members(b, h, dir);
 
     // type
-    if (b.types && h.types) {
-      const removed = [...b.types].filter((t) => !h.types.has(t) && !(t === 'integer' && h.types.has('number')));
-      const added = [...h.types].filter((t) => !b.types.has(t) && !(t === 'integer' && b.types.has('number')));
+    const bTypes = b.types;
+    const hTypes = h.types;
+    if (bTypes && hTypes) {
+      const removed = [...bTypes].filter((t) => !hTypes.has(t) && !(t === 'integer' && hTypes.has('number')));
+      const added = [...hTypes].filter((t) => !bTypes.has(t) && !(t === 'integer' && bTypes.has('number')));
       if (req && removed.length)
         add(
           finding(
@@ -312,7 +386,7 @@ class Comparer {
     }
 
     // enum / const
-    const key = (v) => JSON.stringify(v);
+    const key = (v: unknown) => JSON.stringify(v);
     if (b.enum && h.enum) {
       const hk = new Set(h.enum.map(key));
       const bk = new Set(b.enum.map(key));
@@ -407,7 +481,7 @@ class Comparer {
         );
       }
       for (const k of LOWER_IS_TIGHTER) {
-        if (h[k] !== undefined && (b[k] === undefined || h[k] < b[k]))
+        if (h[k] !== undefined && (b[k] === undefined || lt(h[k], b[k])))
           add(
             finding(
               true,
@@ -415,7 +489,7 @@ class Comparer {
               b[k] === undefined ? `add \`${k}: ${h[k]}\`` : `lower \`${k}\` from ${b[k]} to ${h[k]}`,
             ),
           );
-        else if (b[k] !== undefined && (h[k] === undefined || h[k] > b[k]))
+        else if (b[k] !== undefined && (h[k] === undefined || lt(b[k], h[k])))
           add(
             finding(
               false,
@@ -425,7 +499,7 @@ class Comparer {
           );
       }
       for (const k of HIGHER_IS_TIGHTER) {
-        if (h[k] !== undefined && (b[k] === undefined || h[k] > b[k]))
+        if (h[k] !== undefined && (b[k] === undefined || lt(b[k], h[k])))
           add(
             finding(
               true,
@@ -433,7 +507,7 @@ class Comparer {
               b[k] === undefined ? `add \`${k}: ${h[k]}\`` : `raise \`${k}\` from ${b[k]} to ${h[k]}`,
             ),
           );
-        else if (b[k] !== undefined && (h[k] === undefined || h[k] < b[k]))
+        else if (b[k] !== undefined && (h[k] === undefined || lt(h[k], b[k])))
           add(
             finding(
               false,
@@ -525,17 +599,18 @@ class Comparer {
   }
 
   /** A plain schema seen as a union: itself, or its non-null part and `null` when it is nullable. */
-  wrap(side, v) {
-    if (!v.types || !v.types.has('null') || v.types.size < 2) return [v.orig];
-    let w = side.wrapped?.get(v.s);
+  wrap(side: Side, v: View): unknown[] {
+    const types = v.types;
+    if (!types?.has('null') || types.size < 2) return [v.orig];
+    let w = side.wrapped.get(v.s);
     if (!w) {
-      w = [{ allOf: [v.orig, { type: [...v.types].filter((t) => t !== 'null') }] }, NULL_SCHEMA];
-      (side.wrapped ??= new WeakMap()).set(v.s, w);
+      w = [{ allOf: [v.orig, { type: [...types].filter((t) => t !== 'null') }] }, NULL_SCHEMA];
+      side.wrapped.set(v.s, w);
     }
     return w;
   }
 
-  memberKey(side, v, node, i) {
+  memberKey(side: Side, v: View, node: unknown, i: number): string {
     const [s, name] = deref(side.doc, node);
     if (name) return `ref:${name}`;
     const mv = side.view(node);
@@ -553,39 +628,45 @@ class Comparer {
     return `index:${i}`;
   }
 
-  members(b, h, dir) {
+  /** Compares the members of two unions (a plain side is seen as a one-member union, see wrap). */
+  members(b: View, h: View, dir: Direction): Finding[] {
     const req = dir === 'request';
-    const out = [];
-    const kw = (h.members ?? b.members)[0];
+    const out: Finding[] = [];
+    const union = h.members ?? b.members;
+    if (!union) return out; // called only when one side is a union
+    const kw = union[0];
     const bm = b.members ? b.members[1] : this.wrap(this.base, b);
     const hm = h.members ? h.members[1] : this.wrap(this.head, h);
     const bk = bm.map((m, i) => this.memberKey(this.base, b, m, i));
     const hk = hm.map((m, i) => this.memberKey(this.head, h, m, i));
-    const leftB = [];
+    const leftB: number[] = [];
     const leftH = new Set(hm.keys());
-    const sub = (m, n, j) => under(this.schema(m, n, dir), h.members ? [kw, String(j)] : [], null);
-    bm.forEach((m, i) => {
-      const j = hk.indexOf(bk[i]);
+    const sub = (m: unknown, n: unknown, j: number) =>
+      under(this.schema(m, n, dir), h.members ? [kw, String(j)] : [], null);
+    bk.forEach((key, i) => {
+      const j = hk.indexOf(key);
       if (j >= 0 && leftH.has(j)) {
         leftH.delete(j);
-        out.push(...sub(m, hm[j], j));
+        out.push(...sub(bm[i], hm[j], j));
       } else leftB.push(i);
     });
     // One member left on each side (a renamed component, an edited inline member, a schema turned into a
     // one-member union): compare them as the same member.
-    if (leftB.length === 1 && leftH.size === 1) {
-      const j = [...leftH][0];
-      out.push(...sub(bm[leftB[0]], hm[j], j));
+    const [onlyB] = leftB;
+    const [onlyH] = leftH;
+    if (leftB.length === 1 && leftH.size === 1 && onlyB !== undefined && onlyH !== undefined) {
+      out.push(...sub(bm[onlyB], hm[onlyH], onlyH));
       return out;
     }
     // Otherwise pair each remaining old member with the structurally closest new one of an overlapping type
     // (e.g. a `string` that became `Date | DateTime`), when that pairing is compatible in this direction.
     for (const i of [...leftB]) {
       const bv = this.base.view(bm[i]);
-      let best;
+      let best: { j: number; fs: Finding[] } | undefined;
       for (const j of leftH) {
         const hv = this.head.view(hm[j]);
-        if (bv.types && hv.types && ![...bv.types].some((t) => hv.types.has(t))) continue;
+        const hvTypes = hv.types;
+        if (bv.types && hvTypes && ![...bv.types].some((t) => hvTypes.has(t))) continue;
         const fs = this.schema(bm[i], hm[j], dir);
         const n = fs.filter((f) => f.breaking).length;
         if (n === 0 && (!best || fs.length < best.fs.length)) best = { j, fs };
@@ -596,7 +677,7 @@ class Comparer {
         out.push(...under(best.fs, h.members ? [kw, String(best.j)] : [], null));
       }
     }
-    const label = (k) => k.replace(/^(ref|title|disc|type):/, '').replace(/^index:/, '#');
+    const label = (k: string | undefined) => (k ?? '').replace(/^(ref|title|disc|type):/, '').replace(/^index:/, '#');
     for (const i of leftB) {
       if (!h.members) {
         // The union collapsed into one schema: in a request each old member must still be accepted by it;
@@ -631,15 +712,31 @@ class Comparer {
 // ---------------------------------------------------------------------------------------------
 // Operations
 
-function operations(doc) {
-  const ops = new Map();
-  for (const [p, item0] of Object.entries(doc.paths ?? {})) {
-    const [item] = deref(doc, item0);
+/** A Parameter Object (resolved) with the node it was read from. */
+interface Param {
+  node: unknown;
+  p: Obj;
+}
+
+interface Operation {
+  method: string;
+  path: string;
+  op: Obj;
+  /** By `in:name`, path-level parameters overridden by operation-level ones. */
+  params: Map<string, Param>;
+  pointer: string[];
+}
+
+function operations(doc: unknown): Map<string, Operation> {
+  const ops = new Map<string, Operation>();
+  for (const [p, item0] of Object.entries(obj(obj(doc).paths))) {
+    const item = obj(deref(doc, item0)[0]);
     for (const m of METHODS) {
-      if (!isObj(item[m])) continue;
-      const params = new Map();
-      for (const prm of [...(item.parameters ?? []), ...(item[m].parameters ?? [])]) {
-        const [pr] = deref(doc, prm);
+      const op = item[m];
+      if (!isObj(op)) continue;
+      const params = new Map<string, Param>();
+      for (const prm of [...arr(item.parameters), ...arr(op.parameters)]) {
+        const pr = obj(deref(doc, prm)[0]);
         params.set(`${pr.in}:${pr.name}`, { node: prm, p: pr });
       }
       // Path templates are matched without their parameter names, so a renamed path parameter is
@@ -648,7 +745,7 @@ function operations(doc) {
       ops.set(`${m.toUpperCase()} ${shape}`, {
         method: m.toUpperCase(),
         path: p,
-        op: item[m],
+        op,
         params,
         pointer: ['paths', p, m],
       });
@@ -657,13 +754,13 @@ function operations(doc) {
   return ops;
 }
 
-function isSuccess(code) {
+function isSuccess(code: string): boolean {
   return /^2(\d\d|XX)$/i.test(code);
 }
 
-function compareOperation(cmp, bo, ho) {
-  const out = [];
-  const add = (f) => out.push(f);
+function compareOperation(cmp: Comparer, bo: Operation, ho: Operation): Finding[] {
+  const out: Finding[] = [];
+  const add = (f: Finding) => out.push(f);
   const bDoc = cmp.base.doc;
   const hDoc = cmp.head.doc;
 
@@ -684,7 +781,7 @@ function compareOperation(cmp, bo, ho) {
   const removed = [...bo.params.keys()].filter((k) => !ho.params.has(k));
   const added = [...ho.params.keys()].filter((k) => !bo.params.has(k));
   for (const k of removed) {
-    const { p } = bo.params.get(k);
+    const p = bo.params.get(k)?.p ?? {};
     const twin = added.find(
       (a) =>
         a.startsWith(`${p.in}:`) &&
@@ -694,7 +791,7 @@ function compareOperation(cmp, bo, ho) {
     );
     if (twin) {
       added.splice(added.indexOf(twin), 1);
-      const hp = ho.params.get(twin).p;
+      const hp = ho.params.get(twin)?.p ?? {};
       // Generated clients name every parameter, path ones included (openapi-fetch: `params.path.lead_id`).
       add(
         finding(true, 'parameter-renamed', `rename ${p.in} parameter \`${p.name}\` to \`${hp.name}\``, {
@@ -713,7 +810,7 @@ function compareOperation(cmp, bo, ho) {
     }
   }
   for (const k of added) {
-    const { p } = ho.params.get(k);
+    const p = ho.params.get(k)?.p ?? {};
     add(
       finding(
         Boolean(p.required),
@@ -724,8 +821,8 @@ function compareOperation(cmp, bo, ho) {
     );
   }
   for (const [k, { p: bp }] of bo.params) {
-    if (!ho.params.has(k)) continue;
-    out.push(...paramDiff(cmp, bp, ho.params.get(k).p));
+    const hp = ho.params.get(k)?.p;
+    if (hp) out.push(...paramDiff(cmp, bp, hp));
   }
 
   // Request body
@@ -742,8 +839,8 @@ function compareOperation(cmp, bo, ho) {
   if (isObj(bb) && !isObj(hb))
     add(finding(true, 'request-body-removed', 'remove request body', { direction: 'request', at: ['requestBody'] }));
   if (isObj(bb) && isObj(hb)) {
-    for (const [mt, bm] of Object.entries(bb.content ?? {})) {
-      const hm = hb.content?.[mt];
+    for (const [mt, bm] of Object.entries(obj(bb.content))) {
+      const hm = obj(hb.content)[mt];
       const at = ['requestBody', 'content', mt, 'schema'];
       if (!hm) {
         add(
@@ -754,18 +851,20 @@ function compareOperation(cmp, bo, ho) {
         );
         continue;
       }
-      if (bm.schema && hm.schema)
+      const bs = obj(bm).schema;
+      const hs = obj(hm).schema;
+      if (bs && hs)
         out.push(
-          ...under(cmp.schema(bm.schema, hm.schema, 'request'), at, null).map((f) => ({ direction: 'request', ...f })),
+          ...under(cmp.schema(bs, hs, 'request'), at, null).map((f): Finding => ({ direction: 'request', ...f })),
         );
     }
   }
 
   // Responses
-  const bR = bo.op.responses ?? {};
-  const hR = ho.op.responses ?? {};
+  const bR = obj(bo.op.responses);
+  const hR = obj(ho.op.responses);
   for (const [code, br0] of Object.entries(bR)) {
-    const [br] = deref(bDoc, br0);
+    const br = obj(deref(bDoc, br0)[0]);
     if (!(code in hR)) {
       add(
         finding(isSuccess(code), 'response-status-removed', `remove ${code} response`, {
@@ -775,11 +874,13 @@ function compareOperation(cmp, bo, ho) {
       );
       continue;
     }
-    const [hr] = deref(hDoc, hR[code]);
-    for (const [mt, bm] of Object.entries(br.content ?? {})) {
-      const hm = hr.content?.[mt];
+    const hr = obj(deref(hDoc, hR[code])[0]);
+    for (const [mt, bm0] of Object.entries(obj(br.content))) {
+      const bm = obj(bm0);
+      const hm0 = obj(hr.content)[mt];
+      const hm = obj(hm0);
       const at = ['responses', code, 'content', mt, 'schema'];
-      if (!hm || (bm.schema && !hm.schema)) {
+      if (!hm0 || (bm.schema && !hm.schema)) {
         add(
           finding(true, 'response-schema-removed', `remove ${code} response schema (\`${mt}\`)`, {
             direction: 'response',
@@ -790,15 +891,17 @@ function compareOperation(cmp, bo, ho) {
       }
       if (bm.schema && hm.schema)
         out.push(
-          ...under(cmp.schema(bm.schema, hm.schema, 'response'), at, null).map((f) => ({
-            direction: 'response',
-            status: code,
-            ...f,
-          })),
+          ...under(cmp.schema(bm.schema, hm.schema, 'response'), at, null).map(
+            (f): Finding => ({
+              direction: 'response',
+              status: code,
+              ...f,
+            }),
+          ),
         );
     }
-    for (const h of Object.keys(br.headers ?? {})) {
-      if (!hr.headers?.[h])
+    for (const h of Object.keys(obj(br.headers))) {
+      if (!obj(hr.headers)[h])
         add(
           finding(true, 'response-header-removed', `remove header \`${h}\` from ${code} response`, {
             direction: 'response',
@@ -819,8 +922,8 @@ function compareOperation(cmp, bo, ho) {
   return out;
 }
 
-function paramDiff(cmp, bp, hp) {
-  const out = [];
+function paramDiff(cmp: Comparer, bp: Obj, hp: Obj): Finding[] {
+  const out: Finding[] = [];
   const at = ['parameters', `${hp.in}:${hp.name}`];
   if (hp.required && !bp.required)
     out.push(
@@ -831,11 +934,13 @@ function paramDiff(cmp, bp, hp) {
     );
   if (bp.schema && hp.schema) {
     out.push(
-      ...under(cmp.schema(bp.schema, hp.schema, 'request'), [...at, 'schema'], null).map((f) => ({
-        direction: 'request',
-        param: `${hp.in} parameter \`${hp.name}\``,
-        ...f,
-      })),
+      ...under(cmp.schema(bp.schema, hp.schema, 'request'), [...at, 'schema'], null).map(
+        (f): Finding => ({
+          direction: 'request',
+          param: `${hp.in} parameter \`${hp.name}\``,
+          ...f,
+        }),
+      ),
     );
   }
   return out;
@@ -844,10 +949,10 @@ function paramDiff(cmp, bp, hp) {
 // ---------------------------------------------------------------------------------------------
 // Public API
 
-const cap = (t) => t.charAt(0).toUpperCase() + t.slice(1);
+const cap = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
 
 /** One changelog line (STYLE.md item 18) for a finding inside operation `op`. */
-function changelogLine(f, op) {
+function changelogLine(f: Finding, op: string): string {
   const dir = f.direction === 'response' ? 'response' : 'request';
   if (
     f.direction === 'operation' ||
@@ -938,11 +1043,11 @@ function changelogLine(f, op) {
  * Compares two parsed OpenAPI documents. Returns { breaking, additions }, each a list of
  * { operation, rule, message, location, direction, warn }.
  */
-export function compareDocuments(baseDoc, headDoc) {
+export function compareDocuments(baseDoc: unknown, headDoc: unknown): BreakingChangeResult {
   const cmp = new Comparer(baseDoc, headDoc);
   const bOps = operations(baseDoc);
   const hOps = operations(headDoc);
-  const all = [];
+  const all: BreakingChangeFinding[] = [];
   for (const [k, bo] of bOps) {
     const op = `${bo.method} ${bo.path}`;
     const ho = hOps.get(k);
@@ -953,7 +1058,7 @@ export function compareDocuments(baseDoc, headDoc) {
         operation: op,
         direction: 'operation',
         message: `Remove operation ${op}${bo.op.operationId ? ` (\`${bo.op.operationId}\`)` : ''}`,
-        location: '/' + bo.pointer.map(pointerSeg).join('/'),
+        location: `/${bo.pointer.map(escapeSegment).join('/')}`,
       });
       continue;
     }
@@ -965,7 +1070,7 @@ export function compareDocuments(baseDoc, headDoc) {
         operation: opName,
         direction: 'operation',
         message: `Rename path ${bo.path} to ${ho.path}`,
-        location: '/' + ho.pointer.map(pointerSeg).join('/'),
+        location: `/${ho.pointer.map(escapeSegment).join('/')}`,
       });
     }
     for (const f of compareOperation(cmp, bo, ho)) {
@@ -975,7 +1080,7 @@ export function compareDocuments(baseDoc, headDoc) {
         operation: opName,
         direction: f.direction ?? 'operation',
         message: changelogLine(f, opName),
-        location: '/' + [...ho.pointer, ...f.at].map(pointerSeg).join('/'),
+        location: `/${[...ho.pointer, ...f.at].map(escapeSegment).join('/')}`,
         ...(f.warn ? { warn: true } : {}),
       });
     }
@@ -989,19 +1094,22 @@ export function compareDocuments(baseDoc, headDoc) {
       operation: op,
       direction: 'operation',
       message: `Add operation ${op}${ho.op.operationId ? ` (\`${ho.op.operationId}\`)` : ''}`,
-      location: '/' + ho.pointer.map(pointerSeg).join('/'),
+      location: `/${ho.pointer.map(escapeSegment).join('/')}`,
     });
   }
   return { breaking: all.filter((f) => f.breaking), additions: all.filter((f) => !f.breaking) };
 }
 
 /** Markdown summary in the changelog grammar (STYLE.md item 18): one bullet per change, ⚠️ marks breaking ones. */
-export function toMarkdown(result, { base = 'base', head = 'head' } = {}) {
-  const group = (list) => {
-    const m = new Map();
+export function toMarkdown(
+  result: BreakingChangeResult,
+  { base = 'base', head = 'head' }: { base?: string; head?: string } = {},
+): string {
+  const group = (list: BreakingChangeFinding[]) => {
+    const m = new Map<string, string[]>();
     for (const f of list) {
-      if (!m.has(f.message)) m.set(f.message, []);
-      const ops = m.get(f.message);
+      const ops = m.get(f.message) ?? [];
+      m.set(f.message, ops);
       if (!ops.includes(f.operation)) ops.push(f.operation);
     }
     return m;
@@ -1015,14 +1123,23 @@ export function toMarkdown(result, { base = 'base', head = 'head' } = {}) {
   lines.push('', `## Additions and other non-breaking changes (${ad.size})`, '');
   if (!ad.size) lines.push('None.');
   for (const [msg, ops] of ad) lines.push(`- ${msg} — ${ops.join(', ')}`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // CLI
 
-function parseArgs(argv) {
-  const o = { json: false, allowBreaking: false };
+interface Options {
+  json: boolean;
+  allowBreaking: boolean;
+  base?: string;
+  baseFile?: string;
+  headFile?: string;
+  help?: boolean;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { json: false, allowBreaking: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -1043,9 +1160,11 @@ function parseArgs(argv) {
 }
 
 const USAGE =
-  'usage: node scripts/breaking-changes.mjs (--base <git-ref> | --base-file <file>) [--head <file>] [--json] [--allow-breaking]';
+  'usage: tsx scripts/breaking-changes.ts (--base <git-ref> | --base-file <file>) [--head <file>] [--json] [--allow-breaking]';
 
-function git(args) {
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+function git(args: string[]): string {
   return execFileSync('git', args, {
     cwd: ROOT,
     encoding: 'utf8',
@@ -1054,12 +1173,13 @@ function git(args) {
   });
 }
 
-export function main(argv = process.argv.slice(2)) {
-  let o;
+/** The command line; returns the exit code. */
+export function main(argv: string[] = process.argv.slice(2)): number {
+  let o: Options;
   try {
     o = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`${e.message}\n${USAGE}\n`);
+    process.stderr.write(`${message(e)}\n${USAGE}\n`);
     return 2;
   }
   if (o.help) {
@@ -1067,8 +1187,8 @@ export function main(argv = process.argv.slice(2)) {
     return 0;
   }
   const headFile = path.resolve(o.headFile ?? path.join(ROOT, PUBLISHED));
-  let baseText;
-  let baseLabel;
+  let baseText: string;
+  let baseLabel: string;
   if (o.base) {
     try {
       git(['rev-parse', '--verify', '--quiet', `${o.base}^{commit}`]);
@@ -1082,36 +1202,38 @@ export function main(argv = process.argv.slice(2)) {
       const msg = `${o.base} has no ${PUBLISHED}: nothing to compare against, no breaking changes.`;
       process.stdout.write(
         o.json
-          ? JSON.stringify({ base: o.base, head: headFile, skipped: msg, breaking: [], additions: [] }, null, 2) + '\n'
-          : msg + '\n',
+          ? `${JSON.stringify({ base: o.base, head: headFile, skipped: msg, breaking: [], additions: [] }, null, 2)}\n`
+          : `${msg}\n`,
       );
       return 0;
     }
     baseLabel = `${o.base}:${PUBLISHED}`;
-  } else {
+  } else if (o.baseFile) {
     if (!existsSync(o.baseFile)) {
       process.stderr.write(`no such file ${o.baseFile}\n`);
       return 2;
     }
     baseText = readFileSync(o.baseFile, 'utf8');
     baseLabel = o.baseFile;
+  } else {
+    return 2; // parseArgs insists on one of --base and --base-file
   }
   if (!existsSync(headFile)) {
     process.stderr.write(`no such file ${headFile}\n`);
     return 2;
   }
-  let baseDoc;
-  let headDoc;
+  let baseDoc: unknown;
+  let headDoc: unknown;
   try {
     baseDoc = JSON.parse(baseText);
     headDoc = JSON.parse(readFileSync(headFile, 'utf8'));
   } catch (e) {
-    process.stderr.write(`cannot parse the description: ${e.message}\n`);
+    process.stderr.write(`cannot parse the description: ${message(e)}\n`);
     return 2;
   }
   const headLabel = path.relative(process.cwd(), headFile) || headFile;
   const result = compareDocuments(baseDoc, headDoc);
-  if (o.json) process.stdout.write(JSON.stringify({ base: baseLabel, head: headLabel, ...result }, null, 2) + '\n');
+  if (o.json) process.stdout.write(`${JSON.stringify({ base: baseLabel, head: headLabel, ...result }, null, 2)}\n`);
   else process.stdout.write(toMarkdown(result, { base: baseLabel, head: headLabel }));
   if (result.breaking.length && !o.allowBreaking) {
     if (!o.json)
@@ -1123,6 +1245,6 @@ export function main(argv = process.argv.slice(2)) {
   return 0;
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+if (isMain(import.meta.url)) {
   process.exitCode = main();
 }

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Local benchmark server (node:http on 127.0.0.1), run as a child process so that its CPU time and
 // memory are not counted in the client's. Prints `PORT <n>` when listening. Modes:
 //   static                    GET /api/v1/lead/lead_1/ → a fixed lead (with a generous RateLimit header)
@@ -6,14 +5,14 @@
 //                             API key and endpoint group: `RateLimit` on every answer, 429 + `Retry-After`
 //   pages <total> <maxLimit>  GET /api/v1/lead/ (offset: _skip/_limit, has_more) and GET /api/v1/event/
 //                             (cursor: _cursor, cursor_next) over <total> generated items
-// GET /__stats returns counters as JSON; POST /__reset clears them.
-import { createServer } from 'node:http';
+// GET /__stats returns counters as JSON; POST /__reset clears them. Run through tsx (bench/support.ts).
+import { createServer, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 
 const [mode = 'static', a1, a2] = process.argv.slice(2);
 const stats = { requests: 0, created: 0, rateLimited: 0, duplicates: 0, byKey: {} };
-const names = new Map();
+const names = new Map<unknown, number>();
 
-function send(res, status, body, headers = {}) {
+function send(res: ServerResponse, status: number, body: unknown, headers: OutgoingHttpHeaders = {}): void {
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers });
   res.end(text);
@@ -37,8 +36,8 @@ const lead = {
 };
 
 // Fixed windows per (API key, endpoint group), like Close: `reset` = seconds until the window ends.
-const windows = new Map();
-function take(key, limit, windowMs) {
+const windows = new Map<string, { start: number; used: number }>();
+function take(key: string, limit: number, windowMs: number): { ok: boolean; remaining: number; reset: number } {
   const now = performance.now();
   let w = windows.get(key);
   if (!w || now >= w.start + windowMs) {
@@ -53,7 +52,7 @@ function take(key, limit, windowMs) {
 
 const total = Number(a1 ?? 100000);
 const maxLimit = Number(a2 ?? 100);
-function item(i) {
+function item(i: number) {
   return {
     id: `lead_${String(i).padStart(43, '0')}`,
     display_name: `Lead ${i}`,
@@ -65,10 +64,10 @@ function item(i) {
 }
 
 const server = createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
   req.on('end', () => {
-    const url = new URL(req.url, 'http://x');
+    const url = new URL(req.url ?? '/', 'http://x');
     if (url.pathname === '/__stats') return send(res, 200, stats);
     if (url.pathname === '/__reset') {
       Object.assign(stats, { requests: 0, created: 0, rateLimited: 0, duplicates: 0 });
@@ -95,7 +94,7 @@ const server = createServer((req, res) => {
           { ratelimit: rl, 'retry-after': String(Math.ceil(t.reset)) },
         );
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}') as { name?: unknown };
       const seen = names.get(body.name) ?? 0;
       if (seen) stats.duplicates++;
       names.set(body.name, seen + 1);
@@ -131,4 +130,7 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => console.log(`PORT ${server.address().port}`));
+server.listen(0, '127.0.0.1', () => {
+  const address = server.address();
+  console.log(`PORT ${typeof address === 'object' && address ? address.port : ''}`);
+});

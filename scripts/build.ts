@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-// `npm run build`: compiles src/ into dist/ (ESM JavaScript + .d.ts) for the published package.
+// `npm run build` (tsx scripts/build.ts): compiles src/ into dist/ (ESM JavaScript + .d.ts) for the published package.
 // dist/*.js import the generated operation list from ../generated/operations.js and dist/*.d.ts refer
 // to ../generated/schema.d.ts, operations.d.ts and aliases.d.ts; all ship in the package (package.json `files`).
 import { execFileSync } from 'node:child_process';
