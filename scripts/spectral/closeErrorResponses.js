@@ -20,7 +20,7 @@ export default function closeErrorResponses(_input, _options, context) {
         ...(Array.isArray(pathItem.parameters) ? pathItem.parameters : []),
         ...(Array.isArray(op.parameters) ? op.parameters : []),
       ];
-      const hasQuery = params.some((p, i) => {
+      const hasQuery = params.some((p) => {
         const { node } = w.follow(loc, p);
         return isObj(node) && node.in === 'query';
       });
@@ -54,7 +54,7 @@ export default function closeErrorResponses(_input, _options, context) {
         }
         const target = w.follow({ source: loc.source, pointer: [...loc.pointer, 'responses', code] }, raw);
         const comp = componentAt(target.loc);
-        if (!comp || comp.kind !== 'responses') {
+        if (comp?.kind !== 'responses') {
           // Reported on the `responses` map: a path through the $ref would point into the referenced file.
           out.push({
             message: `${at}: the ${code} response must \`$ref\` a response component under components/responses/ (e.g. ${name}), not ${raw.$ref}.`,

@@ -28,7 +28,7 @@ export default function closeExamples(_input, _options, context) {
       if (isRef(ex)) {
         const target = w.follow({ source: loc.source, pointer: [...loc.pointer, 'examples', name] }, ex);
         const comp = componentAt(target.loc);
-        if (!comp || comp.kind !== 'examples')
+        if (comp?.kind !== 'examples')
           out.push({
             message: `${what}: example "${name}" must $ref a component under components/examples/, not ${ex.$ref}.`,
             path: [...path, 'examples'],

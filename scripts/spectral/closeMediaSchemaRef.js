@@ -30,7 +30,7 @@ export default function closeMediaSchemaRef(_input, _options, context) {
       }
       const target = w.follow({ source: loc.source, pointer: [...loc.pointer, 'schema'] }, media.schema);
       const comp = componentAt(target.loc);
-      if (!comp || comp.kind !== 'schemas') {
+      if (comp?.kind !== 'schemas') {
         out.push({
           message: `The ${what} schema (${type}) must \`$ref\` a whole schema component, not ${media.schema.$ref}.`,
           path,
