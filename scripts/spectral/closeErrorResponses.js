@@ -7,10 +7,16 @@
 import { componentAt, createWalker, isObj, isRef } from './lib/oas-walk.js';
 import { label } from './lib/ops.js';
 
+/** @import { IFunctionResult, RulesetFunction } from '@stoplight/spectral-core' */
+
+/** @typedef {'400' | '401' | '403' | '404' | '429'} Code */
+/** @type {Record<Code, string>} */
 const COMPONENT = { 400: 'BadRequest', 401: 'Unauthorized', 403: 'Forbidden', 404: 'NotFound', 429: 'TooManyRequests' };
 
+/** @type {RulesetFunction} */
 export default function closeErrorResponses(_input, _options, context) {
   const w = createWalker(context);
+  /** @type {IFunctionResult[]} */
   const out = [];
   w.walk({
     operation(op, { method, pathKey, pathItem, loc, path }) {
@@ -24,15 +30,13 @@ export default function closeErrorResponses(_input, _options, context) {
         const { node } = w.follow(loc, p);
         return isObj(node) && node.in === 'query';
       });
-      const required = [
-        ...(hasQuery || op.requestBody !== undefined
-          ? [['400', hasQuery ? 'it has query parameters' : 'it has a request body']]
-          : []),
-        ['401', 'every operation'],
-        ['403', 'every operation'],
-        ...(/\{[^}]+\}/.test(pathKey) ? [['404', 'its path has a {…} parameter']] : []),
-        ['429', 'every operation'],
-      ];
+      /** @type {[Code, string][]} the codes this operation needs, each with the reason, in code order */
+      const required = [];
+      if (hasQuery || op.requestBody !== undefined)
+        required.push(['400', hasQuery ? 'it has query parameters' : 'it has a request body']);
+      required.push(['401', 'every operation'], ['403', 'every operation']);
+      if (/\{[^}]+\}/.test(pathKey)) required.push(['404', 'its path has a {…} parameter']);
+      required.push(['429', 'every operation']);
       const responses = isObj(op.responses) ? op.responses : {};
       for (const [code, why] of required) {
         const name = COMPONENT[code];

@@ -5,13 +5,27 @@
 import { componentAt, createWalker, isObj, isRef } from './lib/oas-walk.js';
 import { label } from './lib/ops.js';
 
+/** @import { IFunctionResult, RulesetFunction } from '@stoplight/spectral-core' */
+/** @import { Loc, Obj, Operation, Path } from './lib/oas-walk.js' */
+
+/** @param {string | undefined} s */
 const success = (s) => /^2(\d\d|XX)$/.test(String(s));
 
+/** @type {RulesetFunction} */
 export default function closeExamples(_input, _options, context) {
   const w = createWalker(context);
+  /** @type {IFunctionResult[]} */
   const out = [];
+  /** @type {Set<string>} */
   const seen = new Set();
+  /** @param {Operation | undefined} operation */
   const at = (operation) => (operation ? `${label(operation.method, operation.pathKey)}: ` : '');
+  /**
+   * @param {Obj} media
+   * @param {Loc} loc
+   * @param {Path} path
+   * @param {string} what
+   */
   function checkMedia(media, loc, path, what) {
     const k = `${loc.source}#/${loc.pointer.join('/')}`;
     if (seen.has(k)) return;

@@ -9,8 +9,12 @@
 // (Inline media-type schemas are reported by close-media-schema-ref instead.)
 import { createWalker } from './lib/oas-walk.js';
 
+/** @import { IFunctionResult, RulesetFunction } from '@stoplight/spectral-core' */
+
+/** @type {RulesetFunction} */
 export default function closeInlineObjectSchema(_input, _options, context) {
   const w = createWalker(context);
+  /** @type {IFunctionResult[]} */
   const out = [];
   w.walk({
     schema(node, { position, component, mediaRoot, assertion, path }) {

@@ -3,9 +3,14 @@
 // never an inline schema, so that every body has a named TypeScript type.
 import { componentAt, createWalker, isRef } from './lib/oas-walk.js';
 
+/** @import { IFunctionResult, RulesetFunction } from '@stoplight/spectral-core' */
+
+/** @type {RulesetFunction} */
 export default function closeMediaSchemaRef(_input, _options, context) {
   const w = createWalker(context);
+  /** @type {IFunctionResult[]} */
   const out = [];
+  /** @type {Set<string>} */
   const seen = new Set();
   w.walk({
     mediaType(media, { owner, type, loc, path, status }) {

@@ -2,8 +2,12 @@
 // `anyOf: [{$ref: …}, {type: 'null'}]`) instead.
 import { createWalker } from './lib/oas-walk.js';
 
+/** @import { IFunctionResult, RulesetFunction } from '@stoplight/spectral-core' */
+
+/** @type {RulesetFunction} */
 export default function closeNoNullable(_input, _options, context) {
   const w = createWalker(context);
+  /** @type {IFunctionResult[]} */
   const out = [];
   w.walk({
     schema(node, { path }) {

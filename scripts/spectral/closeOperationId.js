@@ -1,12 +1,16 @@
 // close-operation-id: every operation has a camelCase operationId whose first word is the verb of its
 // method (spec/CONVENTIONS.md): GET list… (collections; required with x-pagination) or get… (one
 // object); POST create…, merge…, search…; PUT update…; DELETE delete…. Messages suggest the fix.
+import { get } from './lib/oas-walk.js';
 import { CAMEL, hasXPagination, label, toCamel, VERBS, where } from './lib/ops.js';
 
+/** @import { IFunctionResult, RulesetFunction } from '@stoplight/spectral-core' */
+
+/** @type {RulesetFunction} */
 export default function closeOperationId(op, _options, context) {
   const { method, pathKey } = where(context);
   const verbs = VERBS[method];
-  const id = op?.operationId;
+  const id = get(op, 'operationId');
   const at = label(method, pathKey);
   if (typeof id !== 'string' || id.trim() === '') {
     const verb = verbs ? (method === 'get' && hasXPagination(op) ? 'list' : verbs[0]) : method;
@@ -17,6 +21,7 @@ export default function closeOperationId(op, _options, context) {
       },
     ];
   }
+  /** @type {IFunctionResult[]} */
   const results = [];
   const idPath = [...context.path, 'operationId'];
   let fixed = id;
@@ -36,7 +41,7 @@ export default function closeOperationId(op, _options, context) {
   if (!allowed.includes(first)) {
     const rest = fixed.slice(first.length);
     const verb = method === 'get' ? (hasXPagination(op) ? 'list' : 'get') : allowed[0];
-    const suggestion = `${verb}${rest ? rest[0].toUpperCase() + rest.slice(1) : '<Resource>'}`;
+    const suggestion = `${verb}${rest ? rest.charAt(0).toUpperCase() + rest.slice(1) : '<Resource>'}`;
     const why =
       method === 'get' && hasXPagination(op)
         ? 'a paginated GET (x-pagination) lists a collection'

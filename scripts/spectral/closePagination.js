@@ -8,13 +8,20 @@
 //   body-cursor  `cursor` in the JSON request body, required `cursor` in the response.
 // An operation that returns no such envelope must not declare x-pagination.
 // Runs on the resolved document (allOf members are merged to find the envelope's properties).
-import { isObj } from './lib/oas-walk.js';
+import { get, isObj } from './lib/oas-walk.js';
 import { label, where } from './lib/ops.js';
+
+/** @import { IFunctionResult, RulesetFunction } from '@stoplight/spectral-core' */
+/** @import { Obj } from './lib/oas-walk.js' */
 
 const STYLES = ['offset', 'cursor', 'body-cursor'];
 
-/** Properties (name → schema) of a resolved schema, merged through allOf. */
+/** Properties (name → schema) of a resolved schema, merged through allOf.
+ * @param {unknown} schema
+ * @returns {Obj}
+ */
 function props(schema, depth = 0) {
+  /** @type {Obj} */
   const out = {};
   if (!isObj(schema) || depth > 8) return out;
   Object.assign(out, isObj(schema.properties) ? schema.properties : {});
@@ -22,8 +29,12 @@ function props(schema, depth = 0) {
   return out;
 }
 
-/** Required property names of a resolved schema, merged through allOf. */
+/** Required property names of a resolved schema, merged through allOf.
+ * @param {unknown} schema
+ * @returns {Set<unknown>}
+ */
 function required(schema, depth = 0) {
+  /** @type {Set<unknown>} */
   const out = new Set();
   if (!isObj(schema) || depth > 8) return out;
   for (const r of Array.isArray(schema.required) ? schema.required : []) out.add(r);
@@ -32,18 +43,23 @@ function required(schema, depth = 0) {
   return out;
 }
 
+/**
+ * @param {unknown} s
+ * @returns {boolean}
+ */
 function isArraySchema(s) {
   if (!isObj(s)) return false;
   if (s.type === 'array' || (Array.isArray(s.type) && s.type.includes('array'))) return true;
   return Array.isArray(s.allOf) && s.allOf.some(isArraySchema);
 }
 
+/** @type {RulesetFunction} */
 export default function closePagination(op, _options, context) {
   if (!isObj(op)) return [];
   const { method, pathKey } = where(context);
   const at = label(method, pathKey);
-  const ok = op.responses?.['200'] ?? op.responses?.['201'];
-  const schema = ok?.content?.['application/json']?.schema;
+  const ok = get(op.responses, '200') ?? get(op.responses, '201');
+  const schema = get(ok, 'content', 'application/json', 'schema');
   const all = props(schema);
   const req = required(schema);
   // Only what the API always sends counts: `data` and a page marker that are required.
@@ -51,13 +67,21 @@ export default function closePagination(op, _options, context) {
   const isEnvelope = isArraySchema(body.data) && ['has_more', 'cursor_next', 'cursor'].some((k) => k in body);
   const ext = op['x-pagination'];
   const xpath = [...context.path, 'x-pagination'];
-  const pathItem = context.documentInventory?.resolved?.paths?.[pathKey];
+  // The resolved document: Spectral's DocumentInventory has it, its IDocumentInventory type does not say so.
+  const pathItem = get(context.documentInventory, 'resolved', 'paths', pathKey);
+  const pathParams = get(pathItem, 'parameters');
+  /** @type {unknown[]} */
   const params = [
-    ...(Array.isArray(pathItem?.parameters) ? pathItem.parameters : []),
+    ...(Array.isArray(pathParams) ? pathParams : []),
     ...(Array.isArray(op.parameters) ? op.parameters : []),
   ];
-  const query = new Set(params.filter((p) => isObj(p) && p.in === 'query').map((p) => p.name));
-  const reqProps = props(op.requestBody?.content?.['application/json']?.schema);
+  const query = new Set(
+    params
+      .filter(isObj)
+      .filter((p) => p.in === 'query')
+      .map((p) => p.name),
+  );
+  const reqProps = props(get(op.requestBody, 'content', 'application/json', 'schema'));
   const suggested = 'cursor_next' in body ? 'cursor' : 'cursor' in body ? 'body-cursor' : 'offset';
 
   if (ext === undefined) {
@@ -77,7 +101,7 @@ export default function closePagination(op, _options, context) {
       },
     ];
   }
-  if (!isObj(ext) || !STYLES.includes(ext.style)) {
+  if (!isObj(ext) || typeof ext.style !== 'string' || !STYLES.includes(ext.style)) {
     return [
       {
         message: `${at}: x-pagination must be \`{style: offset|cursor|body-cursor}\` (got ${JSON.stringify(ext)}); this one looks like \`style: ${suggested}\`.`,
@@ -85,6 +109,7 @@ export default function closePagination(op, _options, context) {
       },
     ];
   }
+  /** @type {IFunctionResult[]} */
   const out = [];
   const extra = Object.keys(ext).filter((k) => k !== 'style');
   if (extra.length)
@@ -92,6 +117,7 @@ export default function closePagination(op, _options, context) {
       message: `${at}: x-pagination has unknown key(s) ${extra.join(', ')}; only \`style\` is defined.`,
       path: xpath,
     });
+  /** @type {(cond: boolean, what: string) => void} */
   const need = (cond, what) => {
     // `what` names the missing piece; response markers must be required properties of the envelope.
     if (!cond)

@@ -2,11 +2,16 @@
 // contract of Close's rate limiting; the 429 body is deprecated).
 import { createWalker, isObj } from './lib/oas-walk.js';
 
+/** @import { IFunctionResult, RulesetFunction } from '@stoplight/spectral-core' */
+
 const NEEDED = ['RateLimit', 'Retry-After'];
 
+/** @type {RulesetFunction} */
 export default function closeRateLimitHeaders(_input, _options, context) {
   const w = createWalker(context);
+  /** @type {IFunctionResult[]} */
   const out = [];
+  /** @type {Set<string>} */
   const checked = new Set();
   w.walk({
     response(res, { status, loc, path }) {

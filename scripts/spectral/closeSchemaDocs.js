@@ -2,10 +2,15 @@
 // which becomes the TypeScript type name) and a non-empty `description`.
 import { createWalker } from './lib/oas-walk.js';
 
+/** @import { IFunctionResult, RulesetFunction } from '@stoplight/spectral-core' */
+
+/** @param {unknown} v */
 const text = (v) => typeof v === 'string' && v.trim() !== '';
 
+/** @type {RulesetFunction} */
 export default function closeSchemaDocs(_input, _options, context) {
   const w = createWalker(context);
+  /** @type {IFunctionResult[]} */
   const out = [];
   w.walk({
     schema(node, { position, component, path }) {
