@@ -8,7 +8,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
-for (const f of ['generated/schema.d.ts', 'generated/operations.js', 'generated/operations.d.ts', 'generated/aliases.d.ts']) {
+for (const f of [
+  'generated/schema.d.ts',
+  'generated/operations.js',
+  'generated/operations.d.ts',
+  'generated/aliases.d.ts',
+]) {
   if (!existsSync(join(root, f))) {
     console.error(`build: ${f} is missing; run \`npm run generate\` first.`);
     process.exit(1);

@@ -1,3 +1,6 @@
+// The operation list (generated/operations.js): every operation by operationId, with its method, path, safety class
+// and pagination style.
+export { operationIds, operations } from '../generated/operations.js';
 export type {
   CloseClient,
   CloseClientOptions,
@@ -33,6 +36,3 @@ export { paginate } from './paginate.js';
 export type { RateLimitInfo } from './rate-limit.js';
 export { parseRateLimit, parseRetryAfter } from './rate-limit.js';
 export type * from './types.js';
-// The operation list (generated/operations.js): every operation by operationId, with its method, path, safety class
-// and pagination style.
-export { operationIds, operations } from '../generated/operations.js';
