@@ -1,7 +1,8 @@
 // Checks the publishable package as a consumer gets it:
 //   1. `npm run build`, then `npm pack` into .tmp/pack/
 //   2. publint (warnings fail) and @arethetypeswrong/cli (ESM-only profile) on the tarball
-//   3. the only runtime dependency is openapi-fetch
+//   3. the runtime dependencies are exactly openapi-fetch (the client) and ajv + ajv-formats (the
+//      sandbox's request validation)
 //   4. a consumer project with the tarball unpacked into node_modules: its TypeScript (strict, NodeNext)
 //      type-checks against the package's .d.ts, and its JavaScript runs against a 127.0.0.1 server.
 // `tsx scripts/check-package.ts [--no-build]`. Exit code 1 on the first failure. About 15 s.
@@ -89,13 +90,18 @@ execFileSync('tar', ['xzf', tarball, '-C', pkgDir, '--strip-components=1']);
 const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
   dependencies?: Record<string, string>;
 };
-const deps = Object.keys(manifest.dependencies ?? {});
-if (deps.join() !== 'openapi-fetch') {
-  console.error(`✖ runtime dependencies must be exactly openapi-fetch, found: ${deps.join(', ') || 'none'}`);
+const RUNTIME_DEPENDENCIES = ['ajv', 'ajv-formats', 'openapi-fetch'];
+const deps = Object.keys(manifest.dependencies ?? {}).sort();
+if (deps.join() !== RUNTIME_DEPENDENCIES.join()) {
+  console.error(
+    `✖ runtime dependencies must be exactly ${RUNTIME_DEPENDENCIES.join(', ')}, found: ${deps.join(', ') || 'none'}`,
+  );
   process.exit(1);
 }
-console.log('✔ runtime dependencies: openapi-fetch only');
-symlinkSync(join(root, 'node_modules', 'openapi-fetch'), join(consumer, 'node_modules', 'openapi-fetch'), 'dir');
+console.log(`✔ runtime dependencies: ${RUNTIME_DEPENDENCIES.join(', ')}`);
+// Node resolves a symlinked package from its real path, so their own dependencies are found too.
+for (const dep of RUNTIME_DEPENDENCIES)
+  symlinkSync(join(root, 'node_modules', dep), join(consumer, 'node_modules', dep), 'dir');
 
 writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
 writeFileSync(
