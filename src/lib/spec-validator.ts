@@ -18,13 +18,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import formatsModule from 'ajv-formats';
-import {
-  followRefs,
-  formatPointer,
-  type PointerSegment,
-  parsePointer,
-  resolvePointer,
-} from '../../src/lib/json-pointer.js';
+import { followRefs, formatPointer, type PointerSegment, parsePointer, resolvePointer } from './json-pointer.js';
 
 export type ValidationIssue = {
   path: string;
