@@ -38,6 +38,8 @@ export type SeedName = 'demo' | 'empty';
 export const SEED_NAMES: readonly SeedName[] = ['demo', 'empty'];
 
 const DAY = 86_400_000;
+/** Id of the demo seed's "Source" lead custom field. */
+export const SOURCE_FIELD_ID = 'cf_v3xRvLfWTzNDajB3t1Ov3qZ7BDnDE9W9YJxNvTuY7NA';
 
 const COMPANIES = [
   'Northwind Traders',
@@ -295,7 +297,8 @@ function demoData(b: Base): void {
     choices,
     ...stampsAt(now - 300 * DAY, me.id),
   });
-  const source = field('Source', 'text', []);
+  // The id the README's client example writes to, so that the example runs against the sandbox as is.
+  const source = { ...field('Source', 'text', []), id: SOURCE_FIELD_ID };
   const industry = field('Industry', 'choices', INDUSTRIES);
   for (const f of [source, industry]) s.customFields.set(f.id, f);
 
