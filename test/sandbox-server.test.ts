@@ -119,6 +119,9 @@ test('startSandbox checks its options', async () => {
   await expect(startSandbox({ port: 0, seed: 'full' })).rejects.toThrow(/seed must be one of demo, empty/);
   await expect(startSandbox({ port: 0, rateLimit: { requests: 0, seconds: 1 } })).rejects.toThrow(/rateLimit/);
   await expect(startSandbox({ port: 0, failEvery: -1 })).rejects.toThrow(/failEvery/);
+  await expect(startSandbox({ port: 0, data: join(tmpdir(), 'no-such-folder-4fe1', 'x.json') })).rejects.toThrow(
+    /folder of the data file .* does not exist/,
+  );
 });
 
 test('url has /api/v1 and no trailing slash; close() is idempotent', async () => {

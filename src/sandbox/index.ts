@@ -115,6 +115,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     'rateLimit needs a positive whole number of requests and a positive number of seconds',
   );
   check(Number.isInteger(failEvery) && failEvery >= 0, `failEvery must be a whole number (0 = off), got ${failEvery}`);
+  if (options.data !== undefined) {
+    check(options.data !== '', 'data must name a file');
+    // Found now rather than when close() writes the file: a typo should not cost the session's state.
+    if (!existsSync(dirname(resolve(options.data))))
+      throw new Error(`startSandbox: the folder of the data file ${options.data} does not exist`);
+  }
 
   let store = new Store(
     options.data && existsSync(options.data) ? fromSnapshot(readSnapshotFile(options.data)) : createSeed(seed),

@@ -95,6 +95,15 @@ function checkCustomValue(store: Store, key: string, fieldId: string, value: unk
 }
 
 /**
+ * A value for a custom field the sandbox has no definition of (contacts, opportunities, activities): kept
+ * as sent, except that list items are kept as strings, the way Close returns multi-value fields.
+ */
+function loose(value: unknown): CustomValue {
+  if (Array.isArray(value)) return value.map(String);
+  return typeof value === 'number' ? value : String(value);
+}
+
+/**
  * Applies the `custom.<field id>` keys of a request body (`null` unsets; `.add` / `.remove` change a
  * multi-value field) and the deprecated name-keyed `custom` object. With `known` (leads) the field
  * must exist and the value must fit its type; contacts, opportunities and activities keep any value
@@ -106,13 +115,13 @@ export function applyCustom(store: Store, target: Record<string, CustomValue>, b
     if (op === 'add' || op === 'remove') {
       const current = target[id];
       const list = Array.isArray(current) ? current : current === undefined ? [] : [current];
-      const item = known ? checkCustomValue(store, key, id, value) : (value as CustomValue);
+      const item = known ? checkCustomValue(store, key, id, value) : loose(value);
       const items = Array.isArray(item) ? item : [item];
       const next = op === 'add' ? [...list, ...items] : list.filter((x) => !items.includes(x));
       if (next.length) target[id] = next;
       else delete target[id];
     } else if (value === null) delete target[id];
-    else target[id] = known ? checkCustomValue(store, key, id, value) : (value as CustomValue);
+    else target[id] = known ? checkCustomValue(store, key, id, value) : loose(value);
     changed.push(`custom.${id}`);
   };
   for (const [k, v] of Object.entries(body)) {
@@ -127,12 +136,6 @@ export function applyCustom(store: Store, target: Record<string, CustomValue>, b
     }
   }
   return changed;
-}
-
-/** A list filter value that must be one of `allowed` (400 naming the parameter otherwise). */
-export function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
-  if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw fieldError(name, `Not a valid choice. Choices: ${allowed.join(', ')}.`);
 }
 
 /** Compares ISO dates/date-times for `__gt`-style filters (a date compares with the day of a date-time). */

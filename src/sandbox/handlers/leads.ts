@@ -244,10 +244,8 @@ const mergeLeads: Handler = (ctx) => {
   for (const coll of [s.contacts, s.opportunities, s.activities, s.tasks]) {
     for (const x of coll.values()) if (x.lead_id === source.id) x.lead_id = dest.id;
   }
+  // The destination keeps its own values; custom fields it has no value for are taken from the source.
   for (const [id, v] of Object.entries(source.custom)) if (!(id in dest.custom)) dest.custom[id] = v;
-  if (!dest.description && source.description) dest.description = source.description;
-  if (!dest.url && source.url) dest.url = source.url;
-  dest.addresses = [...dest.addresses, ...source.addresses];
   store.touch(dest);
   s.leads.delete(source.id);
   const meta = { merge_source_lead_id: source.id, merge_destination_lead_id: dest.id };
