@@ -278,6 +278,8 @@ export interface RequestTarget {
    * characters a URL may not hold percent-encoded). Empty segments are kept: `//[` has pathname `//[`.
    */
   pathname: string;
+  /** The query as sent (normalized like `pathname`), with its `?`; empty when there is none. */
+  search: string;
   /** The decoded path segments, empty ones left out: `/lead/lead_1/` gives `['lead', 'lead_1']`. */
   segments: string[];
   query: URLSearchParams;
@@ -311,7 +313,7 @@ export function parseRequestTarget(raw: string | undefined): RequestTarget | nul
     if (decoded === null) return null;
     segments.push(decoded);
   }
-  return { pathname: url.pathname, segments, query: url.searchParams };
+  return { pathname: url.pathname, search: url.search, segments, query: url.searchParams };
 }
 
 /** Headers a browser may send on a cross-origin call (`Access-Control-Allow-Headers`). */
