@@ -312,7 +312,7 @@ export async function startMock(options: MockOptions = {}): Promise<RunningServe
     // Prism must never see a target it cannot parse: its path matcher throws on bad percent-encoding
     // (out of the event loop: it used to stop the process), and `new URL` reads a leading `//` as a host.
     const target = parseRequestTarget(req.url);
-    if (!target) return refuse(400, 'Malformed URL: the path is not valid percent-encoded UTF-8.');
+    if (!target) return refuse(400, 'Malformed URL: expected a path (/...) with valid percent-encoding.');
     let path = target.pathname;
     if (path === API_BASE_PATH || path.startsWith(`${API_BASE_PATH}/`)) path = path.slice(API_BASE_PATH.length) || '/';
     if (path.includes('//')) return refuse(404, 'Not found: the path has an empty segment.');
