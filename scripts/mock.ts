@@ -218,8 +218,13 @@ export function bridgeResponse(status: number, headers: Headers, body: Buffer): 
     // violations (e.g. asked for with `Prefer: code=400`) passes through.
     const requestErrors = violations.filter(isRequestError);
     if (requestErrors.length) close = toCloseError(requestErrors);
-    else if (isUnparsableJson(body))
-      close = { errors: ['Invalid JSON: the request body could not be parsed.'], 'field-errors': {} };
+    else {
+      const code = micriErrorCode(body);
+      if (code === 'invalid_json')
+        close = { errors: ['Invalid JSON: the request body could not be parsed.'], 'field-errors': {} };
+      else if (code === 'invalid_body')
+        close = { errors: ['Invalid body: it could not be read (an unsupported charset?).'], 'field-errors': {} };
+    }
   } else if (status === 422 && String(headers['content-type'] ?? '').startsWith('application/problem+json')) {
     try {
       const problem: unknown = JSON.parse(body.toString('utf8'));
@@ -236,16 +241,31 @@ export function bridgeResponse(status: number, headers: Headers, body: Buffer): 
 }
 
 /**
- * Prism's HTTP layer (micri) answers a JSON body it cannot parse itself, before any validation, with
- * `400 {"error": {"code": "invalid_json", ...}}`: an `error` object that is not Close's shape.
+ * Prism's HTTP layer (micri) answers a body it cannot read or parse itself, before any validation, with
+ * `400 {"error": {"code": "invalid_json" | "invalid_body", ...}}`: an `error` object that is not Close's
+ * shape. Returns that code.
  */
-function isUnparsableJson(body: Buffer): boolean {
+function micriErrorCode(body: Buffer): string | undefined {
   try {
     const parsed: unknown = JSON.parse(body.toString('utf8'));
-    return isObj(parsed) && isObj(parsed.error) && parsed.error.code === 'invalid_json';
+    return isObj(parsed) && isObj(parsed.error) && typeof parsed.error.code === 'string'
+      ? parsed.error.code
+      : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+// RFC 9110 media type (`type/subtype *( ; name=value )`) exactly as the content-type package, which
+// Prism's body reader uses, parses it (spaces only around parameters): a Content-Type it cannot parse
+// makes Prism answer 500.
+const TOKEN = String.raw`[!#$%&'*+.^_\`|~0-9A-Za-z-]+`;
+const QUOTED = String.raw`"(?:[\x0b\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\x0b\x20-\xff])*"`; // \x0b (not \t): as the package has it
+const MEDIA_TYPE = new RegExp(String.raw`^\s*${TOKEN}/${TOKEN}\s*(?:; *${TOKEN} *= *(?:${TOKEN}|${QUOTED}) *)*$`);
+
+/** Whether a Content-Type header value parses as a media type (absent is fine). */
+export function isValidContentType(value: string | undefined): boolean {
+  return value === undefined || MEDIA_TYPE.test(value);
 }
 
 const HOP_BY_HOP = new Set([
@@ -316,6 +336,13 @@ export async function startMock(options: MockOptions = {}): Promise<RunningServe
     let path = target.pathname;
     if (path === API_BASE_PATH || path.startsWith(`${API_BASE_PATH}/`)) path = path.slice(API_BASE_PATH.length) || '/';
     if (path.includes('//')) return refuse(404, 'Not found: the path has an empty segment.');
+
+    if (!isValidContentType(req.headers['content-type'])) {
+      const message = 'Invalid Content-Type header: not a media type (type/subtype; name=value).';
+      sendError(res, 400, message, { errors: [message], 'field-errors': {} });
+      log(`${describe(req)} -> 400 (${message})`);
+      return;
+    }
 
     let body: Buffer;
     try {

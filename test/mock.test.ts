@@ -427,6 +427,18 @@ describe("Close's base path, CORS and requests the bridge answers itself", () =>
     }
   });
 
+  it("a Content-Type that is not a media type, or an unknown charset: 400 in Close's shape (Prism answered 500)", async () => {
+    for (const contentType of [';;;/;', 'application/json; charset', 'application/json; charset=klingon']) {
+      const res = await call(
+        { method: 'post', url: '/lead/' },
+        { body: { name: 'x' }, headers: { 'content-type': contentType } },
+      );
+      expect(res.status, contentType).toBe(400);
+      expect(arr(obj(res.json).errors).length, contentType).toBe(1);
+      expect(obj(res.json)['field-errors'], contentType).toEqual({});
+    }
+  });
+
   it('a body over 10 MB: 413 {error}, refused on its declared length', async () => {
     const res = await rawExchange(
       mock.port,
