@@ -90,6 +90,11 @@ function serveDocs(
   maxBodyBytes: number,
 ): void {
   if (cors(req, res)) return;
+  const target = parseRequestTarget(req.url);
+  if (!target) {
+    sendError(res, 400, 'Malformed URL: expected a path (/...) with valid percent-encoding.');
+    return;
+  }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
     sendError(res, 405, 'Method not allowed: the docs server serves GET and HEAD.');
@@ -98,11 +103,6 @@ function serveDocs(
   // The body of a GET is ignored (and discarded as it arrives); a declared one over the limit is refused.
   if ((declaredLength(req) ?? 0) > maxBodyBytes) {
     sendError(res, 413, new BodyTooLargeError(maxBodyBytes).message);
-    return;
-  }
-  const target = parseRequestTarget(req.url);
-  if (!target) {
-    sendError(res, 400, 'Malformed URL: expected a path (/...) with valid percent-encoding.');
     return;
   }
   const route = routes.get(target.pathname);
