@@ -206,6 +206,28 @@ describe('readBody', () => {
     expect(r.ms).toBeLessThan(5_000);
   });
 
+  it('lets the client read the 413 also when it asked to close the connection (no reset wipes it out)', async () => {
+    // Node closes such a connection right after the answer; with the body still arriving, that used to
+    // send a reset that made the client lose the 413 most of the time.
+    const limit = 1024 * 1024;
+    const { port } = await serve(echoHandler(limit), { maxBodyBytes: limit });
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const frame = Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]);
+    for (let i = 0; i < 5; i++) {
+      const r = await rawExchange(
+        port,
+        async (socket, result) => {
+          await write(socket, 'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n');
+          for (let sent = 0; sent < 8 * limit && result.received === 0 && socket.writable; sent += chunk.length)
+            await write(socket, frame);
+        },
+        { timeoutMs: 5_000 },
+      );
+      expect(r.statuses, `attempt ${i}`).toEqual([413]);
+      expect(r.error, `attempt ${i}`).toBeUndefined();
+    }
+  });
+
   it('rejects when the client goes away mid-body', async () => {
     const seen = { atReject: -1, total: 0 } as { atReject: number; total: number; error?: unknown };
     const { port } = await serve(echoHandler(1024, seen));

@@ -150,9 +150,19 @@ export function clientErrorStatus(err: { code?: string | undefined }): [status: 
 }
 
 function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
-  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } | null })._httpMessage;
-  // A reset connection has no one to answer; a response already under way must not be corrupted.
-  if (err.code === 'ECONNRESET' || err.code === 'EPIPE' || !socket.writable || inFlight?.headersSent) {
+  type InFlight = { headersSent?: boolean; req?: { complete?: boolean } } | null;
+  const inFlight = (socket as Duplex & { _httpMessage?: InFlight })._httpMessage;
+  // A reset connection has no one to answer, and a response already under way must not be corrupted.
+  // A response still owed to an earlier, complete request (pipelining) means the error is in a later
+  // request: an answer written now would be read as the earlier request's, so just close (the client
+  // retries what went unanswered). Otherwise the error is in the request being read: answer it.
+  if (
+    err.code === 'ECONNRESET' ||
+    err.code === 'EPIPE' ||
+    !socket.writable ||
+    inFlight?.headersSent ||
+    inFlight?.req?.complete
+  ) {
     socket.destroy();
     return;
   }
@@ -278,6 +288,8 @@ export interface RequestTarget {
    * characters a URL may not hold percent-encoded). Empty segments are kept: `//[` has pathname `//[`.
    */
   pathname: string;
+  /** The query as sent (normalized like `pathname`), with its `?`; empty when there is none. */
+  search: string;
   /** The decoded path segments, empty ones left out: `/lead/lead_1/` gives `['lead', 'lead_1']`. */
   segments: string[];
   query: URLSearchParams;
@@ -311,7 +323,7 @@ export function parseRequestTarget(raw: string | undefined): RequestTarget | nul
     if (decoded === null) return null;
     segments.push(decoded);
   }
-  return { pathname: url.pathname, segments, query: url.searchParams };
+  return { pathname: url.pathname, search: url.search, segments, query: url.searchParams };
 }
 
 /** Headers a browser may send on a cross-origin call (`Access-Control-Allow-Headers`). */
@@ -393,22 +405,38 @@ export function sendError(res: ServerResponse, status: number, message: string, 
 }
 
 /**
- * The answer went out before the request body arrived in full. Closing the socket at once would make
- * the kernel send a reset that can destroy the answer before the client reads it; reading the rest
- * unbounded would let a client keep the connection busy forever. So: discard what arrives (nothing is
- * kept) for up to LINGER_MS after the answer is flushed, then close. A body that ends in time leaves
- * the connection usable.
+ * The answer went out before the request body arrived in full. Closing the socket then (node does so
+ * with destroySoon() after the last response of a `Connection: close` or HTTP/1.0 request) makes the
+ * kernel answer the bytes still arriving with a reset, which can wipe out the answer on the client's
+ * side before it reads it; reading the rest unbounded would let a client keep the connection busy
+ * forever. So: the rest is discarded as it arrives (nothing is kept); a connection that is to close is
+ * only half-closed (FIN after the answer) and destroyed when the client closes or LINGER_MS after the
+ * answer, whichever comes first; a keep-alive one whose body does not end within LINGER_MS likewise.
+ * A keep-alive request whose body ends in time leaves the connection usable.
  */
 function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
   const socket = req.socket;
+  let closing = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const stop = () => clearTimeout(timer);
-  req.once('end', stop);
-  socket.once('close', stop);
+  const arm = () => {
+    if (timer || socket.destroyed) return;
+    timer = setTimeout(() => socket.destroy(), LINGER_MS);
+    timer.unref();
+  };
+  socket.destroySoon = () => {
+    closing = true;
+    socket.end();
+    arm();
+  };
+  req.once('end', () => {
+    if (closing) return;
+    clearTimeout(timer);
+    timer = undefined;
+  });
+  socket.once('close', () => clearTimeout(timer));
   res.once('finish', () => {
     if (req.complete || socket.destroyed) return;
     discard(req);
-    timer = setTimeout(() => socket.destroy(), LINGER_MS);
-    timer.unref();
+    arm();
   });
 }

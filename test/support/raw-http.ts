@@ -29,7 +29,10 @@ export interface RawOptions {
   timeoutMs?: number;
   /** Keep at most this much of the answer as text (default 64 KB). */
   maxBytes?: number;
-  /** Half-close our side after writing (default true: the server sees the end of the input). */
+  /**
+   * Half-close our side after writing, so the server sees the end of the input (default false, like
+   * real clients: node's server then aborts a request still being answered and just closes).
+   */
   end?: boolean;
   /** Stop when this many responses have been read (default: wait for the server to close). */
   responses?: number;
@@ -38,11 +41,84 @@ export interface RawOptions {
 /** What to send: bytes, or a function that writes to the socket itself (for trickling, streaming, resets). */
 export type RawPayload = string | Buffer | ((socket: net.Socket, result: RawResult) => Promise<void> | void);
 
-/** Statuses of the HTTP responses found in `text` (status lines at the start or after a CRLF). */
-export function statusesOf(text: string): number[] {
-  const out: number[] = [];
-  for (const m of text.matchAll(/(?:^|\r\n)HTTP\/1\.[01] (\d{3})[ \r]/g)) out.push(Number(m[1]));
-  return out;
+/**
+ * Reads the status of every response in a stream of HTTP/1.1 responses, skipping bodies by their
+ * Content-Length or chunked framing (never keeping them). A response to HEAD has no body: pass
+ * `headFirst` when the first request was a HEAD (pipelines here are GETs). Bounded: a head over 64 KB
+ * or framing it cannot follow stops the count.
+ */
+export class ResponseScanner {
+  readonly statuses: number[] = [];
+  private buf: Buffer = Buffer.alloc(0);
+  private state: 'head' | 'body' | 'chunk-size' | 'chunk-data' | 'trailers' | 'until-close' | 'broken' = 'head';
+  private remaining = 0;
+  private headPending: boolean;
+
+  constructor(headFirst = false) {
+    this.headPending = headFirst;
+  }
+
+  push(chunk: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    for (;;) {
+      if (this.state === 'broken' || this.state === 'until-close') {
+        this.buf = Buffer.alloc(0);
+        return;
+      }
+      if (this.state === 'body' || this.state === 'chunk-data') {
+        const skip = Math.min(this.remaining, this.buf.length);
+        this.buf = this.buf.subarray(skip);
+        this.remaining -= skip;
+        if (this.remaining > 0) return;
+        this.state = this.state === 'body' ? 'head' : 'chunk-size';
+        continue;
+      }
+      const lineEnd = this.buf.indexOf(this.state === 'head' ? '\r\n\r\n' : '\r\n');
+      if (lineEnd === -1) {
+        if (this.buf.length > 65_536) this.state = 'broken';
+        return;
+      }
+      const text = this.buf.subarray(0, lineEnd).toString('latin1');
+      this.buf = this.buf.subarray(lineEnd + (this.state === 'head' ? 4 : 2));
+      if (this.state === 'head') this.onHead(text);
+      else if (this.state === 'chunk-size') {
+        const size = Number.parseInt(text.split(';')[0] ?? '', 16);
+        if (!Number.isFinite(size) || size < 0) this.state = 'broken';
+        else if (size === 0) this.state = 'trailers';
+        else {
+          this.remaining = size + 2; // the data and its CRLF
+          this.state = 'chunk-data';
+        }
+      } else if (text === '') this.state = 'head'; // end of the trailers
+    }
+  }
+
+  private onHead(text: string): void {
+    const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+    if (!m) {
+      this.state = 'broken';
+      return;
+    }
+    const status = Number(m[1]);
+    this.statuses.push(status);
+    if (status < 200) return; // 100 Continue and friends: the real answer follows
+    const isHead = this.headPending;
+    this.headPending = false;
+    const header = (name: string) => new RegExp(`\r\n${name}:[ \t]*([^\r]*)`, 'i').exec(text)?.[1]?.trim();
+    if (isHead || status === 204 || status === 304) return;
+    if (/chunked/i.test(header('transfer-encoding') ?? '')) this.state = 'chunk-size';
+    else if (header('content-length') !== undefined) {
+      this.remaining = Number(header('content-length'));
+      this.state = Number.isFinite(this.remaining) ? 'body' : 'broken';
+    } else this.state = 'until-close';
+  }
+}
+
+/** Statuses of the HTTP responses in `data` (see ResponseScanner). */
+export function statusesOf(data: string | Buffer, headFirst = false): number[] {
+  const scanner = new ResponseScanner(headFirst);
+  scanner.push(typeof data === 'string' ? Buffer.from(data, 'latin1') : data);
+  return scanner.statuses;
 }
 
 /** Opens a TCP connection to 127.0.0.1:port, sends `payload`, and collects the answer. Never rejects. */
@@ -71,7 +147,7 @@ export function rawExchange(port: number, payload: RawPayload, options: RawOptio
       done = true;
       clearTimeout(timer);
       result.text = Buffer.concat(kept).toString('latin1');
-      result.statuses = statusesOf(result.text);
+      result.statuses = statuses;
       result.ms = Date.now() - started;
       result.written = socket.bytesWritten;
       socket.destroy();
@@ -81,18 +157,20 @@ export function rawExchange(port: number, payload: RawPayload, options: RawOptio
       result.timedOut = true;
       finish();
     }, timeoutMs);
+    // Responses are counted as the data streams in (also past `maxBytes`).
+    const scanner = new ResponseScanner(
+      typeof payload !== 'function' && /^HEAD /.test(payload.toString('latin1', 0, 5)),
+    );
+    const statuses = scanner.statuses;
     socket.on('data', (chunk: Buffer) => {
       result.received += chunk.length;
+      scanner.push(chunk);
       if (keptBytes < maxBytes) {
         const part = chunk.subarray(0, maxBytes - keptBytes);
         kept.push(part);
         keptBytes += part.length;
       }
-      if (
-        options.responses !== undefined &&
-        statusesOf(Buffer.concat(kept).toString('latin1')).length >= options.responses
-      )
-        finish();
+      if (options.responses !== undefined && statuses.length >= options.responses) finish();
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {
       result.error = err.code ?? err.message;
@@ -110,7 +188,7 @@ export function rawExchange(port: number, payload: RawPayload, options: RawOptio
       try {
         if (typeof payload === 'function') await payload(socket, result);
         else await write(socket, payload);
-        if (options.end !== false && !socket.destroyed) socket.end();
+        if (options.end === true && !socket.destroyed) socket.end();
       } catch (err) {
         result.error ??= err instanceof Error ? err.message : String(err);
       }
