@@ -43,10 +43,13 @@ export function contactsOf(store: Store, leadId: string): ContactRecord[] {
   return [...store.state.contacts.values()].filter((c) => c.lead_id === leadId);
 }
 
+// One formatter for every value (Number#toLocaleString builds a new one on each call).
+const AMOUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+
 /** Display of a money value in the organisation's currency: `$5,000`, `$120 monthly`. */
 function formatValue(store: Store, value: number | null, period: string): string {
   if (value === null) return '';
-  const amount = (value / 100).toLocaleString('en-US', { maximumFractionDigits: 2 });
+  const amount = AMOUNT.format(value / 100);
   return `${store.state.organization.currency_symbol}${amount}${period === 'one_time' ? '' : ` ${period}`}`;
 }
 
