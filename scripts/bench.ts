@@ -1,12 +1,15 @@
-// `npm run bench` (tsx scripts/bench.ts): the client's three benchmarks, each against local node:http
-// servers (127.0.0.1, run as child processes) and each printing ratios measured in the same run (about a
-// minute in all):
+// `npm run bench` (tsx scripts/bench.ts): the client's three benchmarks and the sandbox's, each against
+// local servers (127.0.0.1, run as child processes) and each printing ratios measured in the same run
+// (about two and a half minutes in all):
 //   bench/overhead.ts    per-request cost: client vs bare openapi-fetch vs plain fetch (goal <= 1.05),
 //                        median of 3 processes
 //   bench/bulk.ts        2,000 creates under a Close-style rate limit: achieved/allowed (goal >= 0.9),
 //                        429s received, leads lost or duplicated (goal 0)
 //   bench/pagination.ts  100,000 items: requests vs the minimum, heap growth (goal: minimum, flat)
-// `tsx scripts/bench.ts [overhead|bulk|pagination ...]`. Exits 1 when a goal is missed. Not part of npm test.
+//   bench/sandbox.ts     the sandbox vs the Prism mock, same calls (list, get, create) and concurrency:
+//                        req/s and p99, sandbox/Prism req/s (goal >= 10 for each call), the sandbox's
+//                        heap over 100,000 requests (goal flat), errors (goal 0)
+// `tsx scripts/bench.ts [overhead|bulk|pagination|sandbox ...]`. Exits 1 when a goal is missed. Not part of npm test.
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 type Values = Record<string, number | string | boolean>;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const all = ['overhead', 'bulk', 'pagination'];
+const all = ['overhead', 'bulk', 'pagination', 'sandbox'];
 const picked = process.argv.slice(2).filter((a) => all.includes(a));
 const summary: [name: string, values: Values][] = [];
 let ok = true;
@@ -83,7 +86,9 @@ for (const [name, v] of summary) {
       ? `client/openapi-fetch ${fmt(v.clientVsBare)} (goal <= 1.05; median of runs ${v.runs}), openapi-fetch/fetch ${fmt(v.bareVsFetch)}, client/fetch ${fmt(v.clientVsFetch)}`
       : name === 'bulk'
         ? `achieved/allowed ${fmt(v.ratio)} (goal >= 0.9), 429s ${v.rateLimited}, lost ${v.lost}, duplicated ${v.duplicated}`
-        : `requests ${v.offsetRequests} offset / ${v.cursorRequests} cursor vs minimum ${v.minimum}; retained heap max ${fmt(v.offsetRetainedMB)} / ${fmt(v.cursorRetainedMB)} MB`;
+        : name === 'pagination'
+          ? `requests ${v.offsetRequests} offset / ${v.cursorRequests} cursor vs minimum ${v.minimum}; retained heap max ${fmt(v.offsetRetainedMB)} / ${fmt(v.cursorRetainedMB)} MB`
+          : `sandbox/Prism req/s min ${fmt(v.minRatio)} (goal >= 10; list ${fmt(v.listRatio)}, get ${fmt(v.getRatio)}, create ${fmt(v.createRatio)}), heap growth over 100,000 requests ${fmt(v.heapGrowthMB)} MB (goal < 2), errors ${v.errors}`;
   console.log(`  ${v.goalMet ? '✔' : '✖'} ${name.padEnd(10)} ${text}`);
 }
 process.exit(ok ? 0 : 1);
