@@ -3,7 +3,28 @@
 // Prism 5.14.2 runs in this process (its public packages: @stoplight/prism-http reads the spec,
 // @stoplight/prism-http-server serves it) on an internal port, with request validation and security
 // checks on. In front of it sits a small node:http bridge on the public port (127.0.0.1:4010, or
-// $PORT / --port) that answers like Close when a request is invalid:
+// $PORT / --port). It serves the API both under Close's base path and at the root
+// (`http://127.0.0.1:4010/api/v1/lead/` = `http://127.0.0.1:4010/lead/`: a leading `/api/v1` is
+// stripped before forwarding), so `http://127.0.0.1:4010/api/v1` can stand in for
+// `https://api.close.com/api/v1` as a client's base URL.
+//
+// The bridge is what the outside world talks to, so it guards Prism and the process
+// (src/lib/http-guard.ts); no request, however malformed, may stop it:
+//
+//   - A path with malformed percent-encoding (`/lead/%ff/`, `/%`) is answered `400 {"error": ...}`
+//     and a path with an empty segment (`//[`, `//lead/`) `404 {"error": ...}` by the bridge: Prism
+//     never sees them (its path matcher threw URIError out of the event loop, `new URL` reads `//x` as
+//     a host). Anything thrown while proxying becomes a 500/502 `{"error": ...}` for that request.
+//   - Bodies are read by the bridge with a 10 MB limit while they stream in: a declared
+//     Content-Length over it gets 413 at once, a chunked body 413 as soon as it passes the limit; what
+//     is over the limit is never held in memory. Then the body goes to Prism in one piece.
+//   - The request line and headers must arrive within 10 s, the whole request within 30 s (408
+//     otherwise); malformed HTTP gets 400 (431 for oversized headers), all in Close's `{"error"}` shape.
+//   - CORS: any origin, never credentials (`Access-Control-Allow-Origin: *`, no
+//     `Access-Control-Allow-Credentials`), preflights answered by the bridge, the rate-limit headers
+//     exposed. Prism's own CORS (which echoed the origin *with* credentials) is off.
+//
+// Invalid requests are answered like Close would:
 //
 //   - Prism answers an invalid request to an operation that declares a 400 with that operation's
 //     *first 400 example* and hides the real reasons in the `sl-violations` header; to an operation
@@ -25,12 +46,25 @@
 //
 // Usage: tsx scripts/mock.ts [--spec generated/openapi.yaml] [--port 4010] [--host 127.0.0.1] [--quiet]
 // Library: `const mock = await startMock({ port: 0 }); mock.url; await mock.close();`
+// (`startMock({ limits: { requestTimeoutMs: 2000 } })` shortens the timeouts, e.g. for tests.)
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import {
+  BodyTooLargeError,
+  CORS_EXPOSED_HEADERS,
+  cors,
+  type GuardLimits,
+  hardenServer,
+  parseRequestTarget,
+  RequestAbortedError,
+  readBody,
+  resolveLimits,
+  sendError,
+} from '../src/lib/http-guard.js';
 import { deref, JsonPointerError } from '../src/lib/json-pointer.js';
 import { isMain } from './lib/cli.js';
 
@@ -56,7 +90,12 @@ export interface MockOptions {
   host?: string;
   /** Receives one line per request; silent when omitted. */
   log?: ((line: string) => void) | undefined;
+  /** Body size and timeouts of the bridge (default DEFAULT_LIMITS of src/lib/http-guard.ts: 10 MB, 10 s, 30 s). */
+  limits?: Partial<GuardLimits>;
 }
+
+/** Close's base path: the mock answers under it as well as at the root (`/api/v1/lead/` = `/lead/`). */
+export const API_BASE_PATH = '/api/v1';
 
 /**
  * One of Prism's validation results. `location` starts with `request` or `response` (sl-violations
@@ -179,8 +218,13 @@ export function bridgeResponse(status: number, headers: Headers, body: Buffer): 
     // violations (e.g. asked for with `Prefer: code=400`) passes through.
     const requestErrors = violations.filter(isRequestError);
     if (requestErrors.length) close = toCloseError(requestErrors);
-    else if (isUnparsableJson(body))
-      close = { errors: ['Invalid JSON: the request body could not be parsed.'], 'field-errors': {} };
+    else {
+      const code = micriErrorCode(body);
+      if (code === 'invalid_json')
+        close = { errors: ['Invalid JSON: the request body could not be parsed.'], 'field-errors': {} };
+      else if (code === 'invalid_body')
+        close = { errors: ['Invalid body: it could not be read (an unsupported charset?).'], 'field-errors': {} };
+    }
   } else if (status === 422 && String(headers['content-type'] ?? '').startsWith('application/problem+json')) {
     try {
       const problem: unknown = JSON.parse(body.toString('utf8'));
@@ -197,16 +241,31 @@ export function bridgeResponse(status: number, headers: Headers, body: Buffer): 
 }
 
 /**
- * Prism's HTTP layer (micri) answers a JSON body it cannot parse itself, before any validation, with
- * `400 {"error": {"code": "invalid_json", ...}}`: an `error` object that is not Close's shape.
+ * Prism's HTTP layer (micri) answers a body it cannot read or parse itself, before any validation, with
+ * `400 {"error": {"code": "invalid_json" | "invalid_body", ...}}`: an `error` object that is not Close's
+ * shape. Returns that code.
  */
-function isUnparsableJson(body: Buffer): boolean {
+function micriErrorCode(body: Buffer): string | undefined {
   try {
     const parsed: unknown = JSON.parse(body.toString('utf8'));
-    return isObj(parsed) && isObj(parsed.error) && parsed.error.code === 'invalid_json';
+    return isObj(parsed) && isObj(parsed.error) && typeof parsed.error.code === 'string'
+      ? parsed.error.code
+      : undefined;
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+// RFC 9110 media type (`type/subtype *( ; name=value )`) exactly as the content-type package, which
+// Prism's body reader uses, parses it (spaces only around parameters): a Content-Type it cannot parse
+// makes Prism answer 500.
+const TOKEN = String.raw`[!#$%&'*+.^_\`|~0-9A-Za-z-]+`;
+const QUOTED = String.raw`"(?:[\x0b\x20\x21\x23-\x5b\x5d-\x7e\x80-\xff]|\\[\x0b\x20-\xff])*"`; // \x0b (not \t): as the package has it
+const MEDIA_TYPE = new RegExp(String.raw`^\s*${TOKEN}/${TOKEN}\s*(?:; *${TOKEN} *= *(?:${TOKEN}|${QUOTED}) *)*$`);
+
+/** Whether a Content-Type header value parses as a media type (absent is fine). */
+export function isValidContentType(value: string | undefined): boolean {
+  return value === undefined || MEDIA_TYPE.test(value);
 }
 
 const HOP_BY_HOP = new Set([
@@ -234,7 +293,7 @@ export async function startMock(options: MockOptions = {}): Promise<RunningServe
   if (operations.length === 0) throw new Error(`no operations found in ${spec}`);
   keepOnlyNamedExamples(operations, parseYaml(readFileSync(spec, 'utf8'), { maxAliasCount: -1 }));
   const prism = createServer(operations, {
-    cors: true,
+    cors: false, // the bridge answers preflights and sets CORS headers itself (never with credentials)
     config: {
       validateRequest: true,
       validateResponse: true,
@@ -249,39 +308,90 @@ export async function startMock(options: MockOptions = {}): Promise<RunningServe
   });
   const inner = new URL(await prism.listen(0, '127.0.0.1'));
   const agent = new http.Agent({ keepAlive: true });
+  const limits = resolveLimits(options.limits);
 
   const bridge = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const headers = { ...req.headers, host: inner.host };
-      const upstream = http.request(
-        { host: inner.hostname, port: inner.port, method: req.method, path: req.url, headers, agent },
-        (up) => {
-          const body: Buffer[] = [];
-          up.on('data', (c: Buffer) => body.push(c));
-          up.on('end', () => {
+    // Whatever goes wrong with one request stays with that request.
+    handle(req, res).catch((err: unknown) => {
+      log(`${describe(req)} -> 500 (mock bridge error: ${err instanceof Error ? err.message : String(err)})`);
+      sendError(res, 500, 'mock bridge: internal error.');
+    });
+  });
+  hardenServer(bridge, limits);
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    if (cors(req, res)) {
+      log(`${describe(req)} -> 204 (CORS preflight)`);
+      return;
+    }
+    res.setHeader('access-control-expose-headers', [...CORS_EXPOSED_HEADERS, 'Sl-Violations'].join(', '));
+    const refuse = (status: number, message: string) => {
+      sendError(res, status, message);
+      log(`${describe(req)} -> ${status} (${message})`);
+    };
+    // Prism must never see a target it cannot parse: its path matcher throws on bad percent-encoding
+    // (out of the event loop: it used to stop the process), and `new URL` reads a leading `//` as a host.
+    const target = parseRequestTarget(req.url);
+    if (!target) return refuse(400, 'Malformed URL: expected a path (/...) with valid percent-encoding.');
+    let path = target.pathname;
+    if (path === API_BASE_PATH || path.startsWith(`${API_BASE_PATH}/`)) path = path.slice(API_BASE_PATH.length) || '/';
+    if (path.includes('//')) return refuse(404, 'Not found: the path has an empty segment.');
+
+    if (!isValidContentType(req.headers['content-type'])) {
+      const message = 'Invalid Content-Type header: not a media type (type/subtype; name=value).';
+      sendError(res, 400, message, { errors: [message], 'field-errors': {} });
+      log(`${describe(req)} -> 400 (${message})`);
+      return;
+    }
+
+    let body: Buffer;
+    try {
+      body = await readBody(req, limits.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof BodyTooLargeError || err instanceof RequestAbortedError)
+        return refuse(err.status, err.message);
+      throw err;
+    }
+
+    const headers: http.OutgoingHttpHeaders = {};
+    for (const [k, v] of Object.entries(req.headers)) if (!HOP_BY_HOP.has(k) && k !== 'expect') headers[k] = v;
+    headers.host = inner.host;
+    if (body.length > 0 || req.headers['content-length'] !== undefined || req.headers['transfer-encoding'])
+      headers['content-length'] = String(body.length);
+    const upstream = http.request(
+      { host: inner.hostname, port: inner.port, method: req.method, path: path + target.search, headers, agent },
+      (up) => {
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('error', (err) => fail(res, err));
+        up.on('end', () => {
+          try {
             const raw: Headers = {};
-            for (const [k, v] of Object.entries(up.headers)) if (!HOP_BY_HOP.has(k) && v !== undefined) raw[k] = v;
-            const out = bridgeResponse(up.statusCode ?? 502, raw, Buffer.concat(body));
+            for (const [k, v] of Object.entries(up.headers)) {
+              // The bridge does CORS itself: any origin, never credentials.
+              if (!HOP_BY_HOP.has(k) && !k.startsWith('access-control-') && v !== undefined) raw[k] = v;
+            }
+            const out = bridgeResponse(up.statusCode ?? 502, raw, Buffer.concat(chunks));
             if (!out.rewritten && !('content-length' in out.headers))
               out.headers['content-length'] = String(out.body.length);
             res.writeHead(out.status, out.headers);
             res.end(out.body);
-            let line = `${req.method} ${req.url} -> ${out.status}`;
+            let line = `${describe(req)} -> ${out.status}`;
             if (out.rewritten) line += ` (request invalid: ${out.body.toString('utf8')})`;
             if (out.responseViolations.length) {
               line += ` WARNING: the mock's own response breaks the spec: ${out.responseViolations.map((v) => `${(v.location ?? []).join('.')} ${v.message}`).join('; ')}`;
             }
             log(line);
-          });
-          up.on('error', (err) => fail(res, err));
-        },
-      );
-      upstream.on('error', (err) => fail(res, err));
-      upstream.end(Buffer.concat(chunks));
-    });
-  });
+          } catch (err) {
+            fail(res, err instanceof Error ? err : new Error(String(err)));
+          }
+        });
+      },
+    );
+    upstream.setTimeout(limits.requestTimeoutMs, () => upstream.destroy(new Error('timed out')));
+    upstream.on('error', (err) => fail(res, err));
+    upstream.end(body);
+  }
   await new Promise<void>((ok, ko) => {
     bridge.once('error', ko);
     bridge.listen(port, host, () => {
@@ -365,12 +475,13 @@ function resolveSpec(spec: string): string {
 }
 
 function fail(res: http.ServerResponse, err: Error): void {
-  if (res.headersSent) {
-    res.destroy(err);
-    return;
-  }
-  res.writeHead(502, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ error: `mock bridge: Prism did not answer (${err.message})` }));
+  sendError(res, 502, `mock bridge: Prism did not answer (${err.message}).`);
+}
+
+/** `METHOD target` for the log, the target cut short. */
+function describe(req: http.IncomingMessage): string {
+  const target = String(req.url ?? '');
+  return `${req.method} ${target.length > 200 ? `${target.slice(0, 200)}...` : target}`;
 }
 
 function parseArgs(argv: string[]): { spec: string; port: number; host: string; quiet: boolean } {
@@ -427,7 +538,8 @@ if (isMain(import.meta.url)) {
     });
     console.log(`Mock of the Close API (Prism, request validation on) listening on ${mock.url}`);
     console.log(`  spec: ${opts.spec}`);
-    console.log(`  try:  curl -u key: ${mock.url}/lead/`);
+    console.log(`  base URL for clients: ${mock.url}/api/v1 (the root works too)`);
+    console.log(`  try:  curl -u key: ${mock.url}/api/v1/lead/`);
     stopOnSignals([mock]);
   } catch (err) {
     console.error(`mock: ${err instanceof Error ? err.message : err}`);

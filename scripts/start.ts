@@ -1,8 +1,11 @@
 // `npm start` (tsx scripts/start.ts): the spec served the way users consume it, in one process.
 //   - the mock of the Close API (scripts/mock.ts: Prism + Close-shaped validation errors)
-//     on http://127.0.0.1:4010 ($MOCK_PORT)
+//     on http://127.0.0.1:4010 ($MOCK_PORT), base URL http://127.0.0.1:4010/api/v1 (or the root)
 //   - the Redoc reference and the spec downloads on http://127.0.0.1:8080 ($DOCS_PORT):
-//     /  (generated/docs/index.html), /openapi.json, /openapi.yaml
+//     /  (generated/docs/index.html), /openapi.json, /openapi.yaml (GET and HEAD only)
+// Both are guarded by src/lib/http-guard.ts: no request, however malformed, stops the process (a bad
+// URL gets 400/404 {"error": ...}, malformed HTTP 400), bodies are capped at 10 MB, headers must
+// arrive within 10 s and requests within 30 s, and CORS allows any origin without credentials.
 // Before serving, it rebuilds generated/ (bundle + docs, a few seconds) when a file is missing or
 // anything under spec/ is newer. `--no-build` skips that. Ctrl-C / SIGTERM stops both servers.
 // $HOST changes the interface both listen on (default 127.0.0.1).
@@ -10,7 +13,18 @@ import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
+import { pipeline } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import {
+  BodyTooLargeError,
+  cors,
+  declaredLength,
+  type GuardLimits,
+  hardenServer,
+  parseRequestTarget,
+  resolveLimits,
+  sendError,
+} from '../src/lib/http-guard.js';
 import { isMain, tsxArgs } from './lib/cli.js';
 import { type RunningServer, startMock, stopOnSignals } from './mock.js';
 
@@ -30,31 +44,25 @@ export function docsRoutes(dir = generated): Map<string, [file: string, contentT
 
 /**
  * Serves the reference and the spec files (read from disk on each request, so a rebuild shows up on reload).
- * Port 0 picks a free port.
+ * Port 0 picks a free port. Only GET and HEAD of the docsRoutes paths: other paths 404, other methods
+ * 405, a URL that does not parse (bad percent-encoding) 400, all as `{"error": "..."}`. Guarded like
+ * the mock (src/lib/http-guard.ts): timeouts, malformed HTTP answered 400, CORS for any origin
+ * without credentials; no request stops it. `limits` shortens the timeouts (tests).
  */
 export async function startDocsServer(
-  options: { port?: number; host?: string; dir?: string } = {},
+  options: { port?: number; host?: string; dir?: string; limits?: Partial<GuardLimits> } = {},
 ): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const routes = docsRoutes(options.dir ?? generated);
+  const limits = resolveLimits(options.limits);
   const server = http.createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const route = routes.get(path);
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain; charset=utf-8' });
-      res.end('Method not allowed\n');
-      return;
+    try {
+      serveDocs(req, res, routes, limits.maxBodyBytes);
+    } catch (err) {
+      sendError(res, 500, `docs server: ${err instanceof Error ? err.message : String(err)}`);
     }
-    if (!route || !existsSync(route[0])) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end(`Not found. Served here: ${[...routes.keys()].join(' ')}\n`);
-      return;
-    }
-    const [file, type] = route;
-    res.writeHead(200, { 'content-type': type, 'content-length': statSync(file).size, 'cache-control': 'no-cache' });
-    if (req.method === 'HEAD') res.end();
-    else createReadStream(file).pipe(res);
   });
+  hardenServer(server, limits);
   await new Promise<void>((ok, ko) => {
     server.once('error', ko);
     server.listen(options.port ?? 8080, host, () => {
@@ -73,6 +81,49 @@ export async function startDocsServer(
         server.closeAllConnections();
       }),
   };
+}
+
+function serveDocs(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  routes: ReturnType<typeof docsRoutes>,
+  maxBodyBytes: number,
+): void {
+  if (cors(req, res)) return;
+  const target = parseRequestTarget(req.url);
+  if (!target) {
+    sendError(res, 400, 'Malformed URL: expected a path (/...) with valid percent-encoding.');
+    return;
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('allow', 'GET, HEAD');
+    sendError(res, 405, 'Method not allowed: the docs server serves GET and HEAD.');
+    return;
+  }
+  // The body of a GET is ignored (and discarded as it arrives); a declared one over the limit is refused.
+  if ((declaredLength(req) ?? 0) > maxBodyBytes) {
+    sendError(res, 413, new BodyTooLargeError(maxBodyBytes).message);
+    return;
+  }
+  const route = routes.get(target.pathname);
+  let size: number | undefined;
+  try {
+    if (route) size = statSync(route[0]).size;
+  } catch {
+    size = undefined; // missing (not built, or being rebuilt)
+  }
+  if (!route || size === undefined) {
+    sendError(res, 404, `Not found. Served here: ${[...routes.keys()].join(' ')}`);
+    return;
+  }
+  const [file, type] = route;
+  res.writeHead(200, { 'content-type': type, 'content-length': size, 'cache-control': 'no-cache' });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  // pipeline closes the file when the client goes away and turns a read error into a cut-off response.
+  pipeline(createReadStream(file), res, () => {});
 }
 
 function newestMtime(dir: string): number {
@@ -128,7 +179,8 @@ if (isMain(import.meta.url)) {
     stopOnSignals([mock, docs]);
     console.log(`
 Close API mock (Prism, validates requests):  ${mock.url}
-    e.g.  curl -u anykey: ${mock.url}/lead/
+    base URL for clients: ${mock.url}/api/v1
+    e.g.  curl -u anykey: ${mock.url}/api/v1/lead/
 API reference (Redoc):                        ${docs.url}/
 Spec downloads:                               ${docs.url}/openapi.json  ${docs.url}/openapi.yaml
 

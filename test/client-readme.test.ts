@@ -28,7 +28,7 @@ it('the README client example runs against the mock', async () => {
   try {
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', examplePath], {
       cwd: root,
-      env: { ...process.env, CLOSE_API_KEY: 'mock_readme_key_1234', CLOSE_BASE_URL: mock.url },
+      env: { ...process.env, CLOSE_API_KEY: 'mock_readme_key_1234', CLOSE_BASE_URL: `${mock.url}/api/v1` },
       encoding: 'utf8',
       timeout: 60_000,
     });

@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startMock, toCloseError } from '../scripts/mock.js';
 import { deref as followRef } from '../src/lib/json-pointer.js';
+import { rawExchange } from './support/raw-http.js';
 import { SpecValidator } from './support/spec-validator.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -373,6 +374,79 @@ describe("invalid requests get 400 in Close's shape, naming the field", () => {
     expectValid(o, 400, json);
     expect(arr(json.errors).join(' ')).toMatch(/JSON/);
     expect(json['field-errors']).toEqual({});
+  });
+});
+
+describe("Close's base path, CORS and requests the bridge answers itself", () => {
+  it('serves the API under /api/v1 as well as at the root', async () => {
+    const o = operation('get', '/lead/');
+    const root = await call(o);
+    const based = await call({ method: 'get', url: `/api/v1${urlFor(o)}` });
+    expect(based.status).toBe(200);
+    expect(based.json).toEqual(root.json);
+    const invalid = await call({ method: 'get', url: '/api/v1/lead/?_limit=abc' });
+    expect(invalid.status).toBe(400);
+    expect(Object.keys(obj(obj(invalid.json)['field-errors']))).toContain('_limit');
+  });
+
+  it('any origin may call it, without credentials; the rate-limit headers are readable', async () => {
+    const res = await fetch(`${mock.url}/api/v1/lead/`, { headers: { ...AUTH, Origin: 'http://localhost:5173' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(res.headers.get('access-control-expose-headers')).toMatch(/\bRetry-After\b.*\bX-Rate-Limit-Reset\b/);
+    const preflight = await fetch(`${mock.url}/api/v1/lead/`, {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'http://localhost:5173',
+        'Access-Control-Request-Method': 'POST',
+        'Access-Control-Request-Headers': 'authorization, content-type, prefer',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+    expect(preflight.headers.get('access-control-allow-credentials')).toBeNull();
+    expect(preflight.headers.get('access-control-allow-headers')).toMatch(/Authorization.*Content-Type.*Prefer/);
+  });
+
+  it('malformed percent-encoding: 400 {error} from the bridge, and the mock keeps answering', async () => {
+    for (const path of ['/lead/%ff/', '/api/v1/lead/%ff/', '/%', '/lead/%E0%A4%A/']) {
+      const res = await call({ method: 'get', url: path });
+      expect(res.status, path).toBe(400);
+      expect(typeof obj(res.json).error, path).toBe('string');
+    }
+    expect((await call(operation('get', '/lead/'))).status).toBe(200);
+  });
+
+  it('a path with an empty segment (//[, //lead/): 404 {error}', async () => {
+    for (const path of ['//[', '//lead/', '/api/v1//lead/']) {
+      // fetch would normalize these URLs: send them as written.
+      const res = await rawExchange(mock.port, `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      expect(res.statuses, path).toEqual([404]);
+      expect(JSON.parse(res.text.slice(res.text.indexOf('\r\n\r\n') + 4)), path).toHaveProperty('error');
+    }
+  });
+
+  it("a Content-Type that is not a media type, or an unknown charset: 400 in Close's shape (Prism answered 500)", async () => {
+    for (const contentType of [';;;/;', 'application/json; charset', 'application/json; charset=klingon']) {
+      const res = await call(
+        { method: 'post', url: '/lead/' },
+        { body: { name: 'x' }, headers: { 'content-type': contentType } },
+      );
+      expect(res.status, contentType).toBe(400);
+      expect(arr(obj(res.json).errors).length, contentType).toBe(1);
+      expect(obj(res.json)['field-errors'], contentType).toEqual({});
+    }
+  });
+
+  it('a body over 10 MB: 413 {error}, refused on its declared length', async () => {
+    const res = await rawExchange(
+      mock.port,
+      'POST /lead/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1073741824\r\n\r\n',
+      { end: false, responses: 1 },
+    );
+    expect(res.statuses).toEqual([413]);
+    expect(res.text).toContain('"error":"Request body too large');
   });
 });
 
