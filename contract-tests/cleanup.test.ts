@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createCloseClient, unwrap } from '../src/index.js';
+import { startSandbox } from '../src/sandbox/index.js';
 import { cleanupLedger } from './cleanup.js';
-import { startStandin } from './standin/server.js';
 import { Ledger } from './support/ledger.js';
-import { ContractSpec } from './support/spec.js';
 
 const seen: Array<{ method: string; path: string; auth: string }> = [];
 let server: http.Server;
@@ -97,11 +96,11 @@ describe('cleanup of what a live run created', () => {
   });
 });
 
-describe('cleanup against the stand-in server', () => {
+describe('cleanup against the sandbox', () => {
   test('really deletes the statuses, pipelines and custom fields a run created (not "already gone")', async () => {
-    const standin = await startStandin({ spec: new ContractSpec(), rateLimitEvery: 0 });
+    const sandbox = await startSandbox({ port: 0, seed: 'demo' });
     try {
-      const close = createCloseClient({ apiKey: 'standin', baseUrl: standin.url });
+      const close = createCloseClient({ apiKey: 'sandbox', baseUrl: sandbox.url });
       const pipe = unwrap(await close.POST('/pipeline/', { body: { name: 'Cleanup pipeline run4' } }));
       const stat = unwrap(
         await close.POST('/status/opportunity/', {
@@ -112,18 +111,18 @@ describe('cleanup against the stand-in server', () => {
         await close.POST('/custom_field/lead/', { body: { name: 'Cleanup field run4', type: 'text' } }),
       );
       const dir = mkdtempSync(join(tmpdir(), 'contract-ledger-'));
-      const ledger = new Ledger(join(dir, 'ledger-run4.json'), standin.url, 'run4');
+      const ledger = new Ledger(join(dir, 'ledger-run4.json'), sandbox.url, 'run4');
       ledger.add('pipeline', pipe.id as string);
       ledger.add('opportunityStatus', stat.id as string);
       ledger.add('leadCustomField', field.id as string);
 
       // Close refuses to delete a pipeline that still has statuses: the cleanup's order must get it gone.
-      const early = await fetch(`${standin.url}/pipeline/${pipe.id as string}/`, {
+      const early = await fetch(`${sandbox.url}/pipeline/${pipe.id as string}/`, {
         method: 'DELETE',
-        headers: { authorization: `Basic ${btoa('standin:')}` },
+        headers: { authorization: `Basic ${btoa('sandbox:')}` },
       });
       expect(early.status).toBe(400);
-      const result = await cleanupLedger(ledger.file, { apiKey: 'standin', baseUrl: standin.url, log: () => {} });
+      const result = await cleanupLedger(ledger.file, { apiKey: 'sandbox', baseUrl: sandbox.url, log: () => {} });
       expect(result).toEqual({ deleted: 3, gone: 0, failed: [] });
       expect(existsSync(ledger.file)).toBe(false);
       const pipelines = unwrap(await close.GET('/pipeline/'));
@@ -136,7 +135,7 @@ describe('cleanup against the stand-in server', () => {
       expect(pipelines.data.length).toBeGreaterThan(0);
       expect(fields.data.length).toBeGreaterThan(0);
     } finally {
-      await standin.close();
+      await sandbox.close();
     }
   });
 });

@@ -1,4 +1,4 @@
-// The contract suite. Runs unchanged against the Prism mock (default), the stand-in server, or a real
+// The contract suite. Runs unchanged against the Prism mock (default), the sandbox (src/sandbox/), or a real
 // Close organisation (CLOSE_API_KEY). Every response passes through the recording transport, which
 // validates it against the spec; a test fails when any response it caused violates the spec, and the
 // last test fails unless every operation of the generated list answered 2xx at least once and nothing
@@ -79,7 +79,7 @@ describe(`contract (${c.target.mode})`, () => {
     'rate limiting: 429s were answered, validated and retried through the client',
     () => {
       const limited = c.recorder.records.filter((r) => r.status === 429);
-      expect(limited.length, 'the stand-in answers every n-th request with 429').toBeGreaterThan(0);
+      expect(limited.length, 'the sandbox answers every n-th request with 429 (--fail-every)').toBeGreaterThan(0);
       for (const r of limited) {
         const retried = c.recorder.records.find(
           (x) => x.seq > r.seq && x.operationId === r.operationId && x.status !== 429,

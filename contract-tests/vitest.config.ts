@@ -2,8 +2,8 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Contract tests (`npm run test:contract`): the spec against the Prism mock (default) or, with
-// CLOSE_API_KEY set, a live API at CLOSE_BASE_URL (a Close sandbox, or the stand-in server that
-// contract-tests/run-standin.ts starts). See the contract-test section of README.md.
+// CLOSE_API_KEY set, a live API at CLOSE_BASE_URL (a Close sandbox organisation, or the package's own
+// sandbox that contract-tests/run-sandbox.ts starts). See the contract-test section of README.md.
 const live = Boolean(process.env.CLOSE_API_KEY);
 
 export default defineConfig({

@@ -1,9 +1,12 @@
 // Checks the publishable package as a consumer gets it:
 //   1. `npm run build`, then `npm pack` into .tmp/pack/
 //   2. publint (warnings fail) and @arethetypeswrong/cli (ESM-only profile) on the tarball
-//   3. the only runtime dependency is openapi-fetch
+//   3. the runtime dependencies are exactly openapi-fetch (the client) and ajv + ajv-formats (the
+//      sandbox's request validation)
 //   4. a consumer project with the tarball unpacked into node_modules: its TypeScript (strict, NodeNext)
-//      type-checks against the package's .d.ts, and its JavaScript runs against a 127.0.0.1 server.
+//      type-checks against the package's .d.ts (the client and `close-crm-openapi/sandbox`), and its
+//      JavaScript runs against a 127.0.0.1 server and against a sandbox it starts in-process; the
+//      `close-crm-openapi` bin answers --help.
 // `tsx scripts/check-package.ts [--no-build]`. Exit code 1 on the first failure. About 15 s.
 import { execFileSync, type SpawnSyncOptions, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -49,6 +52,9 @@ const shipped = pack.files.map((f) => f.path);
 for (const need of [
   'dist/index.js',
   'dist/index.d.ts',
+  'dist/cli.js',
+  'dist/sandbox/index.js',
+  'dist/sandbox/index.d.ts',
   'generated/schema.d.ts',
   'generated/operations.js',
   'generated/operations.d.ts',
@@ -89,13 +95,18 @@ execFileSync('tar', ['xzf', tarball, '-C', pkgDir, '--strip-components=1']);
 const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
   dependencies?: Record<string, string>;
 };
-const deps = Object.keys(manifest.dependencies ?? {});
-if (deps.join() !== 'openapi-fetch') {
-  console.error(`✖ runtime dependencies must be exactly openapi-fetch, found: ${deps.join(', ') || 'none'}`);
+const RUNTIME_DEPENDENCIES = ['ajv', 'ajv-formats', 'openapi-fetch'];
+const deps = Object.keys(manifest.dependencies ?? {}).sort();
+if (deps.join() !== RUNTIME_DEPENDENCIES.join()) {
+  console.error(
+    `✖ runtime dependencies must be exactly ${RUNTIME_DEPENDENCIES.join(', ')}, found: ${deps.join(', ') || 'none'}`,
+  );
   process.exit(1);
 }
-console.log('✔ runtime dependencies: openapi-fetch only');
-symlinkSync(join(root, 'node_modules', 'openapi-fetch'), join(consumer, 'node_modules', 'openapi-fetch'), 'dir');
+console.log(`✔ runtime dependencies: ${RUNTIME_DEPENDENCIES.join(', ')}`);
+// Node resolves a symlinked package from its real path, so their own dependencies are found too.
+for (const dep of RUNTIME_DEPENDENCIES)
+  symlinkSync(join(root, 'node_modules', dep), join(consumer, 'node_modules', dep), 'dir');
 
 writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
 writeFileSync(
@@ -117,6 +128,14 @@ writeFileSync(
 writeFileSync(
   join(consumer, 'app.ts'),
   `import { createCloseClient, paginate, unwrap, CloseApiError, type Lead, type LeadCreate } from 'close-crm-openapi';
+import { startSandbox, type RunningSandbox, type SandboxOptions } from 'close-crm-openapi/sandbox';
+export async function sandboxed(options: SandboxOptions = { port: 0, seed: 'empty' }): Promise<RunningSandbox> {
+  const sandbox = await startSandbox(options);
+  // @ts-expect-error not a seed
+  await startSandbox({ seed: 'full' });
+  sandbox.reset();
+  return sandbox;
+}
 export async function main(baseUrl: string): Promise<string[]> {
   const close = createCloseClient({ apiKey: 'consumer_key_1234', baseUrl });
   const body = { name: 'Acme', 'custom.cf_source': 'Website' } satisfies LeadCreate;
@@ -160,9 +179,35 @@ for await (const l of paginate(close, '/lead/', { params: { query: { _limit: 1 }
 server.close();
 if (created.id !== 'lead_new' || names.join() !== 'L0,L1,L2') throw new Error('unexpected: ' + created.id + ' ' + names.join());
 console.log('consumer ran: created ' + created.id + ', paginated ' + names.join(','));
+
+const { startSandbox } = await import('close-crm-openapi/sandbox');
+const sandbox = await startSandbox({ port: 0, seed: 'empty' });
+try {
+  const sb = createCloseClient({ apiKey: 'consumer_key_1234', baseUrl: sandbox.url });
+  const lead = unwrap(await sb.POST('/lead/', { body: { name: 'Sandboxed' } }));
+  const back = unwrap(await sb.GET('/lead/{lead_id}/', { params: { path: { lead_id: lead.id } } }));
+  if (back.name !== 'Sandboxed') throw new Error('the sandbox did not keep the lead: ' + JSON.stringify(back));
+  console.log('consumer ran the sandbox: created and read back ' + back.id.slice(0, 5));
+} finally {
+  await sandbox.close();
+}
 `,
 );
 console.log(
-  `  ${run('consumer runs the packed JavaScript', process.execPath, [join(consumer, 'run.mjs')], { cwd: consumer }).trim()}`,
+  `  ${run('consumer runs the packed JavaScript', process.execPath, [join(consumer, 'run.mjs')], { cwd: consumer })
+    .trim()
+    .replace(/\n/g, '\n  ')}`,
 );
+const help = run(
+  'the close-crm-openapi bin answers --help',
+  process.execPath,
+  [join(pkgDir, 'dist', 'cli.js'), '--help'],
+  {
+    cwd: consumer,
+  },
+);
+if (!help.includes('close-crm-openapi <command>')) {
+  console.error(`✖ unexpected --help output:\n${help}`);
+  process.exit(1);
+}
 console.log('package OK');

@@ -1,7 +1,7 @@
 // `npm test` (tsx scripts/test.ts): every check CI runs, in order, stopping at the first failing step:
 //   1. generated/ matches spec/ (staleness)   2. lint (Redocly + Spectral on source and bundle, Biome)
 //   3. tsc --noEmit                            4. unit, spec, client, mock and docs tests (vitest)
-//   5. contract tests against the Prism mock   6. contract tests in live mode against the stand-in server
+//   5. contract tests against the Prism mock   6. contract tests in live mode against the sandbox
 // Vitest results are summed into one plain closing line `N passed, N failed` that CI reads (skipped
 // tests are counted on the line before it).
 import { spawnSync } from 'node:child_process';
@@ -87,7 +87,7 @@ const pipeline = [
   () => step('typecheck', npm, ['run', '--silent', 'typecheck']),
   () => vitest('unit and spec tests', []),
   // CLOSE_API_KEY is blanked so that a developer's exported key never turns `npm test` into a live run
-  // against their real Close organisation; the live path runs against the local stand-in below.
+  // against their real Close organisation; the live path runs against the local sandbox below.
   () =>
     vitest('contract tests (mock)', ['--config', 'contract-tests/vitest.config.ts'], {
       CLOSE_API_KEY: '',
@@ -95,13 +95,13 @@ const pipeline = [
     }),
   () => {
     // A report left by an earlier run must not be counted; a failing run's counts are counted too.
-    const report = join(tmp, 'vitest-standin.json');
+    const report = join(tmp, 'vitest-sandbox.json');
     rmSync(report, { force: true });
-    const title = 'contract tests (live mode against the stand-in)';
+    const title = 'contract tests (live mode against the sandbox)';
     const ok = step(
       title,
       process.execPath,
-      tsxArgs(join(root, 'contract-tests', 'run-standin.ts'), '--report', report),
+      tsxArgs(join(root, 'contract-tests', 'run-sandbox.ts'), '--report', report),
     );
     return collect(report, title) && ok;
   },

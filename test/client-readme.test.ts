@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { startMock } from '../scripts/mock.js';
+import { startSandbox } from '../src/sandbox/index.js';
 
 const root = join(import.meta.dirname, '..');
 const examplePath = join(root, 'test', 'client-readme-example.ts');
@@ -39,5 +40,24 @@ it('the README client example runs against the mock', async () => {
     expect(lines.slice(1).every((l) => /^lead_\S+ /.test(l))).toBe(true);
   } finally {
     await mock.close();
+  }
+}, 90_000);
+
+it('the README client example runs against the sandbox: the lead it creates is the one it finds', async () => {
+  const sandbox = await startSandbox({ port: 0, seed: 'demo' });
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', examplePath], {
+      cwd: root,
+      env: { ...process.env, CLOSE_API_KEY: 'sandbox_readme_key', CLOSE_BASE_URL: sandbox.url },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const lines = stdout.trim().split('\n');
+    const created = /^created (lead_\S+) and logged call acti_\S+$/.exec(lines[0] ?? '')?.[1];
+    expect(created).toBeDefined();
+    // State and pagination that ends: the search finds exactly the lead just created.
+    expect(lines.slice(1)).toEqual([`${created} Wayne Enterprises`]);
+  } finally {
+    await sandbox.close();
   }
 }, 90_000);

@@ -1,5 +1,6 @@
-// SpecValidator (test/support/spec-validator.ts) on a small hand-written document: status fallback,
-// undeclared statuses, OpenAPI-level $refs, request bodies, and OpenAPI-only keywords that Ajv must ignore.
+// SpecValidator (src/lib/spec-validator.ts, re-exported by test/support/spec-validator.ts) on a small
+// hand-written document: status fallback, undeclared statuses, OpenAPI-level $refs, request bodies,
+// parameters, and OpenAPI-only keywords that Ajv must ignore.
 import { describe, expect, it } from 'vitest';
 import { formatPointer } from '../src/lib/json-pointer.js';
 import { SpecValidator } from './support/spec-validator.js';
@@ -9,8 +10,10 @@ const doc = {
   info: { title: 't', version: '1' },
   paths: {
     '/thing/': {
+      parameters: [{ name: '_limit', in: 'query', schema: { type: 'integer', minimum: 0 } }],
       get: {
         operationId: 'listThings',
+        parameters: [{ $ref: '#/components/parameters/Fields' }],
         responses: {
           '200': {
             description: 'ok',
@@ -47,6 +50,15 @@ const doc = {
     },
   },
   components: {
+    parameters: {
+      Fields: {
+        name: '_fields',
+        in: 'query',
+        style: 'form',
+        explode: false,
+        schema: { type: 'array', items: { type: 'string' } },
+      },
+    },
     requestBodies: {
       ThingCreate: {
         required: true,
@@ -119,7 +131,12 @@ describe('SpecValidator', () => {
       data: [{ id: 7, kind: { colour: 'green' }, seen: 'yesterday' }],
     });
     expect(bad.valid).toBe(false);
-    expect(bad.errors).toContainEqual({ path: 'data[0].id', message: 'must be string', keyword: 'type' });
+    expect(bad.errors).toContainEqual({
+      path: 'data[0].id',
+      message: 'must be string',
+      keyword: 'type',
+      pointer: '/data/0/id',
+    });
     expect(bad.errors.some((e) => e.path === 'data[0].seen' && e.keyword === 'format')).toBe(true);
     expect(bad.errors.some((e) => e.path === 'data[0].kind' && e.keyword === 'oneOf')).toBe(true);
   });
@@ -142,7 +159,12 @@ describe('SpecValidator', () => {
       path: '(root)',
       message: "must NOT have additional properties: 'extra'",
       keyword: 'additionalProperties',
+      pointer: '',
+      property: 'extra',
     });
+    expect(v.validateRequestBody('createThing', {}).errors).toContainEqual(
+      expect.objectContaining({ keyword: 'required', pointer: '', property: 'name' }),
+    );
     expect(v.validateRequestBody('createThing', undefined).valid).toBe(false);
     expect(v.validateRequestBody('listThings', undefined).valid).toBe(true);
     expect(v.validateRequestBody('listThings', { a: 1 }).valid).toBe(false);
@@ -164,6 +186,24 @@ describe('SpecValidator', () => {
     const bad = v.validateAt(odd, { 'a/b': 1, '100%': 'x' });
     expect(bad.errors.map((e) => e.path).sort()).toEqual(['["100%"]', '["a/b"]']);
     expect(() => v.validateAt('#/components/schemas/Missing', {})).toThrow(/no schema at/);
+  });
+
+  it('lists parameters and the request body schema, and compiles validators up front', () => {
+    expect(v.parameters('deleteThing')).toEqual([]);
+    const params = v.parameters('listThings');
+    expect(params.map((p) => [p.in, p.name, p.required, p.explode])).toEqual([
+      ['query', '_limit', false, undefined],
+      ['query', '_fields', false, false],
+    ]);
+    const limit = params[0];
+    if (!limit) throw new Error('no _limit parameter');
+    expect(limit.schema).toEqual({ type: 'integer', minimum: 0 });
+    const check = v.compile(limit.schemaPointer);
+    expect(check(5).valid).toBe(true);
+    expect(check('abc').errors[0]).toMatchObject({ keyword: 'type', message: 'must be integer' });
+    const body = v.requestBody('createThing');
+    expect(body).toEqual({ schemaPointer: expect.stringMatching(/^#\/components\/requestBodies\//), required: true });
+    expect(v.requestBody('listThings')).toBeUndefined();
   });
 
   it('throws on an unknown operationId', () => {

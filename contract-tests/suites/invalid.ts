@@ -1,9 +1,9 @@
 // Invalid requests for every operation that takes a body. Each body is first checked to be invalid
 // by the spec itself (so the test cannot pass by accident), then sent; the answer must be a 4xx in
 // Close's error shape (`error`, `errors` and/or `field-errors`), and the recorder validates it against
-// the operation's declared 4xx schema. The mock and the stand-in must name the offending field; a real
+// the operation's declared 4xx schema. The mock and the sandbox must name the offending field; a real
 // Close is only expected to reject the request (its field keys are its own, e.g. `lead` for `lead_id`);
-// CONTRACT_STRICT_FIELD_ERRORS=1 (set by run-standin.ts) makes field naming mandatory in live mode too.
+// CONTRACT_STRICT_FIELD_ERRORS=1 (set by run-sandbox.ts) makes field naming mandatory in live mode too.
 import { beforeAll, expect, test } from 'vitest';
 import { type OperationId, operationIds, operations } from '../../generated/operations.js';
 import { unwrap } from '../../src/index.js';

@@ -1,0 +1,185 @@
+// Helpers shared by the resource handlers: offset pages, `_fields`, references to other objects,
+// custom field values, ordering.
+import { DOES_NOT_EXIST, fieldError, requestError } from '../errors.js';
+import type { ContactRecord, CustomValue, LeadRecord, Obj, Stamped, Store } from '../store.js';
+import type { Ctx } from './context.js';
+
+/** The body of a request (validated against the operation's request schema before the handler runs). */
+export function bodyOf(ctx: Ctx): Obj {
+  return typeof ctx.body === 'object' && ctx.body !== null && !Array.isArray(ctx.body) ? (ctx.body as Obj) : {};
+}
+
+/** Keeps the fields named in `_fields` (`custom` stands for every custom field; unknown names are ignored). */
+export function pickFields(obj: Obj, fields: readonly string[] | undefined): Obj {
+  if (!fields || fields.length === 0) return obj;
+  const out: Obj = {};
+  for (const raw of fields) {
+    const f = raw.trim();
+    if (f === 'custom') {
+      for (const [k, v] of Object.entries(obj)) if (k.startsWith('custom.')) out[k] = v;
+      if ('custom' in obj) out.custom = obj.custom;
+    } else if (f && Object.hasOwn(obj, f)) out[f] = obj[f];
+  }
+  return out;
+}
+
+/**
+ * An offset page (`_skip`, `_limit`, default 100) of `items`, only the page rendered:
+ * `{has_more, ...extra, data}`. `has_more` is false on the last page. `_limit=0` answers no items
+ * (Close's scripts use it to read `total_results` only).
+ */
+export function page<T>(ctx: Ctx, items: readonly T[], render: (item: T) => Obj, extra: Obj = {}): Obj {
+  const skip = ctx.query.int('_skip') ?? 0;
+  const limit = ctx.query.int('_limit') ?? 100;
+  const fields = ctx.query.list('_fields');
+  const data = items.slice(skip, skip + limit).map((i) => pickFields(render(i), fields));
+  return { has_more: skip + limit < items.length, ...extra, data };
+}
+
+/** Newest first by `date_created`; among equal dates, the later created first. */
+export function newestFirst<T extends { date_created: string }>(items: Iterable<T>): T[] {
+  return [...items].reverse().sort((a, b) => b.date_created.localeCompare(a.date_created));
+}
+
+export function requireLead(store: Store, id: unknown, field = 'lead'): LeadRecord {
+  const lead = typeof id === 'string' ? store.state.leads.get(id) : undefined;
+  if (!lead) throw fieldError(field, DOES_NOT_EXIST);
+  return lead;
+}
+
+export function requireUser(store: Store, id: unknown, field: string): string {
+  if (typeof id !== 'string' || !store.user(id)) throw fieldError(field, DOES_NOT_EXIST);
+  return id;
+}
+
+/** A contact of `leadId` (400 on `field` when it is unknown or belongs to another lead). */
+export function requireContactOf(store: Store, id: unknown, leadId: string, field = 'contact'): ContactRecord {
+  const c = typeof id === 'string' ? store.state.contacts.get(id) : undefined;
+  if (!c || c.lead_id !== leadId) throw fieldError(field, DOES_NOT_EXIST);
+  return c;
+}
+
+const CUSTOM_KEY = /^custom\.((?:cf|lcf|ccf)_[A-Za-z0-9]+)(?:\.(add|remove))?$/;
+
+/** Checks a value against a lead custom field's type; returns the value to store. */
+function checkCustomValue(store: Store, key: string, fieldId: string, value: unknown): CustomValue {
+  const field = store.state.customFields.get(fieldId);
+  if (!field) throw fieldError(key, 'Unknown custom field.');
+  const one = (v: unknown): string | number => {
+    switch (field.type) {
+      case 'number':
+        if (typeof v === 'number') return v;
+        if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
+        throw fieldError(key, 'Enter a number.');
+      case 'date':
+        if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return v;
+        throw fieldError(key, 'Enter a date (YYYY-MM-DD).');
+      case 'choices':
+        if (typeof v === 'string' && field.choices.includes(v)) return v;
+        throw fieldError(key, `Not a valid choice. Choices: ${field.choices.join(', ')}.`);
+      case 'user':
+        if (typeof v === 'string' && store.user(v)) return v;
+        throw fieldError(key, DOES_NOT_EXIST);
+      default:
+        if (typeof v === 'string') return v;
+        if (typeof v === 'number') return String(v);
+        throw fieldError(key, 'Enter a text value.');
+    }
+  };
+  if (Array.isArray(value)) {
+    if (!field.accepts_multiple_values) throw fieldError(key, 'This field takes one value, not a list.');
+    return value.map(one);
+  }
+  const single = one(value);
+  return field.accepts_multiple_values ? [single] : single;
+}
+
+/**
+ * A value for a custom field the sandbox has no definition of (contacts, opportunities, activities): kept
+ * as sent, except that list items are kept as strings, the way Close returns multi-value fields.
+ */
+function loose(value: unknown): CustomValue {
+  if (Array.isArray(value)) return value.map(String);
+  return typeof value === 'number' ? value : String(value);
+}
+
+/**
+ * Applies the `custom.<field id>` keys of a request body (`null` unsets; `.add` / `.remove` change a
+ * multi-value field) and the deprecated name-keyed `custom` object. With `known` (leads) the field
+ * must exist and the value must fit its type; contacts, opportunities and activities keep any value
+ * (the sandbox has no endpoint to define their fields). Returns the changed `custom.<id>` keys.
+ */
+export function applyCustom(store: Store, target: Record<string, CustomValue>, body: Obj, known: boolean): string[] {
+  const changed: string[] = [];
+  const set = (key: string, id: string, op: string | undefined, value: unknown): void => {
+    if (op === 'add' || op === 'remove') {
+      const current = target[id];
+      const list = Array.isArray(current) ? current : current === undefined ? [] : [current];
+      const item = known ? checkCustomValue(store, key, id, value) : loose(value);
+      const items = Array.isArray(item) ? item : [item];
+      const next = op === 'add' ? [...list, ...items] : list.filter((x) => !items.includes(x));
+      if (next.length) target[id] = next;
+      else delete target[id];
+    } else if (value === null) delete target[id];
+    else target[id] = known ? checkCustomValue(store, key, id, value) : loose(value);
+    changed.push(`custom.${id}`);
+  };
+  for (const [k, v] of Object.entries(body)) {
+    const m = CUSTOM_KEY.exec(k);
+    if (m?.[1]) set(k, m[1], m[2], v);
+  }
+  if (known && typeof body.custom === 'object' && body.custom !== null) {
+    for (const [name, v] of Object.entries(body.custom as Obj)) {
+      const field = [...store.state.customFields.values()].find((f) => f.name === name);
+      if (!field) throw fieldError(`custom.${name}`, 'Unknown custom field.');
+      set(`custom.${name}`, field.id, undefined, v);
+    }
+  }
+  return changed;
+}
+
+/** Compares ISO dates/date-times for `__gt`-style filters (a date compares with the day of a date-time). */
+export function dateFilter(value: string | null | undefined, ctx: Ctx, base: string): boolean {
+  const checks: Array<[string, (a: string, b: string) => boolean]> = [
+    [base, (a, b) => a.slice(0, b.length) === b],
+    [`${base}__gt`, (a, b) => a.slice(0, b.length) > b],
+    [`${base}__gte`, (a, b) => a.slice(0, b.length) >= b],
+    [`${base}__lt`, (a, b) => a.slice(0, b.length) < b],
+    [`${base}__lte`, (a, b) => a.slice(0, b.length) <= b],
+  ];
+  for (const [name, test] of checks) {
+    const want = ctx.query.string(name);
+    if (want === undefined) continue;
+    const bound = normaliseDate(want);
+    if (bound === null) throw fieldError(name, 'Enter a date (YYYY-MM-DD) or a date-time.');
+    if (value === null || value === undefined || !test(value, bound)) return false;
+  }
+  return true;
+}
+
+/**
+ * A filter bound as stored timestamps start: `2025-01-01` for a date, `2025-01-01T10:00:00` (UTC, to
+ * the second) for a date-time with or without an offset; null when it is neither.
+ */
+function normaliseDate(s: string): string | null {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return s;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(s)) return null;
+  const d = new Date(/(Z|[+-]\d{2}:?\d{2})$/.test(s) ? s : `${s}Z`);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString().slice(0, 19);
+}
+
+/** Stamps of a record created now, optionally backdated (`date_created` in the body). */
+export function createdStamps(store: Store, backdate?: unknown): Stamped {
+  const stamps = store.created();
+  if (typeof backdate === 'string') {
+    const d = new Date(backdate);
+    if (Number.isNaN(d.getTime())) throw fieldError('date_created', 'Enter a valid date-time.');
+    stamps.date_created = d.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+  }
+  return stamps;
+}
+
+/** 400 for a filter the sandbox does not implement (so that a test never silently gets unfiltered data). */
+export function unsupported(name: string, what: string): never {
+  throw requestError(`The sandbox does not support ${what} (\`${name}\`).`);
+}

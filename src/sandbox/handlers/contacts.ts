@@ -1,0 +1,92 @@
+// Contacts: list (by lead), create (on a lead, or, without `lead_id`, on a new lead named after the
+// contact, as Close does since 2025-02-14), get, update (lists are replaced; `lead_id` moves it).
+import { notFound } from '../errors.js';
+import type { ContactRecord, Obj } from '../store.js';
+import { contactView } from '../views.js';
+import { applyCustom, bodyOf, newestFirst, page, pickFields, requireLead } from './common.js';
+import type { Ctx, Handler, HandlerMap } from './context.js';
+import { insertLead, newContact } from './leads.js';
+
+function findContact(ctx: Ctx): ContactRecord {
+  const c = ctx.store.state.contacts.get(ctx.params.contact_id ?? '');
+  if (!c) throw notFound('Contact');
+  return c;
+}
+
+const listContacts: Handler = (ctx) => {
+  const leadId = ctx.query.string('lead_id');
+  const contacts = newestFirst([...ctx.store.state.contacts.values()].filter((c) => !leadId || c.lead_id === leadId));
+  return { body: page(ctx, contacts, (c) => contactView(ctx.store, c)) };
+};
+
+const createContact: Handler = (ctx) => {
+  const { store } = ctx;
+  const b = bodyOf(ctx);
+  let leadId: string;
+  if (typeof b.lead_id === 'string') leadId = requireLead(store, b.lead_id).id;
+  else {
+    const firstEmail = Array.isArray(b.emails)
+      ? ((b.emails[0] as Obj | undefined)?.email as string | undefined)
+      : undefined;
+    leadId = insertLead(ctx, { name: typeof b.name === 'string' && b.name ? b.name : (firstEmail ?? null) }).id;
+  }
+  const contact = newContact(store, leadId, b);
+  store.state.contacts.set(contact.id, contact);
+  store.emit(ctx, {
+    objectType: 'contact',
+    objectId: contact.id,
+    action: 'created',
+    leadId,
+    data: contactView(store, contact),
+  });
+  return { body: pickFields(contactView(store, contact), ctx.query.list('_fields')) };
+};
+
+const getContact: Handler = (ctx) => ({
+  body: pickFields(contactView(ctx.store, findContact(ctx)), ctx.query.list('_fields')),
+});
+
+const updateContact: Handler = (ctx) => {
+  const { store } = ctx;
+  const c = findContact(ctx);
+  const b = bodyOf(ctx);
+  const changed: string[] = [];
+  const previous: Obj = {};
+  const fresh = newContact(store, c.lead_id, b); // parses the lists as a create would (not stored)
+  for (const k of ['name', 'title', 'timezone'] as const) {
+    if (!(k in b)) continue;
+    previous[k] = c[k];
+    c[k] = fresh[k];
+    changed.push(k);
+  }
+  for (const k of ['emails', 'phones', 'urls'] as const) {
+    if (!(k in b)) continue;
+    previous[k] = c[k];
+    (c as unknown as Record<string, unknown>)[k] = fresh[k];
+    changed.push(k);
+  }
+  if (typeof b.lead_id === 'string' && b.lead_id !== c.lead_id) {
+    previous.lead_id = c.lead_id;
+    c.lead_id = requireLead(store, b.lead_id).id;
+    changed.push('lead_id');
+  }
+  changed.push(...applyCustom(store, c.custom, b, false));
+  store.touch(c);
+  store.emit(ctx, {
+    objectType: 'contact',
+    objectId: c.id,
+    action: 'updated',
+    leadId: c.lead_id,
+    data: contactView(store, c),
+    changed,
+    previous,
+  });
+  return { body: pickFields(contactView(store, c), ctx.query.list('_fields')) };
+};
+
+export const contactHandlers = {
+  listContacts,
+  createContact,
+  getContact,
+  updateContact,
+} satisfies Partial<HandlerMap>;

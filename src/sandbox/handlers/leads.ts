@@ -1,0 +1,279 @@
+// Leads: list (with the `query` search string), create with embedded contacts, get, update, delete
+// (with everything on the lead) and merge.
+import { BAD_CHOICE, DOES_NOT_EXIST, fieldError, HttpError, notFound } from '../errors.js';
+import { leadMatchesQuery, parseLeadQuery } from '../query.js';
+import type { AddressRecord, ContactRecord, LeadRecord, Obj, Store } from '../store.js';
+import { contactView, leadView } from '../views.js';
+import { activityObjectType, addActivity } from './activities.js';
+import { applyCustom, bodyOf, createdStamps, newestFirst, page, pickFields } from './common.js';
+import type { Ctx, Handler, HandlerMap } from './context.js';
+
+export function addressesFrom(list: unknown): AddressRecord[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((raw) => {
+    const a = (raw ?? {}) as Obj;
+    const s = (k: string): string | null => (typeof a[k] === 'string' ? (a[k] as string) : null);
+    return {
+      label: s('label') ?? 'business',
+      address_1: s('address_1'),
+      address_2: s('address_2'),
+      city: s('city'),
+      state: s('state'),
+      zipcode: s('zipcode'),
+      country: s('country'),
+    };
+  });
+}
+
+/** A contact built from a create body (lead create's `contacts[]`, or `POST /contact/`). */
+export function newContact(store: Store, leadId: string, c: Obj): ContactRecord {
+  const list = (k: string): Obj[] => (Array.isArray(c[k]) ? (c[k] as Obj[]) : []);
+  const contact: ContactRecord = {
+    id: store.id('cont'),
+    lead_id: leadId,
+    name: typeof c.name === 'string' ? c.name : null,
+    title: typeof c.title === 'string' ? c.title : null,
+    emails: list('emails').map((e) => ({
+      email: String(e.email),
+      type: typeof e.type === 'string' ? e.type : 'office',
+      is_unsubscribed: e.is_unsubscribed === true,
+    })),
+    phones: list('phones').map((p) => ({
+      phone: String(p.phone),
+      type: typeof p.type === 'string' ? p.type : 'office',
+      country: typeof p.country === 'string' ? p.country : null,
+    })),
+    urls: list('urls').map((u) => ({ url: String(u.url), type: typeof u.type === 'string' ? u.type : 'url' })),
+    timezone: typeof c.timezone === 'string' ? c.timezone : null,
+    ...createdStamps(store, c.date_created),
+    custom: {},
+  };
+  applyCustom(store, contact.custom, c, false);
+  return contact;
+}
+
+/** The lead status a body asks for (`status_id`, or the deprecated `status` label); undefined when none. */
+function statusFrom(store: Store, b: Obj): string | undefined {
+  if (typeof b.status_id === 'string') {
+    if (!store.state.leadStatuses.some((s) => s.id === b.status_id)) throw fieldError('status', DOES_NOT_EXIST);
+    return b.status_id;
+  }
+  if (typeof b.status === 'string') {
+    const label = b.status.toLowerCase();
+    const found = store.state.leadStatuses.find((s) => s.label.toLowerCase() === label);
+    if (!found)
+      throw fieldError(
+        'status',
+        `${BAD_CHOICE} Lead statuses: ${store.state.leadStatuses.map((s) => s.label).join(', ')}.`,
+      );
+    return found.id;
+  }
+  return undefined;
+}
+
+/** Creates a lead (and emits its events); used by createLead and by contact/opportunity creates without a lead. */
+export function insertLead(ctx: Ctx, fields: Partial<LeadRecord>): LeadRecord {
+  const { store } = ctx;
+  const first = store.state.leadStatuses[0];
+  if (!first) throw fieldError('status', 'The organization has no lead status.');
+  const lead: LeadRecord = {
+    id: store.id('lead'),
+    name: null,
+    description: '',
+    url: null,
+    status_id: first.id,
+    addresses: [],
+    ...store.created(),
+    custom: {},
+    ...fields,
+  };
+  store.state.leads.set(lead.id, lead);
+  store.emit(ctx, {
+    objectType: 'lead',
+    objectId: lead.id,
+    action: 'created',
+    leadId: lead.id,
+    data: leadView(store, lead),
+  });
+  return lead;
+}
+
+function findLead(ctx: Ctx): LeadRecord {
+  const lead = ctx.store.state.leads.get(ctx.params.lead_id ?? '');
+  if (!lead) throw notFound('Lead');
+  return lead;
+}
+
+/** Deletes a lead's contacts, opportunities, activities and tasks, with a `deleted` event for each. */
+function deleteChildren(ctx: Ctx, leadId: string): void {
+  const s = ctx.store.state;
+  const kinds = [
+    ['contact', s.contacts],
+    ['opportunity', s.opportunities],
+    ['activity', s.activities],
+    ['task.lead', s.tasks],
+  ] as const;
+  for (const [kind, coll] of kinds) {
+    for (const [id, x] of coll) {
+      if (x.lead_id !== leadId) continue;
+      coll.delete(id);
+      const objectType = kind === 'activity' ? activityObjectType(String((x as { _type?: unknown })._type)) : kind;
+      ctx.store.emit(ctx, { objectType, objectId: id, action: 'deleted', leadId, data: null });
+    }
+  }
+}
+
+const listLeads: Handler = (ctx) => {
+  let leads = newestFirst(ctx.store.state.leads.values());
+  const q = ctx.query.string('query');
+  if (q !== undefined) {
+    const terms = parseLeadQuery(q);
+    leads = leads.filter((l) => leadMatchesQuery(ctx.store, l, terms));
+  }
+  const extra = q !== undefined ? { total_results: leads.length } : {};
+  return { body: page(ctx, leads, (l) => leadView(ctx.store, l), extra) };
+};
+
+const createLead: Handler = (ctx) => {
+  const { store } = ctx;
+  const b = bodyOf(ctx);
+  const statusId = statusFrom(store, b);
+  const custom = {};
+  applyCustom(store, custom, b, true);
+  const lead = insertLead(ctx, {
+    name: typeof b.name === 'string' ? b.name : null,
+    description: typeof b.description === 'string' ? b.description : '',
+    url: typeof b.url === 'string' ? b.url : null,
+    ...(statusId ? { status_id: statusId } : {}),
+    addresses: addressesFrom(b.addresses),
+    custom,
+  });
+  for (const c of Array.isArray(b.contacts) ? (b.contacts as Obj[]) : []) {
+    const contact = newContact(store, lead.id, c);
+    store.state.contacts.set(contact.id, contact);
+    store.emit(ctx, {
+      objectType: 'contact',
+      objectId: contact.id,
+      action: 'created',
+      leadId: lead.id,
+      data: contactView(store, contact),
+    });
+  }
+  return { body: leadView(store, lead) };
+};
+
+const getLead: Handler = (ctx) => ({ body: pickFields(leadView(ctx.store, findLead(ctx)), ctx.query.list('_fields')) });
+
+const updateLead: Handler = (ctx) => {
+  const { store } = ctx;
+  const lead = findLead(ctx);
+  const b = bodyOf(ctx);
+  const previous: Obj = {};
+  const changed: string[] = [];
+  const oldStatus = lead.status_id;
+  const statusId = statusFrom(store, b);
+  if (statusId !== undefined && statusId !== lead.status_id) {
+    previous.status_id = lead.status_id;
+    lead.status_id = statusId;
+    changed.push('status_id');
+  }
+  for (const k of ['name', 'description', 'url'] as const) {
+    if (!(k in b)) continue;
+    previous[k] = lead[k];
+    const v = b[k];
+    if (k === 'description') lead.description = typeof v === 'string' ? v : '';
+    else lead[k] = typeof v === 'string' ? v : null;
+    changed.push(k);
+  }
+  if ('addresses' in b) {
+    previous.addresses = lead.addresses;
+    lead.addresses = addressesFrom(b.addresses);
+    changed.push('addresses');
+  }
+  changed.push(...applyCustom(store, lead.custom, b, true));
+  store.touch(lead);
+  store.emit(ctx, {
+    objectType: 'lead',
+    objectId: lead.id,
+    action: 'updated',
+    leadId: lead.id,
+    data: leadView(store, lead),
+    changed,
+    previous,
+  });
+  if (oldStatus !== lead.status_id) {
+    const label = (id: string) => store.state.leadStatuses.find((s) => s.id === id)?.label ?? '';
+    addActivity(ctx, 'LeadStatusChange', lead.id, {
+      old_status_id: oldStatus,
+      old_status_label: label(oldStatus),
+      new_status_id: lead.status_id,
+      new_status_label: label(lead.status_id),
+    });
+  }
+  return { body: leadView(store, lead) };
+};
+
+const deleteLead: Handler = (ctx) => {
+  const lead = findLead(ctx);
+  const before = leadView(ctx.store, lead);
+  deleteChildren(ctx, lead.id);
+  ctx.store.state.leads.delete(lead.id);
+  ctx.store.emit(ctx, {
+    objectType: 'lead',
+    objectId: lead.id,
+    action: 'deleted',
+    leadId: lead.id,
+    data: null,
+    previous: before,
+  });
+  return { body: {} };
+};
+
+const mergeLeads: Handler = (ctx) => {
+  const { store } = ctx;
+  const s = store.state;
+  const b = bodyOf(ctx);
+  const source = s.leads.get(String(b.source));
+  const dest = s.leads.get(String(b.destination));
+  // Close's recorded answer for an unknown lead in a merge (reference §1.4).
+  if (!source) throw new HttpError(404, { errors: ['Source lead does not exist.'] });
+  if (!dest) throw new HttpError(404, { errors: ['Destination lead does not exist.'] });
+  if (source.id === dest.id)
+    throw new HttpError(400, { errors: ['The source and destination leads must be different.'], 'field-errors': {} });
+  const before = leadView(store, source);
+  for (const coll of [s.contacts, s.opportunities, s.activities, s.tasks]) {
+    for (const x of coll.values()) if (x.lead_id === source.id) x.lead_id = dest.id;
+  }
+  // The destination keeps its own values; custom fields it has no value for are taken from the source.
+  for (const [id, v] of Object.entries(source.custom)) if (!(id in dest.custom)) dest.custom[id] = v;
+  store.touch(dest);
+  s.leads.delete(source.id);
+  const meta = { merge_source_lead_id: source.id, merge_destination_lead_id: dest.id };
+  store.emit(ctx, {
+    objectType: 'lead',
+    objectId: source.id,
+    action: 'deleted',
+    leadId: source.id,
+    data: null,
+    previous: before,
+    meta,
+  });
+  store.emit(ctx, {
+    objectType: 'lead',
+    objectId: dest.id,
+    action: 'merged',
+    leadId: dest.id,
+    data: leadView(store, dest),
+    meta,
+  });
+  return { body: { status: 'ok' } };
+};
+
+export const leadHandlers = {
+  listLeads,
+  createLead,
+  getLead,
+  updateLead,
+  deleteLead,
+  mergeLeads,
+} satisfies Partial<HandlerMap>;

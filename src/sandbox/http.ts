@@ -1,0 +1,329 @@
+// The sandbox's HTTP layer (node:http): routing from the generated operation list at both `/api/v1/…`
+// (Close's base path) and `/…`, credentials, the rate limit with its `RateLimit` header on every
+// answer, 429s with `Retry-After` (when a key's window is spent, and every n-th request with
+// `failEvery`), CORS, request validation (validate.ts), and the guards of src/lib/http-guard.ts (request
+// timeouts, a 10 MB body limit enforced while streaming, unparsable URLs answered 400). No request can
+// stop the server: whatever a handler throws becomes an answer.
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import {
+  BodyTooLargeError,
+  cors,
+  type GuardLimits,
+  hardenServer,
+  parseRequestTarget,
+  RequestAbortedError,
+  readBody,
+  sendError,
+  serverOptions,
+} from '../lib/http-guard.js';
+import { HttpError, requestError, UNAUTHORIZED } from './errors.js';
+import { type Ctx, extraRoutes, handlers, QueryValues, type Result } from './handlers/index.js';
+import type { Store } from './store.js';
+import { type CompiledOperation, compiledOperations, validateBody, validatePath, validateQuery } from './validate.js';
+
+export interface RateLimitOptions {
+  /** Requests allowed per window and API key. */
+  requests: number;
+  /** Length of the window in seconds. */
+  seconds: number;
+}
+
+/** A fixed window per API key (requests without credentials share one window). */
+export class RateLimiter {
+  private readonly windows = new Map<string, { start: number; count: number }>();
+
+  constructor(readonly options: RateLimitOptions) {}
+
+  /** Counts one request of `key`: whether it is over the limit, and the numbers for the `RateLimit` header. */
+  hit(key: string, now = Date.now()): { limited: boolean; remaining: number; reset: number } {
+    const windowMs = this.options.seconds * 1000;
+    let w = this.windows.get(key);
+    if (!w || now - w.start >= windowMs) {
+      if (this.windows.size > 10_000) this.prune(now);
+      w = { start: now, count: 0 };
+      this.windows.set(key, w);
+    }
+    w.count++;
+    return {
+      limited: w.count > this.options.requests,
+      remaining: Math.max(0, this.options.requests - w.count),
+      reset: Math.max(0, (w.start + windowMs - now) / 1000),
+    };
+  }
+
+  clear(): void {
+    this.windows.clear();
+  }
+
+  private prune(now: number): void {
+    const windowMs = this.options.seconds * 1000;
+    for (const [k, w] of this.windows) if (now - w.start >= windowMs) this.windows.delete(k);
+  }
+}
+
+export interface HttpAppOptions {
+  /** The current store (reset() replaces it). */
+  store: () => Store;
+  rateLimit: RateLimitOptions;
+  /** Every n-th authenticated API request is answered 429 without being processed; 0 = never. */
+  failEvery: number;
+  log?: ((line: string) => void) | undefined;
+  limits?: Partial<GuardLimits>;
+}
+
+/** Requests and 429s answered, for logs and tests. */
+export interface HttpStats {
+  requests: number;
+  rateLimited: number;
+}
+
+/** The API key of a request: the user name of HTTP Basic credentials, or a Bearer token; null without. */
+export function credentials(req: http.IncomingMessage): string | null {
+  const auth = req.headers.authorization ?? '';
+  const bearer = /^Bearer\s+(\S+)$/i.exec(auth);
+  if (bearer?.[1]) return bearer[1];
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(auth);
+  if (!basic?.[1]) return null;
+  const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon > 0 ? decoded.slice(0, colon) : null;
+}
+
+interface Route {
+  op?: CompiledOperation;
+  extra?: (typeof extraRoutes)[number];
+  params: Record<string, string>;
+}
+
+/** Matches `segments` (below the base path) against a path template's segments. */
+function match(template: readonly string[], segments: readonly string[]): Record<string, string> | null {
+  if (template.length !== segments.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i] ?? '';
+    const s = segments[i] ?? '';
+    if (t.startsWith('{') && t.endsWith('}')) {
+      if (!s) return null;
+      params[t.slice(1, -1)] = s;
+    } else if (t !== s) return null;
+  }
+  return params;
+}
+
+/** Seconds for the `RateLimit` header: up to three decimals, no trailing zeros (`0.5`, `1`). */
+function seconds(n: number): string {
+  return n.toFixed(3).replace(/\.?0+$/, '') || '0';
+}
+
+const HINT =
+  'The sandbox serves the Close API at /api/v1/… (and at /…); every path ends with a slash, e.g. /api/v1/lead/.';
+
+/** Creates the sandbox's server (not listening yet). */
+export function createHttpServer(options: HttpAppOptions): {
+  server: http.Server;
+  stats: HttpStats;
+  limiter: RateLimiter;
+  resetCounters(): void;
+} {
+  const ops = compiledOperations();
+  const limiter = new RateLimiter(options.rateLimit);
+  const stats: HttpStats = { requests: 0, rateLimited: 0 };
+  let processed = 0;
+  const log = options.log;
+
+  const send = (
+    res: http.ServerResponse,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void => {
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const text = body === undefined || status === 204 ? '' : JSON.stringify(body);
+    res.writeHead(status, {
+      ...(text ? { 'Content-Type': 'application/json' } : {}),
+      'Content-Length': String(Buffer.byteLength(text)),
+      ...headers,
+    });
+    res.end(text);
+  };
+
+  const routeOf = (method: string, segments: string[]): Route | { allowed: string[] } | null => {
+    const allowed: string[] = [];
+    let best: Route | undefined;
+    let bestParams = Number.POSITIVE_INFINITY;
+    for (const op of ops) {
+      const params = match(op.segments, segments);
+      if (!params) continue;
+      const n = Object.keys(params).length;
+      if (op.method !== method) {
+        allowed.push(op.method);
+        continue;
+      }
+      // A literal segment wins over a parameter (`/lead/merge/` before `/lead/{lead_id}/`).
+      if (n < bestParams) {
+        best = { op, params };
+        bestParams = n;
+      }
+    }
+    if (best) return best;
+    for (const extra of extraRoutes) {
+      const params = match(extra.path.split('/').filter(Boolean), segments);
+      if (!params) continue;
+      if (extra.method === method) return { extra, params };
+      allowed.push(extra.method);
+    }
+    return allowed.length ? { allowed: [...new Set(allowed)] } : null;
+  };
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<number> {
+    stats.requests++;
+    const method = (req.method ?? 'GET').toUpperCase();
+    const key = credentials(req);
+    const rate = limiter.hit(key ?? '');
+    res.setHeader(
+      'RateLimit',
+      `limit=${options.rateLimit.requests}, remaining=${rate.remaining}, reset=${seconds(rate.reset)}`,
+    );
+    if (cors(req, res)) return 204;
+
+    const target = parseRequestTarget(req.url);
+    if (!target) {
+      sendError(res, 400, 'Bad request: the URL could not be parsed (malformed percent-encoding or not a path).');
+      return 400;
+    }
+    let segments = target.segments;
+    if (segments[0] === 'api' && segments[1] === 'v1') segments = segments.slice(2);
+    // Close's paths all end with a slash; an empty segment (`//lead/`) names nothing.
+    if (!target.pathname.endsWith('/') || target.pathname.includes('//')) {
+      sendError(res, 404, `Not found. ${HINT}`);
+      return 404;
+    }
+    const path = `/${segments.map(encodeURIComponent).join('/')}${segments.length ? '/' : ''}`;
+    const route = routeOf(method, segments);
+    if (!route) {
+      sendError(res, 404, `Not found: no operation at ${path}. ${HINT}`);
+      return 404;
+    }
+    if ('allowed' in route) {
+      res.setHeader('Allow', route.allowed.join(', '));
+      sendError(res, 405, `Method ${method} is not allowed on ${path}.`);
+      return 405;
+    }
+    if (key === null) {
+      sendError(res, 401, UNAUTHORIZED);
+      return 401;
+    }
+    const tooMany = (reset: number): number => {
+      stats.rateLimited++;
+      const retry = Math.max(1, Math.ceil(reset));
+      send(
+        res,
+        429,
+        {
+          error: {
+            message: 'API call count exceeded for this period',
+            rate_reset: Number(reset.toFixed(3)),
+            rate_limit: options.rateLimit.requests,
+            rate_window: options.rateLimit.seconds,
+            rate_limit_type: 'key',
+            rate_endpoint_group: 'sandbox',
+          },
+        },
+        {
+          RateLimit: `limit=${options.rateLimit.requests}, remaining=0, reset=${seconds(reset)}`,
+          'Retry-After': String(retry),
+        },
+      );
+      return 429;
+    };
+    if (rate.limited) return tooMany(rate.reset);
+    processed++;
+    // A forced 429 asks for a one-second wait, whatever the window: it is there to exercise retries.
+    if (options.failEvery > 0 && processed % options.failEvery === 0) return tooMany(1);
+
+    const store = options.store();
+    const requestId = `req_${randomBytes(11).toString('hex')}`;
+    const info = { method, path, requestId };
+    let result: Result;
+    if (route.extra) {
+      const id = route.params.id ?? '';
+      const ctx: Ctx = {
+        ...info,
+        store,
+        operationId: undefined,
+        params: route.params,
+        query: new QueryValues(),
+        body: undefined,
+      };
+      result = route.extra.handle(ctx, id);
+      send(res, result.status ?? 200, result.body);
+      return result.status ?? 200;
+    }
+    const op = route.op as CompiledOperation;
+    validatePath(op, route.params);
+    const query = validateQuery(op, target.query);
+    let body: unknown;
+    if (op.body) {
+      const raw = await readBody(req, options.limits?.maxBodyBytes);
+      const text = raw.toString('utf8');
+      if (text.trim()) {
+        try {
+          body = JSON.parse(text);
+        } catch (err) {
+          throw requestError(`Invalid JSON: ${err instanceof Error ? err.message : 'the body could not be parsed'}.`);
+        }
+      }
+      validateBody(op, body);
+    }
+    const ctx: Ctx = {
+      ...info,
+      store,
+      operationId: op.operationId,
+      params: route.params,
+      query: new QueryValues(query),
+      body,
+    };
+    result = handlers[op.operationId](ctx);
+    const status = result.status ?? op.successStatus;
+    send(res, status, result.body);
+    return status;
+  }
+
+  const server = http.createServer(serverOptions(options.limits), (req, res) => {
+    const started = Date.now();
+    const done = (status: number): void => log?.(`${req.method} ${req.url} -> ${status} (${Date.now() - started} ms)`);
+    handle(req, res).then(done, (err: unknown) => {
+      if (err instanceof BodyTooLargeError) {
+        // Nothing past the limit was kept; the rest of the body is discarded briefly, then the connection closes.
+        sendError(res, 413, err.message);
+        done(413);
+      } else if (err instanceof HttpError) {
+        send(res, err.status, err.body, err.headers);
+        done(err.status);
+      } else if (err instanceof RequestAbortedError) {
+        res.destroy(); // the client went away: nobody to answer
+      } else {
+        log?.(
+          `sandbox error on ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+        );
+        send(res, 500, { error: 'Internal sandbox error.' });
+        done(500);
+      }
+    });
+  });
+  server.on('error', (err) => log?.(`server error: ${err.message}`));
+  hardenServer(server, options.limits);
+  return {
+    server,
+    stats,
+    limiter,
+    resetCounters: () => {
+      processed = 0;
+      limiter.clear();
+    },
+  };
+}

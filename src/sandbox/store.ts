@@ -1,0 +1,479 @@
+// The sandbox's state: one in-memory Close organisation (users, statuses, pipelines, custom fields,
+// Smart Views, leads with their contacts, opportunities, activities and tasks, and the event log),
+// ids with Close's prefixes, timestamps in Close's two formats, and snapshots (a versioned JSON
+// document) to save the state to a file and load it back.
+//
+// Records hold what the API lets you write; the API's read-only fields (`display_name`,
+// `status_label`, `lead_name`, ...) are computed from them when a response is rendered (views.ts).
+import { randomBytes } from 'node:crypto';
+
+/** A parsed JSON object. */
+export type Obj = Record<string, unknown>;
+export type StatusType = 'active' | 'won' | 'lost';
+export type ValuePeriod = 'one_time' | 'monthly' | 'annual';
+/** A custom field value as stored (Close's `CustomFieldValue`). */
+export type CustomValue = string | number | Array<string | number>;
+
+/** Who created and last changed a record, and when. */
+export interface Stamped {
+  created_by: string | null;
+  updated_by: string | null;
+  date_created: string;
+  date_updated: string;
+}
+
+export interface OrganizationRecord {
+  id: string;
+  name: string;
+  currency: string;
+  currency_symbol: string;
+  created_by: string | null;
+  date_created: string;
+  date_updated: string;
+}
+
+export interface UserRecord {
+  id: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  /** Role in the organisation (`admin` or `user`). */
+  role: 'admin' | 'user';
+  membership_id: string;
+  date_created: string;
+  date_updated: string;
+}
+
+export interface LeadStatusRecord {
+  id: string;
+  label: string;
+}
+
+export interface PipelineRecord {
+  id: string;
+  name: string;
+  /** Ids of its opportunity statuses, in order. */
+  statuses: string[];
+  created_by: string | null;
+  updated_by: string | null;
+  date_created: string;
+  date_updated: string;
+}
+
+export interface OpportunityStatusRecord {
+  id: string;
+  label: string;
+  type: StatusType;
+  pipeline_id: string;
+}
+
+export interface CustomFieldRecord extends Stamped {
+  id: string;
+  name: string;
+  type: string;
+  accepts_multiple_values: boolean;
+  choices: string[];
+}
+
+export interface SavedSearchRecord {
+  id: string;
+  name: string;
+  type: string;
+  /** Legacy search-string query, or null. */
+  query: string | null;
+  /** Advanced Filtering definition (`{query, results_limit, sort}`), or null. */
+  s_query: Obj | null;
+  is_shared: boolean;
+  user_id: string;
+  date_created: string;
+  date_updated: string;
+}
+
+export interface AddressRecord {
+  label: string | null;
+  address_1: string | null;
+  address_2: string | null;
+  city: string | null;
+  state: string | null;
+  zipcode: string | null;
+  country: string | null;
+}
+
+export interface LeadRecord extends Stamped {
+  id: string;
+  name: string | null;
+  description: string;
+  url: string | null;
+  status_id: string;
+  addresses: AddressRecord[];
+  /** Custom field values by field id. */
+  custom: Record<string, CustomValue>;
+}
+
+export interface EmailRecord {
+  email: string;
+  type: string;
+  is_unsubscribed: boolean;
+}
+export interface PhoneRecord {
+  phone: string;
+  type: string;
+  country: string | null;
+}
+export interface UrlRecord {
+  url: string;
+  type: string;
+}
+
+export interface ContactRecord extends Stamped {
+  id: string;
+  lead_id: string;
+  name: string | null;
+  title: string | null;
+  emails: EmailRecord[];
+  phones: PhoneRecord[];
+  urls: UrlRecord[];
+  timezone: string | null;
+  custom: Record<string, CustomValue>;
+}
+
+export interface OpportunityRecord extends Stamped {
+  id: string;
+  lead_id: string;
+  status_id: string;
+  value: number | null;
+  value_period: ValuePeriod;
+  confidence: number;
+  note: string;
+  contact_id: string | null;
+  user_id: string;
+  /** `YYYY-MM-DD` or null. */
+  date_won: string | null;
+  date_lost: string | null;
+  custom: Record<string, CustomValue>;
+}
+
+export interface ActivityRecord extends Stamped {
+  id: string;
+  /** `Note`, `Call`, `Email`, `SMS`, `TaskCompleted`, `LeadStatusChange`, `OpportunityStatusChange`. */
+  _type: string;
+  lead_id: string;
+  contact_id: string | null;
+  user_id: string | null;
+  activity_at: string | null;
+  /** The type's own fields (`note`, `duration`, `subject`, ...), as the API renders them. */
+  fields: Obj;
+  custom: Record<string, CustomValue>;
+}
+
+export interface TaskRecord extends Stamped {
+  id: string;
+  _type: string;
+  lead_id: string;
+  contact_id: string | null;
+  assigned_to: string;
+  text: string;
+  /** `YYYY-MM-DD` or a date-time (a dateless task keeps the day it was created). */
+  date: string;
+  is_dateless: boolean;
+  is_complete: boolean;
+  object_type: string | null;
+  object_id: string | null;
+}
+
+export interface EventRecord {
+  /** Order of the event in the log (not sent). */
+  seq: number;
+  id: string;
+  date_created: string;
+  date_updated: string;
+  user_id: string | null;
+  request_id: string | null;
+  api_key_id: string | null;
+  object_type: string;
+  object_id: string;
+  lead_id: string | null;
+  action: string;
+  changed_fields: string[];
+  data: Obj | null;
+  previous_data: Obj | null;
+  meta: Obj;
+}
+
+/** Everything the sandbox knows. */
+export interface State {
+  organization: OrganizationRecord;
+  /** The user every API key acts as. */
+  meId: string;
+  users: UserRecord[];
+  leadStatuses: LeadStatusRecord[];
+  pipelines: Map<string, PipelineRecord>;
+  opportunityStatuses: Map<string, OpportunityStatusRecord>;
+  customFields: Map<string, CustomFieldRecord>;
+  savedSearches: Map<string, SavedSearchRecord>;
+  leads: Map<string, LeadRecord>;
+  contacts: Map<string, ContactRecord>;
+  opportunities: Map<string, OpportunityRecord>;
+  activities: Map<string, ActivityRecord>;
+  tasks: Map<string, TaskRecord>;
+  events: EventRecord[];
+  eventSeq: number;
+}
+
+// ---------- ids and time ----------
+
+const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A source of random numbers in [0, 1): Math.random-like. */
+export type Random = () => number;
+
+/** A seeded generator (mulberry32): the same seed gives the same sequence, on every platform. */
+export function seededRandom(seed: number): Random {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random numbers from the operating system (ids of objects created through the API). */
+const cryptoRandom: Random = () => randomBytes(4).readUInt32BE(0) / 4294967296;
+
+/**
+ * An opaque id with one of Close's prefixes (`lead_`, `cont_`, `oppo_`, `acti_`, `task_`, `user_`,
+ * `orga_`, `stat_`, `pipe_`, `cf_`, `save_`, `ev_`, `req_`, `memb_`) and a base62 tail. Close's tails
+ * vary in length (43 characters in older objects, 22 in newer ones); 22 are used here.
+ */
+export function makeId(prefix: string, random: Random = cryptoRandom, length = 22): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += ALPHABET[Math.floor(random() * ALPHABET.length)] ?? 'A';
+  return `${prefix}_${out}`;
+}
+
+/** Classic Close timestamp: microseconds and an explicit `+00:00` (`2025-03-05T10:20:30.123000+00:00`). */
+export function stamp(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+}
+/** Naive UTC timestamp of the newer services (pipelines, event log): `2025-03-05T10:20:30.123000`. */
+export function naive(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000');
+}
+/** `YYYY-MM-DD` (UTC). */
+export function isoDate(d: Date): string {
+  return d.toISOString().slice(0, 10);
+}
+
+// ---------- snapshots ----------
+
+/** The format version of snapshot files; a file with another version is refused. */
+export const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_KIND = 'close-crm-openapi-sandbox';
+
+/** A snapshot as written to a `--data` file: the state as plain JSON, with a format version. */
+export interface Snapshot {
+  kind: typeof SNAPSHOT_KIND;
+  version: typeof SNAPSHOT_VERSION;
+  savedAt: string;
+  state: {
+    organization: OrganizationRecord;
+    meId: string;
+    users: UserRecord[];
+    leadStatuses: LeadStatusRecord[];
+    pipelines: PipelineRecord[];
+    opportunityStatuses: OpportunityStatusRecord[];
+    customFields: CustomFieldRecord[];
+    savedSearches: SavedSearchRecord[];
+    leads: LeadRecord[];
+    contacts: ContactRecord[];
+    opportunities: OpportunityRecord[];
+    activities: ActivityRecord[];
+    tasks: TaskRecord[];
+    events: EventRecord[];
+    eventSeq: number;
+  };
+}
+
+const byId = <T extends { id: string }>(list: readonly T[]): Map<string, T> => new Map(list.map((x) => [x.id, x]));
+
+/** The state as a snapshot (a deep copy: later changes do not show in it). */
+export function toSnapshot(state: State, now: Date): Snapshot {
+  const plain: Snapshot['state'] = {
+    organization: state.organization,
+    meId: state.meId,
+    users: state.users,
+    leadStatuses: state.leadStatuses,
+    pipelines: [...state.pipelines.values()],
+    opportunityStatuses: [...state.opportunityStatuses.values()],
+    customFields: [...state.customFields.values()],
+    savedSearches: [...state.savedSearches.values()],
+    leads: [...state.leads.values()],
+    contacts: [...state.contacts.values()],
+    opportunities: [...state.opportunities.values()],
+    activities: [...state.activities.values()],
+    tasks: [...state.tasks.values()],
+    events: state.events,
+    eventSeq: state.eventSeq,
+  };
+  return { kind: SNAPSHOT_KIND, version: SNAPSHOT_VERSION, savedAt: stamp(now), state: structuredClone(plain) };
+}
+
+/** Thrown when a snapshot file is not one this version can load. */
+export class SnapshotError extends Error {
+  override name = 'SnapshotError';
+}
+
+const LISTS = [
+  'users',
+  'leadStatuses',
+  'pipelines',
+  'opportunityStatuses',
+  'customFields',
+  'savedSearches',
+  'leads',
+  'contacts',
+  'opportunities',
+  'activities',
+  'tasks',
+  'events',
+] as const;
+
+/**
+ * The state a snapshot describes. Checks the format version and the overall shape (every list is a
+ * list of objects with an id); the records themselves are trusted, as the sandbox wrote them.
+ */
+export function fromSnapshot(input: unknown): State {
+  if (typeof input !== 'object' || input === null) throw new SnapshotError('a snapshot is a JSON object');
+  const snap = input as Partial<Snapshot>;
+  if (snap.kind !== SNAPSHOT_KIND)
+    throw new SnapshotError(`not a sandbox snapshot (its "kind" is not "${SNAPSHOT_KIND}")`);
+  if (snap.version !== SNAPSHOT_VERSION)
+    throw new SnapshotError(
+      `snapshot format version ${String(snap.version)} is not supported (this sandbox reads version ${SNAPSHOT_VERSION})`,
+    );
+  const s = snap.state;
+  if (typeof s !== 'object' || s === null) throw new SnapshotError('the snapshot has no "state" object');
+  for (const key of LISTS) {
+    const list = (s as unknown as Record<string, unknown>)[key];
+    if (!Array.isArray(list) || !list.every((x) => typeof x === 'object' && x !== null && typeof x.id === 'string'))
+      throw new SnapshotError(`the snapshot's "state.${key}" is not a list of records with ids`);
+  }
+  if (typeof s.organization?.id !== 'string') throw new SnapshotError('the snapshot has no organization');
+  if (!s.users.some((u) => u.id === s.meId)) throw new SnapshotError('the snapshot\'s "meId" is not one of its users');
+  const copy = structuredClone(s);
+  return {
+    organization: copy.organization,
+    meId: copy.meId,
+    users: copy.users,
+    leadStatuses: copy.leadStatuses,
+    pipelines: byId(copy.pipelines),
+    opportunityStatuses: byId(copy.opportunityStatuses),
+    customFields: byId(copy.customFields),
+    savedSearches: byId(copy.savedSearches),
+    leads: byId(copy.leads),
+    contacts: byId(copy.contacts),
+    opportunities: byId(copy.opportunities),
+    activities: byId(copy.activities),
+    tasks: byId(copy.tasks),
+    events: copy.events,
+    eventSeq: typeof copy.eventSeq === 'number' ? copy.eventSeq : copy.events.reduce((n, e) => Math.max(n, e.seq), 0),
+  };
+}
+
+// ---------- the store ----------
+
+/** What an event records about the request that caused it. */
+export interface RequestInfo {
+  method: string;
+  /** Path below the base URL (`/lead/lead_x/`). */
+  path: string;
+  requestId: string;
+}
+
+/** The state plus the few operations every handler needs: ids, the clock, ownership stamps and events. */
+export class Store {
+  state: State;
+  private lastMs = 0;
+
+  constructor(
+    state: State,
+    private readonly clock: () => Date = () => new Date(),
+  ) {
+    this.state = state;
+  }
+
+  /** The current time, strictly later than the previous call's (so creation order is also date order). */
+  now(): Date {
+    const ms = Math.max(this.clock().getTime(), this.lastMs + 1);
+    this.lastMs = ms;
+    return new Date(ms);
+  }
+
+  /** A new id with Close's prefix (random: ids of created objects never repeat across resets). */
+  id(prefix: string): string {
+    return makeId(prefix);
+  }
+
+  get me(): UserRecord {
+    const me = this.state.users.find((u) => u.id === this.state.meId);
+    if (!me) throw new Error('the sandbox state has no current user');
+    return me;
+  }
+
+  user(id: string | null | undefined): UserRecord | undefined {
+    return id ? this.state.users.find((u) => u.id === id) : undefined;
+  }
+
+  userName(id: string | null | undefined): string | null {
+    const u = this.user(id);
+    return u ? `${u.first_name} ${u.last_name}` : null;
+  }
+
+  /** Ownership fields for a record created now by the current user. */
+  created(): Stamped {
+    const now = stamp(this.now());
+    return { created_by: this.state.meId, updated_by: this.state.meId, date_created: now, date_updated: now };
+  }
+
+  /** Marks a record as changed now by the current user. */
+  touch(record: Stamped): void {
+    record.date_updated = stamp(this.now());
+    record.updated_by = this.state.meId;
+  }
+
+  /** Appends an event to the event log. */
+  emit(
+    req: RequestInfo,
+    event: {
+      objectType: string;
+      objectId: string;
+      action: string;
+      leadId: string | null;
+      data: Obj | null;
+      changed?: string[];
+      previous?: Obj | null;
+      meta?: Obj;
+    },
+  ): void {
+    const now = naive(this.now());
+    this.state.events.push({
+      seq: ++this.state.eventSeq,
+      id: makeId('ev'),
+      date_created: now,
+      date_updated: now,
+      user_id: this.state.meId,
+      request_id: req.requestId,
+      api_key_id: null,
+      object_type: event.objectType,
+      object_id: event.objectId,
+      lead_id: event.leadId,
+      action: event.action,
+      changed_fields: event.changed ?? [],
+      data: event.data,
+      previous_data: event.previous ?? null,
+      meta: { request_method: req.method, request_path: `/api/v1${req.path}`, ...(event.meta ?? {}) },
+    });
+  }
+}
