@@ -1,7 +1,8 @@
 // The contract suite. Runs unchanged against the Prism mock (default), the sandbox (src/sandbox/), or a real
 // Close organisation (CLOSE_API_KEY). Every response passes through the recording transport, which
 // validates it against the spec; a test fails when any response it caused violates the spec, and the
-// last test fails unless every operation of the generated list answered 2xx at least once and nothing violated the spec.
+// last test fails unless every operation of the generated list answered 2xx at least once and nothing
+// violated the spec.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { operationIds } from '../generated/operations.js';
 import { cleanupLedger } from './cleanup.js';

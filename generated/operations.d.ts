@@ -38,7 +38,7 @@ export type OperationId =
   | "listEvents";
 export type PaginationStyle = "offset" | "cursor" | "body-cursor";
 /** What calling the operation does: reads, creates, changes, or deletes (a merge deletes its source lead). */
-export type Safety = 'read' | 'create' | 'update' | 'delete';
+export type Safety = "read" | "create" | "update" | "delete";
 export interface OperationInfo {
   readonly operationId: OperationId;
   readonly method: 'get' | 'post' | 'put' | 'delete';

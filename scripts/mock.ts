@@ -2,10 +2,10 @@
 //
 // Prism 5.14.2 runs in this process (its public packages: @stoplight/prism-http reads the spec,
 // @stoplight/prism-http-server serves it) on an internal port, with request validation and security
-// checks on. In front of it sits a small node:http bridge on the public port (127.0.0.1:4010, or
+// checks on. In front of it sits a small node:http bridge on the public port (127.0.0.1:4011, or
 // $PORT / --port). It serves the API both under Close's base path and at the root
-// (`http://127.0.0.1:4010/api/v1/lead/` = `http://127.0.0.1:4010/lead/`: a leading `/api/v1` is
-// stripped before forwarding), so `http://127.0.0.1:4010/api/v1` can stand in for
+// (`http://127.0.0.1:4011/api/v1/lead/` = `http://127.0.0.1:4011/lead/`: a leading `/api/v1` is
+// stripped before forwarding), so `http://127.0.0.1:4011/api/v1` can stand in for
 // `https://api.close.com/api/v1` as a client's base URL.
 //
 // The bridge is what the outside world talks to, so it guards Prism and the process
@@ -44,7 +44,7 @@
 // `Prefer: example=default` would pick that one instead of the spec's named `default`. Where a
 // media type declares named `examples`, only those are kept, as OpenAPI intends.
 //
-// Usage: tsx scripts/mock.ts [--spec generated/openapi.yaml] [--port 4010] [--host 127.0.0.1] [--quiet]
+// Usage: tsx scripts/mock.ts [--spec generated/openapi.yaml] [--port 4011] [--host 127.0.0.1] [--quiet]
 // Library: `const mock = await startMock({ port: 0 }); mock.url; await mock.close();`
 // (`startMock({ limits: { requestTimeoutMs: 2000 } })` shortens the timeouts, e.g. for tests.)
 import { existsSync, readFileSync } from 'node:fs';
@@ -75,7 +75,7 @@ export const defaultSpec = join(root, 'generated', 'openapi.yaml');
 
 /** A running server (the mock, or the docs server of scripts/start.ts). */
 export interface RunningServer {
-  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:4010`. */
+  /** Base URL without a trailing slash, e.g. `http://127.0.0.1:4011`. */
   url: string;
   port: number;
   close(): Promise<void>;
@@ -84,7 +84,7 @@ export interface RunningServer {
 export interface MockOptions {
   /** OpenAPI file Prism serves (default generated/openapi.yaml). */
   spec?: string;
-  /** 0 picks a free port (default 4010). */
+  /** 0 picks a free port (default 4011, beside the sandbox on 4010). */
   port?: number;
   /** Default 127.0.0.1. */
   host?: string;
@@ -282,7 +282,7 @@ const HOP_BY_HOP = new Set([
 export async function startMock(options: MockOptions = {}): Promise<RunningServer> {
   const spec = resolveSpec(options.spec ?? defaultSpec);
   const host = options.host ?? '127.0.0.1';
-  const port = options.port ?? 4010;
+  const port = options.port ?? 4011;
   const log = options.log ?? (() => {});
 
   const { getHttpOperationsFromSpec } = require('@stoplight/prism-http') as typeof import('@stoplight/prism-http');
@@ -487,7 +487,7 @@ function describe(req: http.IncomingMessage): string {
 function parseArgs(argv: string[]): { spec: string; port: number; host: string; quiet: boolean } {
   const opts = {
     spec: defaultSpec,
-    port: Number(process.env.PORT ?? 4010),
+    port: Number(process.env.PORT ?? 4011),
     host: process.env.HOST ?? '127.0.0.1',
     quiet: false,
   };
@@ -504,7 +504,7 @@ function parseArgs(argv: string[]): { spec: string; port: number; host: string; 
     else if (a === '--quiet' || a === '-q') opts.quiet = true;
     else if (a === '--help') {
       console.log(
-        'usage: tsx scripts/mock.ts [--spec generated/openapi.yaml] [--port 4010] [--host 127.0.0.1] [--quiet]',
+        'usage: tsx scripts/mock.ts [--spec generated/openapi.yaml] [--port 4011] [--host 127.0.0.1] [--quiet]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);

@@ -1,14 +1,16 @@
 // `npm start` (tsx scripts/start.ts): the spec served the way users consume it, in one process.
-//   - the mock of the Close API (scripts/mock.ts: Prism + Close-shaped validation errors)
-//     on http://127.0.0.1:4010 ($MOCK_PORT), base URL http://127.0.0.1:4010/api/v1 (or the root)
+//   - the sandbox (src/sandbox: a stateful Close API with demo data) on http://127.0.0.1:4010
+//     ($SANDBOX_PORT), base URL http://127.0.0.1:4010/api/v1 (or the root)
+//   - the mock of the Close API (scripts/mock.ts: Prism + Close-shaped validation errors, stateless answers
+//     from the spec's examples) on http://127.0.0.1:4011 ($MOCK_PORT), base URL …:4011/api/v1 (or the root)
 //   - the Redoc reference and the spec downloads on http://127.0.0.1:8080 ($DOCS_PORT):
 //     /  (generated/docs/index.html), /openapi.json, /openapi.yaml (GET and HEAD only)
-// Both are guarded by src/lib/http-guard.ts: no request, however malformed, stops the process (a bad
+// All three are guarded by src/lib/http-guard.ts: no request, however malformed, stops the process (a bad
 // URL gets 400/404 {"error": ...}, malformed HTTP 400), bodies are capped at 10 MB, headers must
 // arrive within 10 s and requests within 30 s, and CORS allows any origin without credentials.
-// Before serving, it rebuilds generated/ (bundle + docs, a few seconds) when a file is missing or
-// anything under spec/ is newer. `--no-build` skips that. Ctrl-C / SIGTERM stops both servers.
-// $HOST changes the interface both listen on (default 127.0.0.1).
+// Before serving, it rebuilds generated/ (bundle, types and operation list, docs: a few seconds) when a file
+// is missing or anything under spec/ is newer. `--no-build` skips that. Ctrl-C / SIGTERM stops all three.
+// $HOST changes the interface they listen on (default 127.0.0.1).
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import http from 'node:http';
@@ -150,9 +152,9 @@ function staleReason(): string | null {
 function ensureBuilt(): void {
   const reason = staleReason();
   if (!reason) return;
-  console.log(`Building generated/ (${reason}): bundle + docs...`);
+  console.log(`Building generated/ (${reason}): bundle, types and operation list, docs...`);
   const started = Date.now();
-  execFileSync(process.execPath, tsxArgs(join(root, 'scripts', 'generate.ts'), 'bundle', 'docs'), {
+  execFileSync(process.execPath, tsxArgs(join(root, 'scripts', 'generate.ts')), {
     cwd: root,
     stdio: 'inherit',
   });
@@ -170,17 +172,24 @@ if (isMain(import.meta.url)) {
     if (!process.argv.includes('--no-build')) ensureBuilt();
     const host = process.env.HOST ?? '127.0.0.1';
     const quiet = process.argv.includes('--quiet');
+    // Imported here, not at the top: the sandbox compiles its request validators when loaded, which the
+    // docs tests that import startDocsServer from this module do not need.
+    const { startSandbox } = await import('../src/sandbox/index.js');
+    const sandbox = await startSandbox({ port: port('SANDBOX_PORT', 4010), host });
     const mock = await startMock({
-      port: port('MOCK_PORT', 4010),
+      port: port('MOCK_PORT', 4011),
       host,
       log: quiet ? undefined : (line) => console.log(`[mock] ${line}`),
     });
     const docs = await startDocsServer({ port: port('DOCS_PORT', 8080), host });
-    stopOnSignals([mock, docs]);
+    stopOnSignals([sandbox, mock, docs]);
+    const sandboxOrigin = sandbox.url.replace(/\/api\/v1$/, '');
     console.log(`
-Close API mock (Prism, validates requests):  ${mock.url}
-    base URL for clients: ${mock.url}/api/v1
-    e.g.  curl -u anykey: ${mock.url}/api/v1/lead/
+Close API sandbox (stateful, demo data):      ${sandboxOrigin}
+    base URL for clients: ${sandbox.url}   (any API key; what you create stays until Ctrl-C)
+    e.g.  curl -u anykey: ${sandbox.url}/lead/
+Close API mock (Prism, stateless):            ${mock.url}
+    base URL for clients: ${mock.url}/api/v1   (answers from the spec's examples; validates every request)
 API reference (Redoc):                        ${docs.url}/
 Spec downloads:                               ${docs.url}/openapi.json  ${docs.url}/openapi.yaml
 

@@ -1,5 +1,5 @@
 // `npm test` (tsx scripts/test.ts): every check CI runs, in order, stopping at the first failing step:
-//   1. generated/ matches spec/ (staleness)   2. lint (Redocly + Spectral, source and bundle)
+//   1. generated/ matches spec/ (staleness)   2. lint (Redocly + Spectral on source and bundle, Biome)
 //   3. tsc --noEmit                            4. unit, spec, client, mock and docs tests (vitest)
 //   5. contract tests against the Prism mock   6. contract tests in live mode against the sandbox
 // Vitest results are summed into one plain closing line `N passed, N failed` that CI reads (skipped

@@ -1,6 +1,7 @@
 // The operation list (generated/operations.js): every operation by operationId, with its method, path, safety class
-// and pagination style.
-export { operationIds, operations } from '../generated/operations.js';
+// and pagination style. Exported as `operationList`: the name `operations` is openapi-typescript's type of the same
+// operations (request and response types by operationId), which the package exports too.
+export { isOperationId, operationIds, operations as operationList } from '../generated/operations.js';
 export type {
   CloseClient,
   CloseClientOptions,

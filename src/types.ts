@@ -2,7 +2,9 @@
  * Named types for the spec, all generated, so that a new schema or operation needs no edit here:
  * - every component schema by its name (`Lead` for `components['schemas']['Lead']`), from generated/aliases.d.ts:
  *   response types (`Lead`, `Contact`, …) describe what the API sends; `…Create`/`…Update` types are request
- *   bodies (unknown keys rejected, custom fields as `custom.cf_…` keys);
+ *   bodies (unknown keys rejected, custom fields as `custom.cf_…` keys). Three names are the client's own,
+ *   stricter types instead (src/custom-fields.ts: `CustomFieldId`, `CustomFieldInput`, `CustomFieldValue`), which
+ *   an explicit export in src/index.ts lets win; test/operations.test.ts fails on any other clash;
  * - every operation by its operationId (`OperationId`, the `operations` list from generated/operations.js), with
  *   `OperationBody<'createLead'>`, `OperationQuery<'listLeads'>`, `OperationPathParams<'getLead'>` and
  *   `OperationResult<'getLead'>` for its request and success response.
@@ -26,7 +28,7 @@ export type OperationQuery<K extends OperationId> =
 /** The path parameters of an operation (`never` when it has none). */
 export type OperationPathParams<K extends OperationId> =
   Op<K> extends { parameters: { path?: infer P } } ? NonNullable<P> : never;
-/** The body of an operation's success (2xx) response. */
+/** The body of an operation's success response (200, 201, 202 or 204: the 2xx statuses the spec uses). */
 export type OperationResult<K extends OperationId> = {
   [S in keyof Op<K>['responses']]: S extends 200 | 201 | 202 | 204 ? Json<Op<K>['responses'][S]> : never;
 }[keyof Op<K>['responses']];

@@ -4,7 +4,7 @@ const apiKey = process.env.CLOSE_API_KEY;
 if (!apiKey) throw new Error('Set CLOSE_API_KEY to your Close API key');
 const close = createCloseClient({
   apiKey, // or { accessToken } for an OAuth app
-  baseUrl: process.env.CLOSE_BASE_URL, // default https://api.close.com/api/v1 (the mock: http://127.0.0.1:4010/api/v1)
+  baseUrl: process.env.CLOSE_BASE_URL, // default https://api.close.com/api/v1 (the sandbox: http://127.0.0.1:4010/api/v1)
 });
 
 // Create a lead with a contact and a custom field (custom fields are `custom.cf_<field id>` keys).

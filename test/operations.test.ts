@@ -13,7 +13,15 @@ import {
   renderReadmeTable,
   spliceReadme,
 } from '../scripts/gen-operations.js';
-import type { OperationBody, OperationPathParams, OperationQuery, OperationResult } from '../src/index.js';
+import {
+  isOperationId,
+  type operations as OpenapiTsOperations,
+  type OperationBody,
+  type OperationPathParams,
+  type OperationQuery,
+  type OperationResult,
+  operationList,
+} from '../src/index.js';
 import type { Lead, LeadCreate, LeadList } from '../src/types.js';
 
 const root = join(import.meta.dirname, '..');
@@ -41,7 +49,8 @@ describe('gen-operations', () => {
       },
       '/a/{a_id}/': {
         parameters: [{ name: 'a_id', in: 'path', required: true }],
-        put: op('updateA'),
+        // an operation's own parameter overrides the path item's of the same name and location
+        put: op('updateA', { parameters: [{ name: 'a_id', in: 'path', required: true, description: 'own' }] }),
         delete: op('deleteA', { responses: { '204': { description: 'gone' } } }),
       },
       '/a/merge/': { post: op('mergeA') },
@@ -68,6 +77,7 @@ describe('gen-operations', () => {
     const [listA, createA, updateA, deleteA, , searchS] = table;
     expect(listA?.queryParams).toEqual(['_limit']);
     expect(updateA?.pathParams).toEqual(['a_id']);
+    expect(operationTable({ paths: { '/b/{x}/': { get: op('getB') } } })[0]?.pathParams).toEqual([]);
     expect(createA).toMatchObject({
       requestSchema: '#/components/schemas/ACreate',
       successStatus: 201,
@@ -76,6 +86,11 @@ describe('gen-operations', () => {
     expect(deleteA).toMatchObject({ successStatus: 204, responseSchema: null, requestSchema: null });
     // an inline schema is pointed at where it stands
     expect(searchS?.requestSchema).toBe('#/paths/~1s~1/post/requestBody/content/application~1json/schema');
+    const inline = { content: { 'application/json': { schema: { type: 'object' } } } };
+    const braces = { paths: { '/s/{id}/': { post: op('searchS', { requestBody: inline }) } } };
+    expect(operationTable(braces)[0]?.requestSchema).toBe(
+      '#/paths/~1s~1%7Bid%7D~1/post/requestBody/content/application~1json/schema',
+    );
   });
 
   it('refuses what it cannot class or key', () => {
@@ -125,7 +140,42 @@ describe('generated/operations.js', () => {
     expect(Object.isFrozen(operations.getLead.pathParams)).toBe(true);
   });
 
-  it('classes the operations the issue names', () => {
+  it('is exported by the package as operationList, next to openapi-typescript’s operations type', () => {
+    expect(operationList).toBe(operations);
+    expect(isOperationId('getLead')).toBe(true);
+    expect(isOperationId('getlead')).toBe(false);
+    expect(isOperationId('toString')).toBe(false);
+    expect(isOperationId(undefined)).toBe(false);
+    expectTypeOf<OpenapiTsOperations['getLead']['parameters']['path']>().toEqualTypeOf<{ lead_id: string }>();
+  });
+
+  it('lets no hand-written export of the package hide a generated schema alias, but the three documented ones', () => {
+    const aliases = [
+      ...readFileSync(join(root, 'generated', 'aliases.d.ts'), 'utf8').matchAll(/^export type (\w+) =/gm),
+    ]
+      .map((m) => m[1])
+      .filter((n): n is string => n !== undefined);
+    expect(aliases).toContain('Lead');
+    // Names src/index.ts exports explicitly (`export { … }` / `export type { … }`), which win over `export type *`.
+    const index = readFileSync(join(root, 'src', 'index.ts'), 'utf8');
+    const explicit = [...index.matchAll(/export (?:type )?\{([^}]*)\}/g)].flatMap((m) =>
+      (m[1] ?? '').split(',').map(
+        (n) =>
+          n
+            .trim()
+            .replace(/^type /, '')
+            .split(/\s+as\s+/)
+            .pop() ?? '',
+      ),
+    );
+    expect(aliases.filter((n) => explicit.includes(n)).sort()).toEqual([
+      'CustomFieldId',
+      'CustomFieldInput',
+      'CustomFieldValue',
+    ]);
+  });
+
+  it('classes reads, creates, updates and deletes (a merge deletes its source lead)', () => {
     const safety = (s: string) => operationIds.filter((id) => operations[id].safety === s);
     expect(safety('read')).toContain('searchData');
     expect(safety('delete')).toEqual(expect.arrayContaining(['deleteLead', 'mergeLeads']));

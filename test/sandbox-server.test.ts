@@ -52,12 +52,14 @@ describe('rate limits', () => {
   });
 
   test('failEvery: every n-th request is a 429 and is not processed', async () => {
-    const h = await startHarness({ seed: 'empty', failEvery: 3 });
+    const h = await startHarness({ seed: 'empty', failEvery: 3, rateLimit: { requests: 1000, seconds: 60 } });
     try {
-      const statuses: number[] = [];
-      for (let i = 0; i < 6; i++)
-        statuses.push((await h.call('POST', '/lead/', { body: { name: `Lead ${i}` } })).status);
-      expect(statuses).toEqual([200, 200, 429, 200, 200, 429]);
+      const answers = [];
+      for (let i = 0; i < 6; i++) answers.push(await h.call('POST', '/lead/', { body: { name: `Lead ${i}` } }));
+      expect(answers.map((a) => a.status)).toEqual([200, 200, 429, 200, 200, 429]);
+      // A forced 429 asks for one second, not for the rest of the (here one-minute) window.
+      expect(answers[2]?.headers.get('retry-after')).toBe('1');
+      expect(answers[2]?.headers.get('ratelimit')).toBe('limit=1000, remaining=0, reset=1');
       const leads = unwrap(await h.client.GET('/lead/', { params: { query: { _fields: ['name'] } } }));
       expect(leads.data.map((l) => l.name).sort()).toEqual(['Lead 0', 'Lead 1', 'Lead 3', 'Lead 4']);
       expect(h.sandbox.stats().rateLimited).toBe(2);

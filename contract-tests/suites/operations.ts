@@ -1,7 +1,7 @@
-// Every operation called with a valid request, resource by resource: one group per test, typed by the generated
-// OperationId union so that an operation added to the spec fails the type check until a group here calls it. In live mode each write is read
-// back; in mock mode the answers are the spec's examples, so only their shape is checked (by the
-// recorder) plus a few invariants that hold for any valid response.
+// Every operation called with a valid request, resource by resource: one group per test, typed by the
+// generated OperationId union so that an operation added to the spec fails the type check until a group
+// here calls it. In live mode each write is read back; in mock mode the answers are the spec's examples,
+// so only their shape is checked (by the recorder) plus a few invariants that hold for any valid response.
 import { expect, test } from 'vitest';
 import type { OperationId } from '../../generated/operations.js';
 import type { components } from '../../generated/schema.js';

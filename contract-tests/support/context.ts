@@ -1,8 +1,9 @@
 // One contract context per test file: the target, the spec, the recording client and (live mode) the
 // ledger of created objects.
 import { inject } from 'vitest';
+import { isOperationId, type OperationId, operations } from '../../generated/operations.js';
 import { type CloseClient, createCloseClient } from '../../src/index.js';
-import { Ledger } from './ledger.js';
+import { Ledger, type LedgerKind } from './ledger.js';
 import { ContractRecorder } from './recorder.js';
 import { ContractSpec } from './spec.js';
 import type { ContractTarget } from './target.js';
@@ -22,6 +23,31 @@ export interface Contract {
 
 let shared: Contract | undefined;
 
+/** The operations that create something (safety `create` in the generated list). */
+type CreateOperation = {
+  [K in OperationId]: (typeof operations)[K]['safety'] extends 'create' ? K : never;
+}[OperationId];
+/**
+ * What the cleanup must delete after each create, keyed by the generated union so that a new create operation
+ * fails the type check until it is decided: the created object itself (`id`), the lead the answer names
+ * (`lead_id`: Close makes a lead for a contact posted without one), or nothing (null), because deleting the
+ * run's leads deletes it too.
+ */
+const CREATES: { [K in CreateOperation]: { kind: LedgerKind; from: 'id' | 'lead_id' } | null } = {
+  createLead: { kind: 'lead', from: 'id' },
+  createContact: { kind: 'lead', from: 'lead_id' },
+  createOpportunity: { kind: 'lead', from: 'lead_id' },
+  createNoteActivity: null,
+  createCallActivity: null,
+  createEmailActivity: null,
+  createSmsActivity: null,
+  createTask: null,
+  createPipeline: { kind: 'pipeline', from: 'id' },
+  createOpportunityStatus: { kind: 'opportunityStatus', from: 'id' },
+  createLeadCustomField: { kind: 'leadCustomField', from: 'id' },
+};
+const isCreate = (id: string): id is CreateOperation => isOperationId(id) && operations[id].safety === 'create';
+
 export function contract(): Contract {
   if (shared) return shared;
   const target = inject('contractTarget');
@@ -37,17 +63,11 @@ export function contract(): Contract {
     onSuccess: (operationId, body, urlPath) => {
       if (!ledger) return;
       const b = (body ?? {}) as Record<string, unknown>;
-      const id = typeof b.id === 'string' ? b.id : undefined;
-      if (operationId === 'createLead' && id) ledger.add('lead', id);
-      else if (
-        (operationId === 'createContact' || operationId === 'createOpportunity') &&
-        typeof b.lead_id === 'string'
-      )
-        ledger.add('lead', b.lead_id);
-      else if (operationId === 'createPipeline' && id) ledger.add('pipeline', id);
-      else if (operationId === 'createOpportunityStatus' && id) ledger.add('opportunityStatus', id);
-      else if (operationId === 'createLeadCustomField' && id) ledger.add('leadCustomField', id);
-      else if (operationId === 'deleteLead') {
+      const created = isCreate(operationId) ? CREATES[operationId] : null;
+      if (created) {
+        const id = b[created.from];
+        if (typeof id === 'string') ledger.add(created.kind, id);
+      } else if (operationId === 'deleteLead') {
         const leadId = /\/lead\/([^/]+)\/?$/.exec(urlPath.slice(basePath.length))?.[1];
         if (leadId) ledger.remove(leadId);
       }

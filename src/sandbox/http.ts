@@ -111,6 +111,11 @@ function match(template: readonly string[], segments: readonly string[]): Record
   return params;
 }
 
+/** Seconds for the `RateLimit` header: up to three decimals, no trailing zeros (`0.5`, `1`). */
+function seconds(n: number): string {
+  return n.toFixed(3).replace(/\.?0+$/, '') || '0';
+}
+
 const HINT =
   'The sandbox serves the Close API at /api/v1/… (and at /…); every path ends with a slash, e.g. /api/v1/lead/.';
 
@@ -179,8 +184,10 @@ export function createHttpServer(options: HttpAppOptions): {
     const method = (req.method ?? 'GET').toUpperCase();
     const key = credentials(req);
     const rate = limiter.hit(key ?? '');
-    const resetText = rate.reset.toFixed(3).replace(/\.?0+$/, '') || '0';
-    res.setHeader('RateLimit', `limit=${options.rateLimit.requests}, remaining=${rate.remaining}, reset=${resetText}`);
+    res.setHeader(
+      'RateLimit',
+      `limit=${options.rateLimit.requests}, remaining=${rate.remaining}, reset=${seconds(rate.reset)}`,
+    );
     if (cors(req, res)) return 204;
 
     const target = parseRequestTarget(req.url);
@@ -227,7 +234,7 @@ export function createHttpServer(options: HttpAppOptions): {
           },
         },
         {
-          RateLimit: `limit=${options.rateLimit.requests}, remaining=0, reset=${resetText}`,
+          RateLimit: `limit=${options.rateLimit.requests}, remaining=0, reset=${seconds(reset)}`,
           'Retry-After': String(retry),
         },
       );
@@ -235,7 +242,8 @@ export function createHttpServer(options: HttpAppOptions): {
     };
     if (rate.limited) return tooMany(rate.reset);
     processed++;
-    if (options.failEvery > 0 && processed % options.failEvery === 0) return tooMany(Math.max(rate.reset, 1));
+    // A forced 429 asks for a one-second wait, whatever the window: it is there to exercise retries.
+    if (options.failEvery > 0 && processed % options.failEvery === 0) return tooMany(1);
 
     const store = options.store();
     const requestId = `req_${randomBytes(11).toString('hex')}`;
