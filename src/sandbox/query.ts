@@ -300,7 +300,6 @@ export class SearchEvaluator {
     if (node.this_object_type !== subject.type)
       throw unsupportedSearch(`has_related on ${String(node.this_object_type)} inside a ${subject.type} query`);
     const related = String(node.related_object_type);
-    const s = this.store.state;
     let ids: string[];
     let type: SearchObjectType | 'opportunity';
     if (subject.type === 'lead' && related === 'contact') {
@@ -308,7 +307,7 @@ export class SearchEvaluator {
       ids = contactsOf(this.store, subject.record.id).map((c) => c.id);
     } else if (subject.type === 'lead' && related === 'opportunity') {
       type = 'opportunity';
-      ids = [...s.opportunities.values()].filter((o) => o.lead_id === subject.record.id).map((o) => o.id);
+      ids = this.store.childrenOf('opportunities', subject.record.id).map((o) => o.id);
     } else if (subject.type === 'contact' && related === 'lead') {
       type = 'lead';
       ids = [subject.record.lead_id];

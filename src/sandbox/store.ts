@@ -5,7 +5,7 @@
 //
 // Records hold what the API lets you write; the API's read-only fields (`display_name`,
 // `status_label`, `lead_name`, ...) are computed from them when a response is rendered (views.ts).
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** A parsed JSON object. */
 export type Obj = Record<string, unknown>;
@@ -239,17 +239,44 @@ export function seededRandom(seed: number): Random {
   };
 }
 
-/** Random numbers from the operating system (ids of objects created through the API). */
-const cryptoRandom: Random = () => randomBytes(4).readUInt32BE(0) / 4294967296;
+// Random bytes from the operating system, drawn 4 KB at a time: one randomFillSync per id would cost
+// more than everything else an id takes (it was one call per character, ~47 µs an id).
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+function randomByte(): number {
+  if (poolAt === pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  return pool[poolAt++] as number;
+}
+
+/** `bytes` random bytes from the operating system, as hex (request ids). */
+export function randomHex(bytes: number): string {
+  let out = '';
+  for (let i = 0; i < bytes; i++) out += (randomByte() + 0x100).toString(16).slice(1);
+  return out;
+}
+
+/** The largest multiple of the alphabet's length below 256: bytes from it up are drawn again (no modulo bias). */
+const UNBIASED = 256 - (256 % ALPHABET.length);
 
 /**
  * An opaque id with one of Close's prefixes (`lead_`, `cont_`, `oppo_`, `acti_`, `task_`, `user_`,
  * `orga_`, `stat_`, `pipe_`, `cf_`, `save_`, `ev_`, `req_`, `memb_`) and a base62 tail. Close's tails
- * vary in length (43 characters in older objects, 22 in newer ones); 22 are used here.
+ * vary in length (43 characters in older objects, 22 in newer ones); 22 are used here. Without
+ * `random` the characters come from the operating system's random bytes (uniform: rejection sampling).
  */
-export function makeId(prefix: string, random: Random = cryptoRandom, length = 22): string {
+export function makeId(prefix: string, random?: Random, length = 22): string {
   let out = '';
-  for (let i = 0; i < length; i++) out += ALPHABET[Math.floor(random() * ALPHABET.length)] ?? 'A';
+  if (random) {
+    for (let i = 0; i < length; i++) out += ALPHABET[Math.floor(random() * ALPHABET.length)] ?? 'A';
+  } else {
+    while (out.length < length) {
+      const b = randomByte();
+      if (b < UNBIASED) out += ALPHABET[b % ALPHABET.length];
+    }
+  }
   return `${prefix}_${out}`;
 }
 
@@ -382,6 +409,94 @@ export function fromSnapshot(input: unknown): State {
   };
 }
 
+// ---------- indexes ----------
+
+/** The collections of records that belong to a lead and are indexed by `lead_id`. */
+export type LeadChildKind = 'contacts' | 'opportunities' | 'tasks';
+interface LeadChildren {
+  contacts: ContactRecord;
+  opportunities: OpportunityRecord;
+  tasks: TaskRecord;
+}
+type ChildOf<K extends LeadChildKind> = LeadChildren[K];
+
+const NONE: readonly never[] = Object.freeze([]);
+
+/**
+ * The records of one collection by `lead_id`, each lead's in the collection's order (so a lookup
+ * answers what filtering the whole collection would). Built on first use from the collection and kept
+ * up to date by `add` and `remove`; a `lead_id` change (`relink`) drops it, to be rebuilt on the next
+ * lookup. It is also rebuilt when the collection is not the one it was built from (a new state) or its
+ * size changed behind its back (a record set or deleted directly on the map).
+ */
+class LeadIndex<T extends { id: string; lead_id: string }> {
+  private built: { map: Map<string, T>; size: number; byLead: Map<string, T[]> } | undefined;
+
+  constructor(private readonly collection: () => Map<string, T>) {}
+
+  private current(): { map: Map<string, T>; size: number; byLead: Map<string, T[]> } {
+    const map = this.collection();
+    const b = this.built;
+    if (b && b.map === map && b.size === map.size) return b;
+    const byLead = new Map<string, T[]>();
+    for (const x of map.values()) {
+      const list = byLead.get(x.lead_id);
+      if (list) list.push(x);
+      else byLead.set(x.lead_id, [x]);
+    }
+    this.built = { map, size: map.size, byLead };
+    return this.built;
+  }
+
+  of(leadId: string): readonly T[] {
+    return this.current().byLead.get(leadId) ?? NONE;
+  }
+
+  /** Stores a record (new or replacing one with the same id). */
+  add(x: T): void {
+    const map = this.collection();
+    const b = this.built;
+    const fresh = !map.has(x.id);
+    map.set(x.id, x);
+    // A new key goes to the end of the map, so to the end of its lead's list.
+    if (fresh && b && b.map === map && b.size === map.size - 1) {
+      b.size++;
+      const list = b.byLead.get(x.lead_id);
+      if (list) list.push(x);
+      else b.byLead.set(x.lead_id, [x]);
+    } else this.built = undefined;
+  }
+
+  remove(id: string): void {
+    const map = this.collection();
+    const x = map.get(id);
+    if (!x) return;
+    const b = this.built;
+    map.delete(id);
+    if (b && b.map === map && b.size === map.size + 1) {
+      b.size--;
+      const list = b.byLead.get(x.lead_id) ?? [];
+      const at = list.indexOf(x);
+      if (at >= 0) list.splice(at, 1);
+      if (list.length === 0) b.byLead.delete(x.lead_id);
+    } else this.built = undefined;
+  }
+
+  /** Moves a record to another lead. */
+  relink(x: T, leadId: string): void {
+    x.lead_id = leadId;
+    this.built = undefined;
+  }
+}
+
+/**
+ * Most events the log keeps, and for how long (Close keeps its event log 30 days): older events and
+ * those past the limit are dropped, oldest first, as new ones are added, so that memory stays bounded
+ * however many writes a long-running sandbox takes.
+ */
+export const EVENT_LOG_LIMIT = 10_000;
+export const EVENT_LOG_DAYS = 30;
+
 // ---------- the store ----------
 
 /** What an event records about the request that caused it. */
@@ -396,6 +511,12 @@ export interface RequestInfo {
 export class Store {
   state: State;
   private lastMs = 0;
+  private readonly index = {
+    contacts: new LeadIndex(() => this.state.contacts),
+    opportunities: new LeadIndex(() => this.state.opportunities),
+    tasks: new LeadIndex(() => this.state.tasks),
+  };
+  private leadOrder: { map: Map<string, LeadRecord>; size: number; leads: readonly LeadRecord[] } | undefined;
 
   constructor(
     state: State,
@@ -414,6 +535,55 @@ export class Store {
   /** A new id with Close's prefix (random: ids of created objects never repeat across resets). */
   id(prefix: string): string {
     return makeId(prefix);
+  }
+
+  /** The lead's contacts, opportunities or tasks, in the collection's order (an index: no scan). */
+  childrenOf<K extends LeadChildKind>(kind: K, leadId: string): readonly ChildOf<K>[] {
+    return (this.index[kind] as unknown as LeadIndex<ChildOf<K>>).of(leadId);
+  }
+
+  /**
+   * Stores a contact, opportunity or task. Records of these collections are added, removed and moved to
+   * another lead through the store (`add`, `remove`, `relink`), which keeps their index by lead right.
+   */
+  add<K extends LeadChildKind>(kind: K, record: ChildOf<K>): void {
+    (this.index[kind] as unknown as LeadIndex<ChildOf<K>>).add(record);
+  }
+
+  remove(kind: LeadChildKind, id: string): void {
+    this.index[kind].remove(id);
+  }
+
+  /** Moves a contact, opportunity or task to another lead (`lead_id`). */
+  relink<K extends LeadChildKind>(kind: K, record: ChildOf<K>, leadId: string): void {
+    (this.index[kind] as unknown as LeadIndex<ChildOf<K>>).relink(record, leadId);
+  }
+
+  /** Stores a lead. */
+  addLead(lead: LeadRecord): void {
+    this.state.leads.set(lead.id, lead);
+    this.leadOrder = undefined;
+  }
+
+  removeLead(id: string): void {
+    this.state.leads.delete(id);
+    this.leadOrder = undefined;
+  }
+
+  /**
+   * All leads, newest first by `date_created` (among equal dates, the later created first); kept until
+   * a lead is added or removed. Timestamps are compared as strings: they all have the same format, in
+   * which string order is time order.
+   */
+  leadsNewestFirst(): readonly LeadRecord[] {
+    const map = this.state.leads;
+    const o = this.leadOrder;
+    if (o && o.map === map && o.size === map.size) return o.leads;
+    const leads = [...map.values()]
+      .reverse()
+      .sort((a, b) => (a.date_created < b.date_created ? 1 : a.date_created > b.date_created ? -1 : 0));
+    this.leadOrder = { map, size: map.size, leads };
+    return leads;
   }
 
   get me(): UserRecord {
@@ -457,8 +627,10 @@ export class Store {
       meta?: Obj;
     },
   ): void {
-    const now = naive(this.now());
-    this.state.events.push({
+    const at = this.now();
+    const now = naive(at);
+    const events = this.state.events;
+    events.push({
       seq: ++this.state.eventSeq,
       id: makeId('ev'),
       date_created: now,
@@ -475,5 +647,8 @@ export class Store {
       previous_data: event.previous ?? null,
       meta: { request_method: req.method, request_path: `/api/v1${req.path}`, ...(event.meta ?? {}) },
     });
+    // The log is in date order (now() only moves forward): the oldest events are at its start.
+    const cutoff = naive(new Date(at.getTime() - EVENT_LOG_DAYS * 86_400_000));
+    while (events.length > EVENT_LOG_LIMIT || (events[0] && events[0].date_created < cutoff)) events.shift();
   }
 }

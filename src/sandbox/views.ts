@@ -4,6 +4,7 @@
 // embedded contacts, opportunities and open tasks.
 import {
   type ActivityRecord,
+  type AddressRecord,
   type ContactRecord,
   type CustomFieldRecord,
   type CustomValue,
@@ -13,6 +14,7 @@ import {
   type Obj,
   type OpportunityRecord,
   type OpportunityStatusRecord,
+  type PhoneRecord,
   type PipelineRecord,
   type SavedSearchRecord,
   type Store,
@@ -20,27 +22,39 @@ import {
   type UserRecord,
 } from './store.js';
 
+// Views are built by assigning properties to a fresh copy of the record (the rest of a destructuring,
+// or Object.assign({}, record)), never as `{ ...record, more }`: on Node 20 every property written
+// after a spread in an object literal costs about a microsecond (a lead's view took ~96 µs that way,
+// ~10 µs this way). The properties come out in the same order either way.
+
 /** `{ "custom.cf_x": value }` for every custom field with a value. */
 export function flatCustom(custom: Record<string, CustomValue>): Obj {
-  const out: Obj = {};
-  for (const [id, value] of Object.entries(custom)) out[`custom.${id}`] = value;
+  return addCustom({}, custom);
+}
+
+/** Adds `"custom.cf_x": value` to `out` for every custom field with a value; returns `out`. */
+function addCustom(out: Obj, custom: Record<string, CustomValue>): Obj {
+  for (const id in custom) out[`custom.${id}`] = custom[id];
   return out;
 }
 
 export function contactView(store: Store, c: ContactRecord): Obj {
   const { custom, ...rest } = c;
-  return {
-    ...rest,
-    organization_id: store.state.organization.id,
-    display_name: c.name || c.emails[0]?.email || '',
-    phones: c.phones.map((p) => ({ ...p, phone_formatted: p.phone })),
-    integration_links: [],
-    ...flatCustom(custom),
-  };
+  const out: Obj = rest;
+  out.organization_id = store.state.organization.id;
+  out.display_name = c.name || c.emails[0]?.email || '';
+  out.phones = c.phones.map((p) => {
+    const phone: Obj = Object.assign<Obj, PhoneRecord>({}, p);
+    phone.phone_formatted = p.phone;
+    return phone;
+  });
+  out.integration_links = [];
+  return addCustom(out, custom);
 }
 
-export function contactsOf(store: Store, leadId: string): ContactRecord[] {
-  return [...store.state.contacts.values()].filter((c) => c.lead_id === leadId);
+/** The lead's contacts, in the order they were created (from the store's index by lead). */
+export function contactsOf(store: Store, leadId: string): readonly ContactRecord[] {
+  return store.childrenOf('contacts', leadId);
 }
 
 // One formatter for every value (Number#toLocaleString builds a new one on each call).
@@ -66,28 +80,26 @@ export function opportunityView(store: Store, o: OpportunityRecord): Obj {
   const lead = store.state.leads.get(o.lead_id);
   const contact = o.contact_id ? store.state.contacts.get(o.contact_id) : undefined;
   const yearly = annualized(o.value, o.value_period);
-  return {
-    ...rest,
-    organization_id: store.state.organization.id,
-    lead_name: lead ? lead.name || 'Untitled' : null,
-    status_label: status?.label ?? '',
-    status_display_name: status?.label ?? '',
-    status_type: status?.type ?? 'active',
-    pipeline_id: pipeline?.id ?? null,
-    pipeline_name: pipeline?.name ?? null,
-    value_currency: store.state.organization.currency,
-    value_formatted: formatValue(store, o.value, o.value_period),
-    expected_value: o.value === null ? null : Math.round((o.value * o.confidence) / 100),
-    annualized_value: yearly,
-    annualized_expected_value: yearly === null ? null : Math.round((yearly * o.confidence) / 100),
-    contact_name: contact?.name ?? null,
-    user_name: store.userName(o.user_id),
-    created_by_name: store.userName(o.created_by),
-    updated_by_name: store.userName(o.updated_by),
-    integration_links: [],
-    attachments: [],
-    ...flatCustom(custom),
-  };
+  const out: Obj = rest;
+  out.organization_id = store.state.organization.id;
+  out.lead_name = lead ? lead.name || 'Untitled' : null;
+  out.status_label = status?.label ?? '';
+  out.status_display_name = status?.label ?? '';
+  out.status_type = status?.type ?? 'active';
+  out.pipeline_id = pipeline?.id ?? null;
+  out.pipeline_name = pipeline?.name ?? null;
+  out.value_currency = store.state.organization.currency;
+  out.value_formatted = formatValue(store, o.value, o.value_period);
+  out.expected_value = o.value === null ? null : Math.round((o.value * o.confidence) / 100);
+  out.annualized_value = yearly;
+  out.annualized_expected_value = yearly === null ? null : Math.round((yearly * o.confidence) / 100);
+  out.contact_name = contact?.name ?? null;
+  out.user_name = store.userName(o.user_id);
+  out.created_by_name = store.userName(o.created_by);
+  out.updated_by_name = store.userName(o.updated_by);
+  out.integration_links = [];
+  out.attachments = [];
+  return addCustom(out, custom);
 }
 
 /** Which of its assignee's lists a task is in: archive (complete), future (due after today) or inbox. */
@@ -99,18 +111,17 @@ export function taskListOf(t: TaskRecord, today: string): 'inbox' | 'future' | '
 export function taskView(store: Store, t: TaskRecord): Obj {
   const lead = store.state.leads.get(t.lead_id);
   const contact = t.contact_id ? store.state.contacts.get(t.contact_id) : undefined;
-  return {
-    ...t,
-    organization_id: store.state.organization.id,
-    lead_name: lead ? lead.name || 'Untitled' : '',
-    contact_name: contact?.name ?? null,
-    assigned_to_name: store.userName(t.assigned_to) ?? '',
-    created_by_name: store.userName(t.created_by) ?? '',
-    updated_by_name: store.userName(t.updated_by),
-    // `due_date` is the deprecated mirror of `date`, null on dateless tasks.
-    due_date: t.is_dateless ? null : t.date,
-    view: taskListOf(t, isoDate(store.now())),
-  };
+  const out: Obj = Object.assign<Obj, TaskRecord>({}, t);
+  out.organization_id = store.state.organization.id;
+  out.lead_name = lead ? lead.name || 'Untitled' : '';
+  out.contact_name = contact?.name ?? null;
+  out.assigned_to_name = store.userName(t.assigned_to) ?? '';
+  out.created_by_name = store.userName(t.created_by) ?? '';
+  out.updated_by_name = store.userName(t.updated_by);
+  // `due_date` is the deprecated mirror of `date`, null on dateless tasks.
+  out.due_date = t.is_dateless ? null : t.date;
+  out.view = taskListOf(t, isoDate(store.now()));
+  return out;
 }
 
 /** The lead's custom field values by field name (the deprecated `custom` object). */
@@ -127,42 +138,40 @@ export function leadView(store: Store, l: LeadRecord): Obj {
   const { custom, ...rest } = l;
   const contacts = contactsOf(store, l.id);
   const status = store.state.leadStatuses.find((s) => s.id === l.status_id);
-  return {
-    ...rest,
-    display_name: l.name || 'Untitled',
-    status_label: status?.label ?? '',
-    organization_id: store.state.organization.id,
-    html_url: `https://app.close.com/lead/${l.id}/`,
-    addresses: l.addresses.map((a) => ({ ...a, tz_ids: [] })),
-    contacts: contacts.map((c) => contactView(store, c)),
-    contact_ids: contacts.map((c) => c.id),
-    opportunities: [...store.state.opportunities.values()]
-      .filter((o) => o.lead_id === l.id)
-      .map((o) => opportunityView(store, o)),
-    // Since 2024-06-07 a lead embeds only its incomplete tasks.
-    tasks: [...store.state.tasks.values()]
-      .filter((t) => t.lead_id === l.id && !t.is_complete)
-      .map((t) => taskView(store, t)),
-    integration_links: [],
-    custom: legacyCustom(store, custom),
-    created_by_name: store.userName(l.created_by),
-    updated_by_name: store.userName(l.updated_by),
-    ...flatCustom(custom),
-  };
+  const out: Obj = rest;
+  out.display_name = l.name || 'Untitled';
+  out.status_label = status?.label ?? '';
+  out.organization_id = store.state.organization.id;
+  out.html_url = `https://app.close.com/lead/${l.id}/`;
+  out.addresses = l.addresses.map((a) => {
+    const address: Obj = Object.assign<Obj, AddressRecord>({}, a);
+    address.tz_ids = [];
+    return address;
+  });
+  out.contacts = contacts.map((c) => contactView(store, c));
+  out.contact_ids = contacts.map((c) => c.id);
+  out.opportunities = store.childrenOf('opportunities', l.id).map((o) => opportunityView(store, o));
+  // Since 2024-06-07 a lead embeds only its incomplete tasks.
+  out.tasks = store
+    .childrenOf('tasks', l.id)
+    .filter((t) => !t.is_complete)
+    .map((t) => taskView(store, t));
+  out.integration_links = [];
+  out.custom = legacyCustom(store, custom);
+  out.created_by_name = store.userName(l.created_by);
+  out.updated_by_name = store.userName(l.updated_by);
+  return addCustom(out, custom);
 }
 
 export function activityView(store: Store, a: ActivityRecord): Obj {
   const { fields, custom, ...rest } = a;
-  return {
-    ...rest,
-    ...fields,
-    organization_id: store.state.organization.id,
-    users: a.user_id ? [a.user_id] : [],
-    user_name: store.userName(a.user_id),
-    created_by_name: store.userName(a.created_by),
-    updated_by_name: store.userName(a.updated_by),
-    ...flatCustom(custom),
-  };
+  const out: Obj = Object.assign(rest, fields);
+  out.organization_id = store.state.organization.id;
+  out.users = a.user_id ? [a.user_id] : [];
+  out.user_name = store.userName(a.user_id);
+  out.created_by_name = store.userName(a.created_by);
+  out.updated_by_name = store.userName(a.updated_by);
+  return addCustom(out, custom);
 }
 
 export function pipelineView(store: Store, p: PipelineRecord): Obj {

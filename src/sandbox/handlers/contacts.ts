@@ -31,7 +31,7 @@ const createContact: Handler = (ctx) => {
     leadId = insertLead(ctx, { name: typeof b.name === 'string' && b.name ? b.name : (firstEmail ?? null) }).id;
   }
   const contact = newContact(store, leadId, b);
-  store.state.contacts.set(contact.id, contact);
+  store.add('contacts', contact);
   store.emit(ctx, {
     objectType: 'contact',
     objectId: contact.id,
@@ -66,8 +66,9 @@ const updateContact: Handler = (ctx) => {
     changed.push(k);
   }
   if (typeof b.lead_id === 'string' && b.lead_id !== c.lead_id) {
+    const leadId = requireLead(store, b.lead_id).id;
     previous.lead_id = c.lead_id;
-    c.lead_id = requireLead(store, b.lead_id).id;
+    store.relink('contacts', c, leadId);
     changed.push('lead_id');
   }
   changed.push(...applyCustom(store, c.custom, b, false));

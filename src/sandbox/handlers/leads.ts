@@ -5,7 +5,7 @@ import { leadMatchesQuery, parseLeadQuery } from '../query.js';
 import type { AddressRecord, ContactRecord, LeadRecord, Obj, Store } from '../store.js';
 import { contactView, leadView } from '../views.js';
 import { activityObjectType, addActivity } from './activities.js';
-import { applyCustom, bodyOf, createdStamps, newestFirst, page, pickFields } from './common.js';
+import { applyCustom, bodyOf, createdStamps, page, pickFields } from './common.js';
 import type { Ctx, Handler, HandlerMap } from './context.js';
 
 export function addressesFrom(list: unknown): AddressRecord[] {
@@ -87,7 +87,7 @@ export function insertLead(ctx: Ctx, fields: Partial<LeadRecord>): LeadRecord {
     custom: {},
     ...fields,
   };
-  store.state.leads.set(lead.id, lead);
+  store.addLead(lead);
   store.emit(ctx, {
     objectType: 'lead',
     objectId: lead.id,
@@ -106,25 +106,31 @@ function findLead(ctx: Ctx): LeadRecord {
 
 /** Deletes a lead's contacts, opportunities, activities and tasks, with a `deleted` event for each. */
 function deleteChildren(ctx: Ctx, leadId: string): void {
-  const s = ctx.store.state;
-  const kinds = [
-    ['contact', s.contacts],
-    ['opportunity', s.opportunities],
-    ['activity', s.activities],
-    ['task.lead', s.tasks],
-  ] as const;
-  for (const [kind, coll] of kinds) {
-    for (const [id, x] of coll) {
-      if (x.lead_id !== leadId) continue;
-      coll.delete(id);
-      const objectType = kind === 'activity' ? activityObjectType(String((x as { _type?: unknown })._type)) : kind;
-      ctx.store.emit(ctx, { objectType, objectId: id, action: 'deleted', leadId, data: null });
+  const { store } = ctx;
+  const emit = (objectType: string, objectId: string) =>
+    store.emit(ctx, { objectType, objectId, action: 'deleted', leadId, data: null });
+  for (const [objectType, kind] of [
+    ['contact', 'contacts'],
+    ['opportunity', 'opportunities'],
+  ] as const) {
+    for (const x of [...store.childrenOf(kind, leadId)]) {
+      store.remove(kind, x.id);
+      emit(objectType, x.id);
     }
+  }
+  for (const [id, a] of store.state.activities) {
+    if (a.lead_id !== leadId) continue;
+    store.state.activities.delete(id);
+    emit(activityObjectType(a._type), id);
+  }
+  for (const t of [...store.childrenOf('tasks', leadId)]) {
+    store.remove('tasks', t.id);
+    emit('task.lead', t.id);
   }
 }
 
 const listLeads: Handler = (ctx) => {
-  let leads = newestFirst(ctx.store.state.leads.values());
+  let leads = ctx.store.leadsNewestFirst();
   const q = ctx.query.string('query');
   if (q !== undefined) {
     const terms = parseLeadQuery(q);
@@ -150,7 +156,7 @@ const createLead: Handler = (ctx) => {
   });
   for (const c of Array.isArray(b.contacts) ? (b.contacts as Obj[]) : []) {
     const contact = newContact(store, lead.id, c);
-    store.state.contacts.set(contact.id, contact);
+    store.add('contacts', contact);
     store.emit(ctx, {
       objectType: 'contact',
       objectId: contact.id,
@@ -217,7 +223,7 @@ const deleteLead: Handler = (ctx) => {
   const lead = findLead(ctx);
   const before = leadView(ctx.store, lead);
   deleteChildren(ctx, lead.id);
-  ctx.store.state.leads.delete(lead.id);
+  ctx.store.removeLead(lead.id);
   ctx.store.emit(ctx, {
     objectType: 'lead',
     objectId: lead.id,
@@ -241,13 +247,14 @@ const mergeLeads: Handler = (ctx) => {
   if (source.id === dest.id)
     throw new HttpError(400, { errors: ['The source and destination leads must be different.'], 'field-errors': {} });
   const before = leadView(store, source);
-  for (const coll of [s.contacts, s.opportunities, s.activities, s.tasks]) {
-    for (const x of coll.values()) if (x.lead_id === source.id) x.lead_id = dest.id;
+  for (const kind of ['contacts', 'opportunities', 'tasks'] as const) {
+    for (const x of [...store.childrenOf(kind, source.id)]) store.relink(kind, x, dest.id);
   }
+  for (const a of s.activities.values()) if (a.lead_id === source.id) a.lead_id = dest.id;
   // The destination keeps its own values; custom fields it has no value for are taken from the source.
   for (const [id, v] of Object.entries(source.custom)) if (!(id in dest.custom)) dest.custom[id] = v;
   store.touch(dest);
-  s.leads.delete(source.id);
+  store.removeLead(source.id);
   const meta = { merge_source_lead_id: source.id, merge_destination_lead_id: dest.id };
   store.emit(ctx, {
     objectType: 'lead',

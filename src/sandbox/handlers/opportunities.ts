@@ -230,7 +230,7 @@ const createOpportunity: Handler = (ctx) => {
   if (typeof b.created_by === 'string') o.created_by = requireUser(store, b.created_by, 'created_by');
   followStatus(store, o, status, typeof b.date_won === 'string');
   applyCustom(store, o.custom, b, false);
-  store.state.opportunities.set(o.id, o);
+  store.add('opportunities', o);
   store.emit(ctx, {
     objectType: 'opportunity',
     objectId: o.id,

@@ -64,7 +64,7 @@ const createTask: Handler = (ctx) => {
     object_id: null,
     ...store.created(),
   };
-  store.state.tasks.set(t.id, t);
+  store.add('tasks', t);
   store.emit(ctx, {
     objectType: 'task.lead',
     objectId: t.id,
@@ -97,7 +97,12 @@ const updateTask: Handler = (ctx) => {
     set('date', date);
     set('is_dateless', false);
   } else if (typeof b.is_dateless === 'boolean') set('is_dateless', b.is_dateless);
-  if (typeof b.lead_id === 'string' && b.lead_id !== t.lead_id) set('lead_id', requireLead(store, b.lead_id).id);
+  if (typeof b.lead_id === 'string' && b.lead_id !== t.lead_id) {
+    const leadId = requireLead(store, b.lead_id).id;
+    previous.lead_id = t.lead_id;
+    store.relink('tasks', t, leadId); // through the store: it keeps its index of tasks by lead
+    changed.push('lead_id');
+  }
   if ('contact_id' in b)
     set('contact_id', typeof b.contact_id === 'string' ? requireContactOf(store, b.contact_id, t.lead_id).id : null);
   for (const k of ['priority', 'resolution'] as const) {
