@@ -4,7 +4,6 @@
 // `failEvery`), CORS, request validation (validate.ts), and the guards of src/lib/http-guard.ts (request
 // timeouts, a 10 MB body limit enforced while streaming, unparsable URLs answered 400). No request can
 // stop the server: whatever a handler throws becomes an answer.
-import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import {
   BodyTooLargeError,
@@ -19,7 +18,7 @@ import {
 } from '../lib/http-guard.js';
 import { HttpError, requestError, UNAUTHORIZED } from './errors.js';
 import { type Ctx, extraRoutes, handlers, QueryValues, type Result } from './handlers/index.js';
-import type { Store } from './store.js';
+import { randomHex, type Store } from './store.js';
 import { type CompiledOperation, compiledOperations, validateBody, validatePath, validateQuery } from './validate.js';
 
 export interface RateLimitOptions {
@@ -151,11 +150,28 @@ export function createHttpServer(options: HttpAppOptions): {
     res.end(text);
   };
 
+  // The operations a path can match, by its number of segments and its first segment (a parameter
+  // first segment is kept under '{}'), in the operations' order: routing looks at a handful of
+  // operations, not all of them. Keys come only from the spec, so requests cannot grow this map.
+  const candidates = new Map<string, CompiledOperation[]>();
+  for (const op of ops) {
+    const first = op.segments[0] ?? '';
+    const key = `${op.segments.length} ${first.startsWith('{') ? '{}' : first}`;
+    candidates.set(key, [...(candidates.get(key) ?? []), op]);
+  }
+  const opsFor = (segments: readonly string[]): CompiledOperation[] => {
+    const literal = candidates.get(`${segments.length} ${segments[0] ?? ''}`) ?? [];
+    const param = candidates.get(`${segments.length} {}`) ?? [];
+    if (!param.length) return literal;
+    if (!literal.length) return param;
+    return ops.filter((op) => literal.includes(op) || param.includes(op)); // both, in the operations' order
+  };
+
   const routeOf = (method: string, segments: string[]): Route | { allowed: string[] } | null => {
     const allowed: string[] = [];
     let best: Route | undefined;
     let bestParams = Number.POSITIVE_INFINITY;
-    for (const op of ops) {
+    for (const op of opsFor(segments)) {
       const params = match(op.segments, segments);
       if (!params) continue;
       const n = Object.keys(params).length;
@@ -246,7 +262,7 @@ export function createHttpServer(options: HttpAppOptions): {
     if (options.failEvery > 0 && processed % options.failEvery === 0) return tooMany(1);
 
     const store = options.store();
-    const requestId = `req_${randomBytes(11).toString('hex')}`;
+    const requestId = `req_${randomHex(11)}`;
     const info = { method, path, requestId };
     let result: Result;
     if (route.extra) {
