@@ -1,8 +1,10 @@
 // Sandbox vs Prism: requests per second and latency of the sandbox (src/sandbox/) and of the Prism mock
 // (scripts/mock.ts, as `npm run mock` runs it), for the same three calls at the same concurrency,
 // measured in one run, and the sandbox's memory over 100,000 requests. Each server runs in its own
-// child process (bench/api-server.ts); this process only generates load (node:http, keep-alive,
-// HTTP Basic auth, 127.0.0.1).
+// child process (bench/api-server.ts); this process only generates load, with autocannon (keep-alive
+// connections, HTTP Basic auth, 127.0.0.1), the same connections, pipelining and duration for every
+// server. Its per-response event gives each request's status, size and latency, so percentiles are
+// over every request of every round.
 //
 //   list    GET  /api/v1/lead/?_limit=25
 //   get     GET  /api/v1/lead/<id>/      (sandbox: a lead of the demo seed; Prism: any valid id)
@@ -15,29 +17,32 @@
 // connection, is an error and misses the goal. Also printed, not goals: each server's CPU time per
 // request (its process.cpuUsage(), less sensitive to the machine's other load than req/s), and the
 // `get` of a trivial node:http server (bench/server.ts static, a fixed lead) through the same load
-// generator: the most req/s this machine and harness can show for any server, so the highest ratio to
-// Prism any sandbox could reach here.
+// generator: the most req/s this machine and load generator can show for any server, so the highest
+// ratio to Prism any sandbox could reach here.
 //
-// Memory: MEMORY_REQUESTS requests against the sandbox, gets of each seed lead in turn with every
-// twentieth a list (a list of 25 costs as much as a dozen gets: this keeps the 100,000 within about
-// 45 s here), its heap sampled after a forced GC every 10,000. Reads leave the state as it is. Writes do not, not even updates:
-// every create, update and delete appends an event (with the whole lead) to the sandbox's event log,
-// which is kept, as Close keeps its own. So flatness is checked on reads, and writes are measured
-// separately: WRITES updates (PUT of seed leads), the heap each adds, and that reset() gives it all back
-// (what writes add is held by the store; nothing leaks outside it).
+// Memory: MEMORY_REQUESTS requests against the sandbox (autocannon with `amount`), gets of each seed
+// lead in turn with every twentieth a list, its heap sampled after a forced GC every 10,000. Reads
+// leave the state as it is. Writes do not, not even updates: every create, update and delete appends
+// an event (with the whole lead) to the sandbox's event log, which keeps at most 10,000 events (and
+// 30 days, as Close keeps its own). So flatness is checked on reads, and writes are measured
+// separately: WRITES updates (PUT of seed leads), the heap each adds, and that reset() gives it all
+// back (what writes add is held by the store; nothing leaks outside it).
 //
 // Goal: for each of the three calls, sandbox req/s / Prism req/s >= 10 (the minimum of the three is
 // compared), the heap flat (growth from the first sample to the last < FLAT_MB, and within FLAT_MB of
 // the last sample after the writes and a reset), and no errors.
 // Env: BENCH_CONCURRENCY (16), BENCH_SECONDS (2), BENCH_ROUNDS (2), BENCH_MEMORY_REQUESTS (100000),
-// BENCH_WRITES (5000). Run with --expose-gc (scripts/bench.ts does); about 80-100 s on a 2-core machine.
+// BENCH_WRITES (5000), BENCH_PIPELINING (1: one request at a time per connection, as HTTP clients of
+// the Close API send them). Run with --expose-gc (scripts/bench.ts does); about 60-90 s on a 2-core machine.
 import { type ChildProcess, fork } from 'node:child_process';
 import http from 'node:http';
 import { join } from 'node:path';
+import autocannon from 'autocannon';
 import type { ServerMessage, ServerRequest } from './api-server.js';
 import { result, startBenchServer } from './support.js';
 
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const PIPELINING = Number(process.env.BENCH_PIPELINING ?? 1);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const WARMUP = 1;
@@ -171,41 +176,53 @@ interface Run {
   latencies: number[];
 }
 
-/** CONCURRENCY workers sending `next(i)` until `seconds` have passed or `count` requests were sent. */
+/**
+ * autocannon against `server`: CONCURRENCY connections, PIPELINING requests in flight on each, the
+ * `calls` sent in turn on every connection, for `seconds` or until `count` requests were answered.
+ */
 async function load(
   server: Target,
-  next: (i: number) => Call,
+  calls: readonly Call[],
   limit: { seconds: number } | { count: number },
 ): Promise<Run> {
   const run: Run = { requests: 0, errors: 0, seconds: 0, bytes: 0, cpu: 0, latencies: [] };
+  const headers = { authorization: AUTH, accept: 'application/json' };
   const cpu0 = await cpuMicros(server);
   const t0 = performance.now();
-  const deadline = 'seconds' in limit ? t0 + limit.seconds * 1000 : Number.POSITIVE_INFINITY;
-  const count = 'count' in limit ? limit.count : Number.POSITIVE_INFINITY;
-  let sent = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (sent < count && performance.now() < deadline) {
-        const call = next(sent++);
-        const start = performance.now();
-        try {
-          const r = await send(server.base, call);
-          run.bytes += r.bytes;
-          if (r.status !== 200) {
-            run.errors++;
-            run.firstError ??= `${call.method} ${call.path} -> ${r.status}`;
-          }
-        } catch (err) {
-          run.errors++;
-          run.firstError ??= `${call.method} ${call.path}: ${err instanceof Error ? err.message : String(err)}`;
-        }
-        run.latencies.push(performance.now() - start);
-        run.requests++;
-      }
+  const result = await autocannon({
+    url: server.base.origin,
+    connections: CONCURRENCY,
+    pipelining: PIPELINING,
+    ...('seconds' in limit ? { duration: limit.seconds } : { amount: limit.count }),
+    timeout: 30,
+    headers,
+    requests: calls.map((c) => {
+      const url = new URL(c.path, server.base);
+      return {
+        method: c.method,
+        path: `${url.pathname}${url.search}`,
+        ...(c.body === undefined ? {} : { body: c.body, headers: { ...headers, 'content-type': 'application/json' } }),
+      };
     }),
-  );
+    setupClient: (client) => {
+      client.on('response', (status: number, bytes: number, ms: number) => {
+        run.requests++;
+        run.bytes += bytes;
+        run.latencies.push(ms);
+        if (status !== 200) {
+          run.errors++;
+          run.firstError ??= `answered ${status}`;
+        }
+      });
+    },
+  });
   run.seconds = (performance.now() - t0) / 1000;
   run.cpu = (await cpuMicros(server)) - cpu0;
+  const failed = result.errors + result.timeouts;
+  if (failed) {
+    run.errors += failed;
+    run.firstError ??= `${result.errors} connection errors, ${result.timeouts} timeouts`;
+  }
   return run;
 }
 
@@ -274,8 +291,8 @@ const at = (server: Target, call: CallName): Totals => {
 };
 
 console.log(
-  `sandbox vs Prism: ${CONCURRENCY} concurrent requests, ${ROUNDS} × ${SECONDS} s per call and server ` +
-    `(after ${WARMUP} s of warm-up), keep-alive, 127.0.0.1`,
+  `sandbox vs Prism (each in its own process), load from autocannon: ${CONCURRENCY} keep-alive connections, ` +
+    `pipelining ${PIPELINING}, ${ROUNDS} × ${SECONDS} s per call and server (after ${WARMUP} s of warm-up), 127.0.0.1`,
 );
 for (let round = 0; round < ROUNDS; round++) {
   for (const name of CALLS) {
@@ -284,8 +301,8 @@ for (let round = 0; round < ROUNDS; round++) {
     for (const server of order) {
       if (server === sandbox) await sandbox.ask?.('reset');
       const call = callOf(name, await leadId(server));
-      if (round === 0) await load(server, () => call, { seconds: WARMUP });
-      const run = await load(server, () => call, { seconds: SECONDS });
+      if (round === 0) await load(server, [call], { seconds: WARMUP });
+      const run = await load(server, [call], { seconds: SECONDS });
       const t = at(server, name);
       t.requests += run.requests;
       t.errors += run.errors;
@@ -362,12 +379,15 @@ const ids: string[] = [];
   for (const l of (JSON.parse(r.body ?? '{}') as { data?: { id: string }[] }).data ?? []) ids.push(l.id);
   if (ids.length === 0) throw new Error('sandbox: no leads to read');
 }
-const read = (i: number): Call => (i % 20 === 19 ? callOf('list', '') : callOf('get', ids[i % ids.length] ?? ''));
+// Every connection sends these in turn: gets of each lead, every twentieth request a list.
+const reads: Call[] = Array.from({ length: 20 * ids.length }, (_, i) =>
+  i % 20 === 19 ? callOf('list', '') : callOf('get', ids[i % ids.length] ?? ''),
+);
 const samples: number[] = [];
 let memoryErrors = 0;
 const memoryStarted = performance.now();
 for (let done = 0; done < MEMORY_REQUESTS; done += SAMPLE_EVERY) {
-  const run = await load(sandbox, read, { count: Math.min(SAMPLE_EVERY, MEMORY_REQUESTS - done) });
+  const run = await load(sandbox, reads, { count: Math.min(SAMPLE_EVERY, MEMORY_REQUESTS - done) });
   memoryErrors += run.errors;
   if (run.firstError) errors.push(`sandbox (memory): ${run.firstError} (${run.errors} errors)`);
   samples.push(await heapUsed(sandbox));
@@ -387,12 +407,12 @@ console.log(
 );
 
 // Writes: updates of seed leads. Each appends an event to the log; reset() must give all of it back.
-const update = (i: number): Call => ({
+const updates: Call[] = Array.from({ length: 7 * ids.length }, (_, i) => ({
   method: 'PUT',
   path: `lead/${ids[i % ids.length]}/`,
   body: JSON.stringify({ description: `Updated by npm run bench (${i % 7}).` }),
-});
-const writes = await load(sandbox, update, { count: WRITES });
+}));
+const writes = await load(sandbox, updates, { count: WRITES });
 memoryErrors += writes.errors;
 if (writes.firstError) errors.push(`sandbox (writes): ${writes.firstError} (${writes.errors} errors)`);
 const afterWrites = await heapUsed(sandbox);
@@ -402,7 +422,7 @@ const perWrite = (afterWrites - last) / WRITES;
 const residualMB = (afterReset - last) / MB;
 console.log(
   `  then ${fmt(WRITES)} updates (PUT /lead/<id>/, ${fmt(WRITES / writes.seconds)} req/s): heap +${((afterWrites - last) / MB).toFixed(1)} MB, ` +
-    `${fmt(perWrite)} bytes per update (its event in the log, kept until reset); after reset(): ` +
+    `${fmt(perWrite)} bytes per update (its event in the log, which keeps at most 10,000); after reset(): ` +
     `${residualMB >= 0 ? '+' : ''}${residualMB.toFixed(2)} MB against the last sample (goal within ${FLAT_MB} MB)`,
 );
 const flat = Math.abs(growthMB) < FLAT_MB && Math.abs(residualMB) < FLAT_MB;
