@@ -46,3 +46,96 @@ describe('bounded query work', () => {
     expect(JSON.stringify(r.body)).toContain('100 terms');
   });
 });
+
+type Obj = Record<string, unknown>;
+
+/** The state without the parts a failed request may legitimately move (the save time). */
+function state(): unknown {
+  return h.sandbox.snapshot().state;
+}
+
+async function first(path: string): Promise<Obj> {
+  const r = await h.call('GET', `${path}?_limit=1`);
+  const item = (r.body as { data: Obj[] }).data[0];
+  if (!item) throw new Error(`nothing at ${path}`);
+  return item;
+}
+
+async function fieldId(name: string): Promise<string> {
+  const r = await h.call('GET', '/custom_field/lead/');
+  const f = (r.body as { data: Obj[] }).data.find((x) => x.name === name);
+  if (!f) throw new Error(`no custom field ${name}`);
+  return f.id as string;
+}
+
+describe('a failed write leaves no trace', () => {
+  const cases: Array<[string, () => Promise<[string, string, Obj]>]> = [
+    [
+      'POST /opportunity/ without lead_id, bad user_id',
+      async () => ['POST', '/opportunity/', { user_id: 'user_nope' }],
+    ],
+    [
+      'POST /opportunity/ without lead_id, bad contact_id',
+      async () => ['POST', '/opportunity/', { contact_id: 'cont_nope' }],
+    ],
+    [
+      'POST /opportunity/ without lead_id, bad date_created',
+      async () => ['POST', '/opportunity/', { date_created: '2025-13-45T99:99' }],
+    ],
+    [
+      'POST /contact/ without lead_id, bad date_created',
+      async () => ['POST', '/contact/', { name: 'Orphan2', date_created: '2025-13-45T99:99' }],
+    ],
+    [
+      'POST /lead/ with a bad contact',
+      async () => ['POST', '/lead/', { name: 'Half', contacts: [{ name: 'X', date_created: 'nope' }] }],
+    ],
+    [
+      'PUT /lead/{id} with a bad custom value',
+      async () => {
+        const lead = await first('/lead/');
+        const industry = await fieldId('Industry');
+        return [
+          'PUT',
+          `/lead/${lead.id}/`,
+          { name: 'Changed Name', status: 'Customer', [`custom.${industry}`]: 'Not a choice' },
+        ];
+      },
+    ],
+    [
+      'PUT /opportunity/{id} with a bad contact_id',
+      async () => ['PUT', `/opportunity/${(await first('/opportunity/')).id}/`, { note: 'x', contact_id: 'cont_nope' }],
+    ],
+    [
+      'PUT /opportunity/{id} with a bad user_id',
+      async () => ['PUT', `/opportunity/${(await first('/opportunity/')).id}/`, { note: 'x', user_id: 'user_nope' }],
+    ],
+    [
+      'PUT /task/{id} with a bad lead_id',
+      async () => ['PUT', `/task/${(await first('/task/')).id}/`, { text: 'changed', lead_id: 'lead_nope' }],
+    ],
+    [
+      'PUT /task/{id} with a bad contact_id',
+      async () => ['PUT', `/task/${(await first('/task/')).id}/`, { text: 'changed', contact_id: 'cont_nope' }],
+    ],
+    [
+      'PUT /contact/{id} with a bad lead_id',
+      async () => ['PUT', `/contact/${(await first('/contact/')).id}/`, { name: 'changed', lead_id: 'lead_nope' }],
+    ],
+    [
+      'PUT /pipeline/{id} with an unknown status',
+      async () => [
+        'PUT',
+        `/pipeline/${(await first('/pipeline/')).id}/`,
+        { name: 'Renamed', statuses: [{ id: 'stat_nope' }] },
+      ],
+    ],
+  ];
+  test.each(cases)('%s', async (_name, make) => {
+    const [method, path, body] = await make();
+    const before = state();
+    const r = await h.call(method, path, { body });
+    expect(r.status, JSON.stringify(r.body)).toBe(400);
+    expect(state()).toEqual(before);
+  });
+});

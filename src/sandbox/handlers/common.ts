@@ -104,12 +104,20 @@ function loose(value: unknown): CustomValue {
 }
 
 /**
- * Applies the `custom.<field id>` keys of a request body (`null` unsets; `.add` / `.remove` change a
- * multi-value field) and the deprecated name-keyed `custom` object. With `known` (leads) the field
- * must exist and the value must fit its type; contacts, opportunities and activities keep any value
- * (the sandbox has no endpoint to define their fields). Returns the changed `custom.<id>` keys.
+ * The custom values after the `custom.<field id>` keys of a request body (`null` unsets; `.add` /
+ * `.remove` change a multi-value field) and the deprecated name-keyed `custom` object: a new object,
+ * `current` is left as it is, so a handler can check every part of a request before it writes any
+ * (a 400 leaves no trace). With `known` (leads) the field must exist and the value must fit its type;
+ * contacts, opportunities and activities keep any value (the sandbox has no endpoint to define their
+ * fields). Also returns the changed `custom.<id>` keys.
  */
-export function applyCustom(store: Store, target: Record<string, CustomValue>, body: Obj, known: boolean): string[] {
+export function customUpdate(
+  store: Store,
+  current: Readonly<Record<string, CustomValue>>,
+  body: Obj,
+  known: boolean,
+): { custom: Record<string, CustomValue>; changed: string[] } {
+  const target: Record<string, CustomValue> = { ...current };
   const changed: string[] = [];
   const set = (key: string, id: string, op: string | undefined, value: unknown): void => {
     if (op === 'add' || op === 'remove') {
@@ -135,6 +143,14 @@ export function applyCustom(store: Store, target: Record<string, CustomValue>, b
       set(`custom.${name}`, field.id, undefined, v);
     }
   }
+  return { custom: target, changed };
+}
+
+/** customUpdate written into `target` (for a record not stored yet); returns the changed keys. */
+export function applyCustom(store: Store, target: Record<string, CustomValue>, body: Obj, known: boolean): string[] {
+  const { custom, changed } = customUpdate(store, target, body, known);
+  for (const k of Object.keys(target)) if (!(k in custom)) delete target[k];
+  Object.assign(target, custom);
   return changed;
 }
 

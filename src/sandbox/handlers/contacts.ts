@@ -3,7 +3,7 @@
 import { notFound } from '../errors.js';
 import type { ContactRecord, Obj } from '../store.js';
 import { contactView } from '../views.js';
-import { applyCustom, bodyOf, newestFirst, page, pickFields, requireLead } from './common.js';
+import { bodyOf, customUpdate, newestFirst, page, pickFields, requireLead } from './common.js';
 import type { Ctx, Handler, HandlerMap } from './context.js';
 import { insertLead, newContact } from './leads.js';
 
@@ -22,15 +22,17 @@ const listContacts: Handler = (ctx) => {
 const createContact: Handler = (ctx) => {
   const { store } = ctx;
   const b = bodyOf(ctx);
+  const givenLead = typeof b.lead_id === 'string' ? requireLead(store, b.lead_id).id : undefined;
+  const contact = newContact(store, givenLead ?? '', b); // checks the body: before any write
   let leadId: string;
-  if (typeof b.lead_id === 'string') leadId = requireLead(store, b.lead_id).id;
+  if (givenLead) leadId = givenLead;
   else {
     const firstEmail = Array.isArray(b.emails)
       ? ((b.emails[0] as Obj | undefined)?.email as string | undefined)
       : undefined;
     leadId = insertLead(ctx, { name: typeof b.name === 'string' && b.name ? b.name : (firstEmail ?? null) }).id;
   }
-  const contact = newContact(store, leadId, b);
+  contact.lead_id = leadId;
   store.add('contacts', contact);
   store.emit(ctx, {
     objectType: 'contact',
@@ -52,7 +54,11 @@ const updateContact: Handler = (ctx) => {
   const b = bodyOf(ctx);
   const changed: string[] = [];
   const previous: Obj = {};
+  // Everything that can fail is checked before anything is written (a 400 leaves no trace).
   const fresh = newContact(store, c.lead_id, b); // parses the lists as a create would (not stored)
+  const newLead =
+    typeof b.lead_id === 'string' && b.lead_id !== c.lead_id ? requireLead(store, b.lead_id).id : undefined;
+  const custom = customUpdate(store, c.custom, b, false);
   for (const k of ['name', 'title', 'timezone'] as const) {
     if (!(k in b)) continue;
     previous[k] = c[k];
@@ -65,13 +71,13 @@ const updateContact: Handler = (ctx) => {
     (c as unknown as Record<string, unknown>)[k] = fresh[k];
     changed.push(k);
   }
-  if (typeof b.lead_id === 'string' && b.lead_id !== c.lead_id) {
-    const leadId = requireLead(store, b.lead_id).id;
+  if (newLead !== undefined) {
     previous.lead_id = c.lead_id;
-    store.relink('contacts', c, leadId);
+    store.relink('contacts', c, newLead);
     changed.push('lead_id');
   }
-  changed.push(...applyCustom(store, c.custom, b, false));
+  c.custom = custom.custom;
+  changed.push(...custom.changed);
   store.touch(c);
   store.emit(ctx, {
     objectType: 'contact',

@@ -19,6 +19,7 @@ import {
   applyCustom,
   bodyOf,
   createdStamps,
+  customUpdate,
   dateFilter,
   newestFirst,
   page,
@@ -210,17 +211,26 @@ const createOpportunity: Handler = (ctx) => {
     status = first ? store.state.opportunityStatuses.get(first) : undefined;
     if (!status) throw fieldError('status', 'The pipeline has no status.');
   }
-  // Since 2025-02-14 an opportunity without lead_id gets a new "Untitled" lead.
-  const leadId = typeof b.lead_id === 'string' ? requireLead(store, b.lead_id).id : insertLead(ctx, {}).id;
+  // Since 2025-02-14 an opportunity without lead_id gets a new "Untitled" lead: created last, once
+  // every other part of the request has been checked (a new lead has no contacts yet).
+  const givenLead = typeof b.lead_id === 'string' ? requireLead(store, b.lead_id).id : undefined;
+  const contactId =
+    typeof b.contact_id !== 'string'
+      ? null
+      : givenLead
+        ? requireContactOf(store, b.contact_id, givenLead).id
+        : (() => {
+            throw fieldError('contact', DOES_NOT_EXIST);
+          })();
   const o: OpportunityRecord = {
     id: store.id('oppo'),
-    lead_id: leadId,
+    lead_id: givenLead ?? '',
     status_id: status.id,
     value: typeof b.value === 'number' ? b.value : null,
     value_period: typeof b.value_period === 'string' ? (b.value_period as ValuePeriod) : 'one_time',
     confidence: typeof b.confidence === 'number' ? b.confidence : 0,
     note: typeof b.note === 'string' ? b.note : '',
-    contact_id: typeof b.contact_id === 'string' ? requireContactOf(store, b.contact_id, leadId).id : null,
+    contact_id: contactId,
     user_id: typeof b.user_id === 'string' ? requireUser(store, b.user_id, 'user') : store.state.meId,
     date_won: dateOf(b.date_won),
     date_lost: null,
@@ -230,6 +240,9 @@ const createOpportunity: Handler = (ctx) => {
   if (typeof b.created_by === 'string') o.created_by = requireUser(store, b.created_by, 'created_by');
   followStatus(store, o, status, typeof b.date_won === 'string');
   applyCustom(store, o.custom, b, false);
+  // Every check has passed: from here on nothing throws.
+  const leadId = givenLead ?? insertLead(ctx, {}).id;
+  o.lead_id = leadId;
   store.add('opportunities', o);
   store.emit(ctx, {
     objectType: 'opportunity',
@@ -252,7 +265,12 @@ const updateOpportunity: Handler = (ctx) => {
   const previous: Obj = {};
   const changed: string[] = [];
   const before = store.state.opportunityStatuses.get(o.status_id);
+  // Everything that can fail is checked before anything is written (a 400 leaves no trace).
   const status = statusFrom(store, b, before?.pipeline_id);
+  const contactId =
+    'contact_id' in b && typeof b.contact_id === 'string' ? requireContactOf(store, b.contact_id, o.lead_id).id : null;
+  const userId = typeof b.user_id === 'string' ? requireUser(store, b.user_id, 'user') : undefined;
+  const custom = customUpdate(store, o.custom, b, false);
   if ('date_won' in b) {
     previous.date_won = o.date_won;
     o.date_won = dateOf(b.date_won);
@@ -286,15 +304,16 @@ const updateOpportunity: Handler = (ctx) => {
   }
   if ('contact_id' in b) {
     previous.contact_id = o.contact_id;
-    o.contact_id = typeof b.contact_id === 'string' ? requireContactOf(store, b.contact_id, o.lead_id).id : null;
+    o.contact_id = contactId;
     changed.push('contact_id');
   }
-  if ('user_id' in b && typeof b.user_id === 'string') {
+  if (userId !== undefined) {
     previous.user_id = o.user_id;
-    o.user_id = requireUser(store, b.user_id, 'user');
+    o.user_id = userId;
     changed.push('user_id');
   }
-  changed.push(...applyCustom(store, o.custom, b, false));
+  o.custom = custom.custom;
+  changed.push(...custom.changed);
   store.touch(o);
   store.emit(ctx, {
     objectType: 'opportunity',
