@@ -139,3 +139,47 @@ describe('a failed write leaves no trace', () => {
     expect(state()).toEqual(before);
   });
 });
+
+describe('answers stay within the spec', () => {
+  test('custom.<id>.add of a number on a contact stores a string; later GETs of it and its lead conform', async () => {
+    const c = await first('/contact/');
+    const r = await h.call('PUT', `/contact/${c.id}/`, { body: { 'custom.cf_abc.add': 5 } });
+    expect(r.status).toBe(200);
+    expect((r.body as Obj)['custom.cf_abc']).toEqual(['5']);
+    expect((await h.call('GET', `/contact/${c.id}/`)).status).toBe(200);
+    expect((await h.call('GET', `/lead/${c.lead_id}/`)).status).toBe(200);
+    const o = await first('/opportunity/');
+    const r2 = await h.call('PUT', `/opportunity/${o.id}/`, { body: { 'custom.cf_abc.add': 7 } });
+    expect((r2.body as Obj)['custom.cf_abc']).toEqual(['7']);
+  });
+
+  test('impossible dates are a 400 on the field, not stored rolled over or sliced', async () => {
+    const o = await first('/opportunity/');
+    const before = state();
+    expectFieldError(
+      await h.call('PUT', `/opportunity/${o.id}/`, { body: { date_won: '2025-02-30T10:00:00Z' } }),
+      'date_won',
+    );
+    expectFieldError(
+      await h.call('POST', '/opportunity/', { body: { lead_id: o.lead_id, date_won: '2025-02-30' } }),
+      'date_won',
+    );
+    expectFieldError(
+      await h.call('POST', '/activity/note/', {
+        body: { lead_id: o.lead_id, note: 'x', date_created: '2025-02-30T10:00:00Z' },
+      }),
+      'date_created',
+    );
+    expectFieldError(
+      await h.call('POST', '/contact/', { body: { lead_id: o.lead_id, date_created: '2025-04-31T10:00:00Z' } }),
+      'date_created',
+    );
+    expectFieldError(
+      await h.call('POST', '/task/', { body: { lead_id: o.lead_id, text: 'x', date: '2025-02-29' } }),
+      'date',
+    );
+    expect(state()).toEqual(before);
+    const ok = await h.call('PUT', `/opportunity/${o.id}/`, { body: { date_won: '2024-02-29T10:00:00Z' } });
+    expect((ok.body as Obj).date_won).toBe('2024-02-29');
+  });
+});

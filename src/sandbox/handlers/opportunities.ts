@@ -23,6 +23,7 @@ import {
   dateFilter,
   newestFirst,
   page,
+  parseDay,
   pickFields,
   requireContactOf,
   requireLead,
@@ -57,10 +58,10 @@ function statusFrom(store: Store, b: Obj, pipelineId?: string): OpportunityStatu
   return undefined;
 }
 
-/** A date (`YYYY-MM-DD`) from a body's `date_won` (a date or a date-time). */
+/** A date (`YYYY-MM-DD`) from a body's `date_won` (a date or a date-time); 400 for an impossible one. */
 function dateOf(v: unknown): string | null {
   if (typeof v !== 'string') return null;
-  return v.slice(0, 10);
+  return parseDay(v, 'date_won');
 }
 
 function recordStatusChange(ctx: Ctx, o: OpportunityRecord, from: OpportunityStatusRecord | undefined): void {
@@ -271,9 +272,10 @@ const updateOpportunity: Handler = (ctx) => {
     'contact_id' in b && typeof b.contact_id === 'string' ? requireContactOf(store, b.contact_id, o.lead_id).id : null;
   const userId = typeof b.user_id === 'string' ? requireUser(store, b.user_id, 'user') : undefined;
   const custom = customUpdate(store, o.custom, b, false);
+  const dateWon = dateOf(b.date_won);
   if ('date_won' in b) {
     previous.date_won = o.date_won;
-    o.date_won = dateOf(b.date_won);
+    o.date_won = dateWon;
     changed.push('date_won');
   }
   if (status && status.id !== o.status_id) {

@@ -9,6 +9,7 @@ import {
   dateFilter,
   newestFirst,
   page,
+  parseDay,
   pickFields,
   requireContactOf,
   requireLead,
@@ -49,6 +50,7 @@ const createTask: Handler = (ctx) => {
   const b = bodyOf(ctx);
   if (typeof b.lead_id !== 'string') throw fieldError('lead', REQUIRED);
   const lead = requireLead(store, b.lead_id);
+  if (typeof b.date === 'string') parseDay(b.date, 'date');
   const t: TaskRecord = {
     id: store.id('task'),
     _type: typeof b._type === 'string' ? b._type : 'lead',
@@ -90,6 +92,8 @@ const updateTask: Handler = (ctx) => {
     typeof b.lead_id === 'string' && b.lead_id !== t.lead_id ? requireLead(store, b.lead_id).id : undefined;
   const contactId =
     typeof b.contact_id === 'string' ? requireContactOf(store, b.contact_id, newLead ?? t.lead_id).id : null;
+  if (typeof b.date === 'string') parseDay(b.date, 'date');
+  else if (typeof b.due_date === 'string') parseDay(b.due_date, 'due_date');
   const set = <K extends keyof TaskRecord>(k: K, v: TaskRecord[K]): void => {
     previous[k] = t[k];
     t[k] = v;
