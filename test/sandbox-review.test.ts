@@ -183,3 +183,33 @@ describe('answers stay within the spec', () => {
     expect((ok.body as Obj).date_won).toBe('2024-02-29');
   });
 });
+
+describe('custom field .add / .remove follow the field', () => {
+  test('.add on a single-value lead field is a 400 on that key and changes nothing', async () => {
+    const lead = await first('/lead/');
+    const industry = await fieldId('Industry');
+    const before = state();
+    expectFieldError(
+      await h.call('PUT', `/lead/${lead.id}/`, { body: { [`custom.${industry}.add`]: 'Software' } }),
+      `custom.${industry}.add`,
+    );
+    expect(state()).toEqual(before);
+  });
+
+  test('.add of a value already present does not duplicate it (lead multi-value field and contact)', async () => {
+    const f = await h.call('POST', '/custom_field/lead/', {
+      body: { name: 'Tags', type: 'choices', choices: ['a', 'b'], accepts_multiple_values: true },
+    });
+    const id = (f.body as Obj).id as string;
+    const lead = await first('/lead/');
+    await h.call('PUT', `/lead/${lead.id}/`, { body: { [`custom.${id}`]: ['a'] } });
+    const r = await h.call('PUT', `/lead/${lead.id}/`, { body: { [`custom.${id}.add`]: 'a' } });
+    expect((r.body as Obj)[`custom.${id}`]).toEqual(['a']);
+    const r2 = await h.call('PUT', `/lead/${lead.id}/`, { body: { [`custom.${id}.add`]: 'b' } });
+    expect((r2.body as Obj)[`custom.${id}`]).toEqual(['a', 'b']);
+    const c = await first('/contact/');
+    await h.call('PUT', `/contact/${c.id}/`, { body: { 'custom.cf_x.add': 'v' } });
+    const r3 = await h.call('PUT', `/contact/${c.id}/`, { body: { 'custom.cf_x.add': 'v' } });
+    expect((r3.body as Obj)['custom.cf_x']).toEqual(['v']);
+  });
+});

@@ -149,13 +149,20 @@ export function customUpdate(
   const changed: string[] = [];
   const set = (key: string, id: string, op: string | undefined, value: unknown): void => {
     if (op === 'add' || op === 'remove') {
+      // Close documents .add / .remove for multi-value fields (reference §1.11); on a lead field that
+      // takes one value they are a 400. Adding a value already there does not add it twice.
+      if (known && store.state.customFields.get(id)?.accepts_multiple_values === false)
+        throw fieldError(key, `.${op} is only for fields that accept multiple values.`);
       const current = target[id];
       const list = Array.isArray(current) ? current : current === undefined ? [] : [current];
       const item = known ? checkCustomValue(store, key, id, value) : loose(value);
       // A list is what Close returns for a multi-value field, and its items are strings when the
       // sandbox does not know the field: `.add` of 5 adds "5".
       const items = (Array.isArray(item) ? item : [item]).map((x) => (known ? x : String(x)));
-      const next = op === 'add' ? [...list, ...items] : list.filter((x) => !items.includes(x));
+      const next =
+        op === 'add'
+          ? [...list, ...items.filter((x, i) => !list.includes(x) && items.indexOf(x) === i)]
+          : list.filter((x) => !items.includes(x));
       if (next.length) target[id] = next;
       else delete target[id];
     } else if (value === null) delete target[id];
