@@ -213,3 +213,34 @@ describe('custom field .add / .remove follow the field', () => {
     expect((r3.body as Obj)['custom.cf_x']).toEqual(['v']);
   });
 });
+
+describe('Advanced Filtering refuses unknown fields', () => {
+  const search = (query: Obj) => h.call('POST', '/data/search/', { body: { query } });
+  test('an unknown regular field is a 400 on query naming it, negated or not', async () => {
+    for (const negate of [false, true]) {
+      const r = await search({
+        type: 'field_condition',
+        negate,
+        field: { type: 'regular_field', object_type: 'lead', field_name: 'statuz' },
+        condition: { type: 'exists' },
+      });
+      expectFieldError(r, 'query');
+      expect(JSON.stringify(r.body)).toContain('statuz');
+    }
+  });
+  test('an unknown custom field is a 400 on query naming it; a known one still works', async () => {
+    const r = await search({
+      type: 'field_condition',
+      field: { type: 'custom_field', custom_field_id: 'cf_nope' },
+      condition: { type: 'exists' },
+    });
+    expectFieldError(r, 'query');
+    expect(JSON.stringify(r.body)).toContain('cf_nope');
+    const ok = await search({
+      type: 'field_condition',
+      field: { type: 'custom_field', custom_field_id: await fieldId('Industry') },
+      condition: { type: 'exists' },
+    });
+    expect(ok.status).toBe(200);
+  });
+});

@@ -271,13 +271,29 @@ export class SearchEvaluator {
 
   private fieldValue(field: unknown, subject: Subject): unknown {
     if (!isObj(field)) throw unsupportedSearch('A field that is not an object');
-    if (field.type === 'custom_field') return subject.record.custom[String(field.custom_field_id)];
+    // An unknown field is a 400 naming it: it would otherwise match nothing (and, negated, everything).
+    if (field.type === 'custom_field') {
+      const id = String(field.custom_field_id);
+      if (!this.store.state.customFields.has(id))
+        throw fieldError(
+          'query',
+          `Unknown custom field ${JSON.stringify(id)}: the sandbox knows its lead custom fields.`,
+        );
+      return subject.record.custom[id];
+    }
     if (field.type === 'regular_field') {
       if (field.object_type !== subject.type)
         throw unsupportedSearch(
           `A ${String(field.object_type)} field inside a ${subject.type} query (wrap it in has_related)`,
         );
-      return this.view(subject)[String(field.field_name)];
+      const view = this.view(subject);
+      const name = String(field.field_name);
+      if (!Object.hasOwn(view, name))
+        throw fieldError(
+          'query',
+          `Unknown ${subject.type} field ${JSON.stringify(name)}: regular_field names a field of the ${subject.type} as the API returns it.`,
+        );
+      return view[name];
     }
     throw unsupportedSearch(`The field type ${JSON.stringify(field.type)}`);
   }
