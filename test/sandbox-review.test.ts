@@ -244,3 +244,41 @@ describe('Advanced Filtering refuses unknown fields', () => {
     expect(ok.status).toBe(200);
   });
 });
+
+describe('state that stays consistent', () => {
+  test('won → lost → active → won: date_lost only while lost; date_won is kept (Close does not clear it)', async () => {
+    const pipes = (await h.call('GET', '/pipeline/')).body as { data: Array<{ statuses: Obj[] }> };
+    const statuses = pipes.data[0]?.statuses ?? [];
+    const of = (type: string) => statuses.find((s) => s.type === type)?.id as string;
+    const lead = await first('/lead/');
+    const o = (await h.call('POST', '/opportunity/', { body: { lead_id: lead.id, status_id: of('active') } }))
+      .body as Obj;
+    const put = async (status: string) =>
+      (await h.call('PUT', `/opportunity/${o.id}/`, { body: { status_id: of(status) } })).body as Obj;
+    const won = await put('won');
+    expect(won.date_won).toEqual(expect.any(String));
+    expect(won.date_lost).toBeNull();
+    const lost = await put('lost');
+    expect(lost.date_lost).toEqual(expect.any(String));
+    const active = await put('active');
+    expect(active.date_lost).toBeNull();
+    const again = await put('won');
+    expect(again.date_lost).toBeNull();
+    expect(again.date_won).toBe(won.date_won);
+  });
+
+  test('moving a contact to another lead clears contact_id on the old lead’s opportunities and tasks', async () => {
+    const leads = ((await h.call('GET', '/lead/?_limit=2')).body as { data: Obj[] }).data;
+    const [a, b] = leads as [Obj, Obj];
+    const contact = (await h.call('POST', '/contact/', { body: { lead_id: a.id, name: 'Mover' } })).body as Obj;
+    const o = (await h.call('POST', '/opportunity/', { body: { lead_id: a.id, contact_id: contact.id } })).body as Obj;
+    const t = (await h.call('POST', '/task/', { body: { lead_id: a.id, text: 'call', contact_id: contact.id } }))
+      .body as Obj;
+    expect(o.contact_id).toBe(contact.id);
+    const moved = await h.call('PUT', `/contact/${contact.id}/`, { body: { lead_id: b.id } });
+    expect((moved.body as Obj).lead_id).toBe(b.id);
+    expect(((await h.call('GET', `/opportunity/${o.id}/`)).body as Obj).contact_id).toBeNull();
+    const tasks = ((await h.call('GET', `/task/?lead_id=${a.id}`)).body as { data: Obj[] }).data;
+    expect(tasks.find((x) => x.id === t.id)?.contact_id).toBeNull();
+  });
+});

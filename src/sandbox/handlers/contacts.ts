@@ -1,8 +1,8 @@
 // Contacts: list (by lead), create (on a lead, or, without `lead_id`, on a new lead named after the
 // contact, as Close does since 2025-02-14), get, update (lists are replaced; `lead_id` moves it).
 import { notFound } from '../errors.js';
-import type { ContactRecord, Obj } from '../store.js';
-import { contactView } from '../views.js';
+import type { ContactRecord, Obj, OpportunityRecord, TaskRecord } from '../store.js';
+import { contactView, opportunityView, taskView } from '../views.js';
 import { bodyOf, customUpdate, newestFirst, page, pickFields, requireLead } from './common.js';
 import type { Ctx, Handler, HandlerMap } from './context.js';
 import { insertLead, newContact } from './leads.js';
@@ -48,6 +48,31 @@ const getContact: Handler = (ctx) => ({
   body: pickFields(contactView(ctx.store, findContact(ctx)), ctx.query.list('_fields')),
 });
 
+/**
+ * After a contact moved to another lead: the opportunities and tasks of its old lead that named it
+ * no longer do (`contact_id` null, an `updated` event each), since a contact of an opportunity or
+ * task must belong to its lead. The move is not refused: Close documents `lead_id` as updatable.
+ */
+function detachContact(ctx: Ctx, contactId: string, oldLead: string): void {
+  const { store } = ctx;
+  const detach = (record: OpportunityRecord | TaskRecord, objectType: string, view: () => Obj): void => {
+    if (record.contact_id !== contactId) return;
+    record.contact_id = null;
+    store.touch(record);
+    store.emit(ctx, {
+      objectType,
+      objectId: record.id,
+      action: 'updated',
+      leadId: oldLead,
+      data: view(),
+      changed: ['contact_id'],
+      previous: { contact_id: contactId },
+    });
+  };
+  for (const o of store.childrenOf('opportunities', oldLead)) detach(o, 'opportunity', () => opportunityView(store, o));
+  for (const t of store.childrenOf('tasks', oldLead)) detach(t, 'task.lead', () => taskView(store, t));
+}
+
 const updateContact: Handler = (ctx) => {
   const { store } = ctx;
   const c = findContact(ctx);
@@ -72,9 +97,11 @@ const updateContact: Handler = (ctx) => {
     changed.push(k);
   }
   if (newLead !== undefined) {
-    previous.lead_id = c.lead_id;
+    const oldLead = c.lead_id;
+    previous.lead_id = oldLead;
     store.relink('contacts', c, newLead);
     changed.push('lead_id');
+    detachContact(ctx, c.id, oldLead);
   }
   c.custom = custom.custom;
   changed.push(...custom.changed);

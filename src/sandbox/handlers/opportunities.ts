@@ -1,6 +1,7 @@
 // Opportunities: list (filters and Close's aggregates over every match), create, get, update. The
 // status decides `status_type`, `pipeline_id` and `pipeline_name`; a move to a won status sets
-// `date_won` (today, unless given or already set), a move to a lost status sets `date_lost`, and every
+// `date_won` (today, unless given or already set), a move to a lost status sets `date_lost` (cleared
+// again on a move out of it), and every
 // status change adds an OpportunityStatusChange activity to the lead.
 import { BAD_CHOICE, DOES_NOT_EXIST, fieldError, notFound } from '../errors.js';
 import { leadMatchesQuery, parseLeadQuery, SearchEvaluator } from '../query.js';
@@ -91,10 +92,15 @@ function recordStatusChange(ctx: Ctx, o: OpportunityRecord, from: OpportunitySta
   });
 }
 
-/** Sets `date_won` / `date_lost` for a move into `st` (won: today unless given or already set). */
+/**
+ * Sets `date_won` / `date_lost` for a move into `st`: won sets `date_won` (today unless given or
+ * already set); lost sets `date_lost`, and a move out of a lost status clears it, so an opportunity
+ * only carries a `date_lost` while it is lost. `date_won` is never cleared by a status change (Close:
+ * "moving back to active/lost does not clear date_won", reference §2.3); it can be set to null.
+ */
 function followStatus(store: Store, o: OpportunityRecord, st: OpportunityStatusRecord, dateWonGiven: boolean): void {
   if (st.type === 'won' && !o.date_won && !dateWonGiven) o.date_won = isoDate(store.now());
-  if (st.type === 'lost') o.date_lost = stamp(store.now());
+  o.date_lost = st.type === 'lost' ? stamp(store.now()) : null;
 }
 
 /** The leads a Smart View selects (its Advanced Filtering query, or its legacy search string). */
