@@ -282,3 +282,15 @@ describe('state that stays consistent', () => {
     expect(tasks.find((x) => x.id === t.id)?.contact_id).toBeNull();
   });
 });
+
+describe('HEAD', () => {
+  test('HEAD on a GET endpoint answers like GET without a body; Allow names HEAD with GET', async () => {
+    const r = await h.call('HEAD', '/lead/');
+    expect(r.status).toBe(200);
+    expect(r.body).toBeUndefined();
+    expect(r.headers.get('content-type')).toMatch(/json/);
+    const wrong = await h.call('PATCH', '/lead/');
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get('allow')).toContain('HEAD');
+  });
+});
