@@ -333,7 +333,11 @@ export function createHttpServer(options: HttpAppOptions): {
       }
     });
   });
-  server.on('error', (err) => log?.(`server error: ${err.message}`));
+  // Before listening (EADDRINUSE, ...) an error is the caller's (startSandbox rejects with it and the
+  // CLI reports it once); after, it is logged.
+  server.on('error', (err) => {
+    if (server.listening) log?.(`server error: ${err.message}`);
+  });
   hardenServer(server, options.limits);
   return {
     server,
