@@ -142,6 +142,8 @@ describe('close-crm-openapi sandbox', { timeout: 30_000 }, () => {
       const r = run('sandbox', '--port', String(port));
       expect(r.status).toBe(1);
       expect(r.out).toContain('already in use');
+      // Said once, by the CLI (not also as a logged server error).
+      expect(r.out.match(/EADDRINUSE/g)).toHaveLength(1);
     } finally {
       busy.close();
     }

@@ -704,7 +704,7 @@ describe("Close's errors", () => {
   test('405 for a known path with another method', async () => {
     const answer = await h.call('PATCH', '/lead/');
     expect(answer.status).toBe(405);
-    expect(answer.headers.get('allow')).toBe('GET, POST');
+    expect(answer.headers.get('allow')).toBe('GET, POST, HEAD');
   });
 });
 

@@ -219,13 +219,15 @@ export function createHttpServer(options: HttpAppOptions): {
       return 404;
     }
     const path = `/${segments.map(encodeURIComponent).join('/')}${segments.length ? '/' : ''}`;
-    const route = routeOf(method, segments);
+    // HEAD (which CORS advertises) is answered as GET; node sends the headers without the body.
+    const route = routeOf(method === 'HEAD' ? 'GET' : method, segments);
     if (!route) {
       sendError(res, 404, `Not found: no operation at ${path}. ${HINT}`);
       return 404;
     }
     if ('allowed' in route) {
-      res.setHeader('Allow', route.allowed.join(', '));
+      const allowed = route.allowed.includes('GET') ? [...route.allowed, 'HEAD'] : route.allowed;
+      res.setHeader('Allow', [...new Set(allowed)].join(', '));
       sendError(res, 405, `Method ${method} is not allowed on ${path}.`);
       return 405;
     }
@@ -331,7 +333,11 @@ export function createHttpServer(options: HttpAppOptions): {
       }
     });
   });
-  server.on('error', (err) => log?.(`server error: ${err.message}`));
+  // Before listening (EADDRINUSE, ...) an error is the caller's (startSandbox rejects with it and the
+  // CLI reports it once); after, it is logged.
+  server.on('error', (err) => {
+    if (server.listening) log?.(`server error: ${err.message}`);
+  });
   hardenServer(server, options.limits);
   return {
     server,

@@ -13,7 +13,13 @@ export const LEAD_QUERY_SYNTAX =
   'The sandbox supports plain words and "quoted phrases" (matched, case-insensitively, inside the lead name, ' +
   'contact names, emails and phone numbers), name:word or name:"some words" (inside the lead name), ' +
   'status:Label or status:"Some label" (the lead status label), and * (every lead), ' +
-  'combined with spaces or AND (all must match).';
+  'combined with spaces or AND (all must match), at most 100 terms.';
+
+/**
+ * The most terms a lead search string may have: every term is checked against every lead, so the
+ * work grows with terms × leads; 100 is far more than a hand-written search uses.
+ */
+export const MAX_LEAD_QUERY_TERMS = 100;
 
 export type LeadQueryTerm =
   | { kind: 'text'; value: string }
@@ -71,6 +77,7 @@ export function parseLeadQuery(input: string): LeadQueryTerm[] {
     if (word === '*') terms.push({ kind: 'all' });
     else terms.push({ kind: 'text', value: word });
   }
+  if (terms.length > MAX_LEAD_QUERY_TERMS) throw unsupportedQuery(`More than ${MAX_LEAD_QUERY_TERMS} terms`);
   return terms;
 }
 
@@ -114,7 +121,16 @@ export const SEARCH_SUBSET =
   'field_condition and has_related (lead to contact or opportunity, contact to lead), with negate on any node; ' +
   'fields regular_field (a field of the object as the API returns it) and custom_field (lead custom fields); ' +
   'conditions text, term, boolean, exists, current_user, reference, number_range and moment_range ' +
-  '(with fixed_utc or fixed_local_date bounds).';
+  '(with fixed_utc or fixed_local_date bounds); at most 1000 query nodes and condition list values in all.';
+
+/**
+ * The most query nodes (each `and`/`or` child, `has_related`'s `related_query` and the root count
+ * one) a search may have. Every node is evaluated against every lead or contact, so the work grows
+ * with nodes × objects; a 10 MB body could otherwise hold hundreds of thousands of nodes and keep the
+ * process (and `npm start`'s mock and docs with it) busy for a minute. Close's own Smart Views and
+ * the queries its UI builds have tens of nodes; 1000 leaves room for generated ones.
+ */
+export const MAX_QUERY_NODES = 1000;
 
 /** An object a query node is evaluated against. */
 type Subject =
@@ -150,6 +166,8 @@ export function searchObjectType(query: Obj): SearchObjectType {
 /** Evaluates Advanced Filtering trees against the store; views are rendered once per object and search. */
 export class SearchEvaluator {
   private readonly views = new Map<string, Obj>();
+  /** Per object: its full text and that text's words, built once per search. */
+  private readonly texts = new Map<string, { text: string; words: string[] }>();
 
   constructor(private readonly store: Store) {}
 
@@ -210,8 +228,10 @@ export class SearchEvaluator {
         return node.object_type === subject.type;
       case 'id':
         return node.value === subject.record.id;
-      case 'text':
-        return textMatches(this.fullText(subject), String(node.value ?? ''), node.mode);
+      case 'text': {
+        const t = this.fullText(subject);
+        return textMatches(t.text, String(node.value ?? ''), node.mode, t.words);
+      }
       case 'field_condition':
         return this.fieldCondition(node, subject);
       case 'has_related':
@@ -221,7 +241,9 @@ export class SearchEvaluator {
     }
   }
 
-  private fullText(subject: Subject): string {
+  private fullText(subject: Subject): { text: string; words: string[] } {
+    const cached = this.texts.get(subject.record.id);
+    if (cached) return cached;
     const parts: string[] = [];
     const contact = (c: ContactRecord): void => {
       parts.push(c.name ?? '', c.title ?? '');
@@ -235,7 +257,10 @@ export class SearchEvaluator {
       for (const c of contactsOf(this.store, l.id)) contact(c);
     } else if (subject.type === 'contact') contact(subject.record);
     else parts.push(subject.record.note);
-    return parts.join('\n');
+    const text = parts.join('\n');
+    const built = { text, words: words(text) };
+    this.texts.set(subject.record.id, built);
+    return built;
   }
 
   /** The value of a search `field` (regular or custom) of a lead or contact: for `sort`. */
@@ -246,13 +271,29 @@ export class SearchEvaluator {
 
   private fieldValue(field: unknown, subject: Subject): unknown {
     if (!isObj(field)) throw unsupportedSearch('A field that is not an object');
-    if (field.type === 'custom_field') return subject.record.custom[String(field.custom_field_id)];
+    // An unknown field is a 400 naming it: it would otherwise match nothing (and, negated, everything).
+    if (field.type === 'custom_field') {
+      const id = String(field.custom_field_id);
+      if (!this.store.state.customFields.has(id))
+        throw fieldError(
+          'query',
+          `Unknown custom field ${JSON.stringify(id)}: the sandbox knows its lead custom fields.`,
+        );
+      return subject.record.custom[id];
+    }
     if (field.type === 'regular_field') {
       if (field.object_type !== subject.type)
         throw unsupportedSearch(
           `A ${String(field.object_type)} field inside a ${subject.type} query (wrap it in has_related)`,
         );
-      return this.view(subject)[String(field.field_name)];
+      const view = this.view(subject);
+      const name = String(field.field_name);
+      if (!Object.hasOwn(view, name))
+        throw fieldError(
+          'query',
+          `Unknown ${subject.type} field ${JSON.stringify(name)}: regular_field names a field of the ${subject.type} as the API returns it.`,
+        );
+      return view[name];
     }
     throw unsupportedSearch(`The field type ${JSON.stringify(field.type)}`);
   }
@@ -330,9 +371,9 @@ function words(s: string): string[] {
  * `phrase`: the value appears as is (case-insensitive); `full_words` (the default): every word of the
  * value is a whole word of the text; `beginning_of_words`: every word of the value starts a word of it.
  */
-export function textMatches(text: string, value: string, mode: unknown): boolean {
+export function textMatches(text: string, value: string, mode: unknown, textWords?: readonly string[]): boolean {
   if (mode === 'phrase') return text.toLowerCase().includes(value.toLowerCase().trim());
-  const have = words(text);
+  const have = textWords ?? words(text);
   const want = words(value);
   if (mode === 'beginning_of_words') return want.every((w) => have.some((h) => h.startsWith(w)));
   return want.every((w) => have.includes(w));
@@ -365,6 +406,28 @@ export function assertQueryDepth(query: unknown): void {
     if (typeof node !== 'object' || node === null) continue;
     if (depth > MAX_DEPTH * 4) throw unsupportedSearch(`Nesting deeper than ${MAX_DEPTH} levels`);
     for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+}
+
+/**
+ * 400 when a query tree has more than MAX_QUERY_NODES nodes (counted without recursion, stopping at
+ * the first node over the limit).
+ */
+export function assertQuerySize(query: unknown): void {
+  const stack: unknown[] = [query];
+  let count = 0;
+  while (stack.length) {
+    const node = stack.pop();
+    if (!isObj(node)) continue;
+    count += 1;
+    // A condition's lists (term values, reference ids) are compared with every object too.
+    if (isObj(node.condition))
+      for (const list of [node.condition.values, node.condition.object_ids])
+        if (Array.isArray(list)) count += list.length;
+    if (count > MAX_QUERY_NODES)
+      throw unsupportedSearch(`A query of more than ${MAX_QUERY_NODES} nodes (and condition list values)`);
+    if (Array.isArray(node.queries)) for (const q of node.queries) stack.push(q);
+    if (node.related_query !== undefined) stack.push(node.related_query);
   }
 }
 

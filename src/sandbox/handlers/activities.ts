@@ -10,6 +10,7 @@ import {
   dateFilter,
   newestFirst,
   page,
+  parseDateTime,
   requireContactOf,
   requireLead,
   requireUser,
@@ -57,9 +58,7 @@ export function addActivity(
 /** A timestamp from a body, as Close writes it (`+00:00`, microseconds). */
 function timestamp(value: unknown, field: string): string | undefined {
   if (typeof value !== 'string') return undefined;
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) throw fieldError(field, 'Enter a valid date-time.');
-  return stamp(d);
+  return stamp(parseDateTime(value, field));
 }
 
 /** The parts every activity create shares: the lead (required), contact, user, dates, custom fields. */

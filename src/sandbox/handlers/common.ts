@@ -59,6 +59,34 @@ export function requireContactOf(store: Store, id: unknown, leadId: string, fiel
   return c;
 }
 
+/**
+ * Whether a string starts with a real calendar date (`YYYY-MM-DD`, no 30 February) and, when a time
+ * follows, a real time of day. JavaScript's Date rolls impossible dates over (`2025-02-30` becomes
+ * 2 March), so every date or date-time a handler reads from a body is checked with this first.
+ */
+export function isRealDate(s: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo - 1, d);
+  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== mo - 1 || t.getUTCDate() !== d) return false;
+  return m[4] === undefined || (Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6] ?? 0) <= 59);
+}
+
+/** A date-time from a body (`field` names it in the 400): a real date, parsed by Date. */
+export function parseDateTime(value: string, field: string): Date {
+  const d = new Date(value);
+  if (!isRealDate(value) || Number.isNaN(d.getTime())) throw fieldError(field, 'Enter a valid date-time.');
+  return d;
+}
+
+/** A date (`YYYY-MM-DD`) from a body's date or date-time; a 400 on `field` for an impossible one. */
+export function parseDay(value: string, field: string): string {
+  if (!isRealDate(value)) throw fieldError(field, 'Enter a valid date (YYYY-MM-DD) or date-time.');
+  return value.slice(0, 10);
+}
+
 const CUSTOM_KEY = /^custom\.((?:cf|lcf|ccf)_[A-Za-z0-9]+)(?:\.(add|remove))?$/;
 
 /** Checks a value against a lead custom field's type; returns the value to store. */
@@ -72,7 +100,7 @@ function checkCustomValue(store: Store, key: string, fieldId: string, value: unk
         if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
         throw fieldError(key, 'Enter a number.');
       case 'date':
-        if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v)) return v;
+        if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) && isRealDate(v)) return v;
         throw fieldError(key, 'Enter a date (YYYY-MM-DD).');
       case 'choices':
         if (typeof v === 'string' && field.choices.includes(v)) return v;
@@ -104,20 +132,37 @@ function loose(value: unknown): CustomValue {
 }
 
 /**
- * Applies the `custom.<field id>` keys of a request body (`null` unsets; `.add` / `.remove` change a
- * multi-value field) and the deprecated name-keyed `custom` object. With `known` (leads) the field
- * must exist and the value must fit its type; contacts, opportunities and activities keep any value
- * (the sandbox has no endpoint to define their fields). Returns the changed `custom.<id>` keys.
+ * The custom values after the `custom.<field id>` keys of a request body (`null` unsets; `.add` /
+ * `.remove` change a multi-value field) and the deprecated name-keyed `custom` object: a new object,
+ * `current` is left as it is, so a handler can check every part of a request before it writes any
+ * (a 400 leaves no trace). With `known` (leads) the field must exist and the value must fit its type;
+ * contacts, opportunities and activities keep any value (the sandbox has no endpoint to define their
+ * fields). Also returns the changed `custom.<id>` keys.
  */
-export function applyCustom(store: Store, target: Record<string, CustomValue>, body: Obj, known: boolean): string[] {
+export function customUpdate(
+  store: Store,
+  current: Readonly<Record<string, CustomValue>>,
+  body: Obj,
+  known: boolean,
+): { custom: Record<string, CustomValue>; changed: string[] } {
+  const target: Record<string, CustomValue> = { ...current };
   const changed: string[] = [];
   const set = (key: string, id: string, op: string | undefined, value: unknown): void => {
     if (op === 'add' || op === 'remove') {
+      // Close documents .add / .remove for multi-value fields (reference §1.11); on a lead field that
+      // takes one value they are a 400. Adding a value already there does not add it twice.
+      if (known && store.state.customFields.get(id)?.accepts_multiple_values === false)
+        throw fieldError(key, `.${op} is only for fields that accept multiple values.`);
       const current = target[id];
       const list = Array.isArray(current) ? current : current === undefined ? [] : [current];
       const item = known ? checkCustomValue(store, key, id, value) : loose(value);
-      const items = Array.isArray(item) ? item : [item];
-      const next = op === 'add' ? [...list, ...items] : list.filter((x) => !items.includes(x));
+      // A list is what Close returns for a multi-value field, and its items are strings when the
+      // sandbox does not know the field: `.add` of 5 adds "5".
+      const items = (Array.isArray(item) ? item : [item]).map((x) => (known ? x : String(x)));
+      const next =
+        op === 'add'
+          ? [...list, ...items.filter((x, i) => !list.includes(x) && items.indexOf(x) === i)]
+          : list.filter((x) => !items.includes(x));
       if (next.length) target[id] = next;
       else delete target[id];
     } else if (value === null) delete target[id];
@@ -135,6 +180,14 @@ export function applyCustom(store: Store, target: Record<string, CustomValue>, b
       set(`custom.${name}`, field.id, undefined, v);
     }
   }
+  return { custom: target, changed };
+}
+
+/** customUpdate written into `target` (for a record not stored yet); returns the changed keys. */
+export function applyCustom(store: Store, target: Record<string, CustomValue>, body: Obj, known: boolean): string[] {
+  const { custom, changed } = customUpdate(store, target, body, known);
+  for (const k of Object.keys(target)) if (!(k in custom)) delete target[k];
+  Object.assign(target, custom);
   return changed;
 }
 
@@ -162,6 +215,7 @@ export function dateFilter(value: string | null | undefined, ctx: Ctx, base: str
  * the second) for a date-time with or without an offset; null when it is neither.
  */
 function normaliseDate(s: string): string | null {
+  if (!isRealDate(s)) return null;
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return s;
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(s)) return null;
   const d = new Date(/(Z|[+-]\d{2}:?\d{2})$/.test(s) ? s : `${s}Z`);
@@ -172,8 +226,7 @@ function normaliseDate(s: string): string | null {
 export function createdStamps(store: Store, backdate?: unknown): Stamped {
   const stamps = store.created();
   if (typeof backdate === 'string') {
-    const d = new Date(backdate);
-    if (Number.isNaN(d.getTime())) throw fieldError('date_created', 'Enter a valid date-time.');
+    const d = parseDateTime(backdate, 'date_created');
     stamps.date_created = d.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
   }
   return stamps;

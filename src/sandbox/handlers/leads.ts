@@ -5,7 +5,7 @@ import { leadMatchesQuery, parseLeadQuery } from '../query.js';
 import type { AddressRecord, ContactRecord, LeadRecord, Obj, Store } from '../store.js';
 import { contactView, leadView } from '../views.js';
 import { activityObjectType, addActivity } from './activities.js';
-import { applyCustom, bodyOf, createdStamps, page, pickFields } from './common.js';
+import { applyCustom, bodyOf, createdStamps, customUpdate, page, pickFields } from './common.js';
 import type { Ctx, Handler, HandlerMap } from './context.js';
 
 export function addressesFrom(list: unknown): AddressRecord[] {
@@ -146,6 +146,8 @@ const createLead: Handler = (ctx) => {
   const statusId = statusFrom(store, b);
   const custom = {};
   applyCustom(store, custom, b, true);
+  // The contacts are built (and checked) before the lead is stored: a 400 leaves no trace.
+  const contacts = (Array.isArray(b.contacts) ? (b.contacts as Obj[]) : []).map((c) => newContact(store, '', c));
   const lead = insertLead(ctx, {
     name: typeof b.name === 'string' ? b.name : null,
     description: typeof b.description === 'string' ? b.description : '',
@@ -154,8 +156,8 @@ const createLead: Handler = (ctx) => {
     addresses: addressesFrom(b.addresses),
     custom,
   });
-  for (const c of Array.isArray(b.contacts) ? (b.contacts as Obj[]) : []) {
-    const contact = newContact(store, lead.id, c);
+  for (const contact of contacts) {
+    contact.lead_id = lead.id;
     store.add('contacts', contact);
     store.emit(ctx, {
       objectType: 'contact',
@@ -177,7 +179,9 @@ const updateLead: Handler = (ctx) => {
   const previous: Obj = {};
   const changed: string[] = [];
   const oldStatus = lead.status_id;
+  // Everything that can fail is checked before anything is written (a 400 leaves no trace).
   const statusId = statusFrom(store, b);
+  const custom = customUpdate(store, lead.custom, b, true);
   if (statusId !== undefined && statusId !== lead.status_id) {
     previous.status_id = lead.status_id;
     lead.status_id = statusId;
@@ -196,7 +200,8 @@ const updateLead: Handler = (ctx) => {
     lead.addresses = addressesFrom(b.addresses);
     changed.push('addresses');
   }
-  changed.push(...applyCustom(store, lead.custom, b, true));
+  lead.custom = custom.custom;
+  changed.push(...custom.changed);
   store.touch(lead);
   store.emit(ctx, {
     objectType: 'lead',

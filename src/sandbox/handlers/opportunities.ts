@@ -1,6 +1,7 @@
 // Opportunities: list (filters and Close's aggregates over every match), create, get, update. The
 // status decides `status_type`, `pipeline_id` and `pipeline_name`; a move to a won status sets
-// `date_won` (today, unless given or already set), a move to a lost status sets `date_lost`, and every
+// `date_won` (today, unless given or already set), a move to a lost status sets `date_lost` (cleared
+// again on a move out of it), and every
 // status change adds an OpportunityStatusChange activity to the lead.
 import { BAD_CHOICE, DOES_NOT_EXIST, fieldError, notFound } from '../errors.js';
 import { leadMatchesQuery, parseLeadQuery, SearchEvaluator } from '../query.js';
@@ -19,9 +20,11 @@ import {
   applyCustom,
   bodyOf,
   createdStamps,
+  customUpdate,
   dateFilter,
   newestFirst,
   page,
+  parseDay,
   pickFields,
   requireContactOf,
   requireLead,
@@ -56,10 +59,10 @@ function statusFrom(store: Store, b: Obj, pipelineId?: string): OpportunityStatu
   return undefined;
 }
 
-/** A date (`YYYY-MM-DD`) from a body's `date_won` (a date or a date-time). */
+/** A date (`YYYY-MM-DD`) from a body's `date_won` (a date or a date-time); 400 for an impossible one. */
 function dateOf(v: unknown): string | null {
   if (typeof v !== 'string') return null;
-  return v.slice(0, 10);
+  return parseDay(v, 'date_won');
 }
 
 function recordStatusChange(ctx: Ctx, o: OpportunityRecord, from: OpportunityStatusRecord | undefined): void {
@@ -89,10 +92,15 @@ function recordStatusChange(ctx: Ctx, o: OpportunityRecord, from: OpportunitySta
   });
 }
 
-/** Sets `date_won` / `date_lost` for a move into `st` (won: today unless given or already set). */
+/**
+ * Sets `date_won` / `date_lost` for a move into `st`: won sets `date_won` (today unless given or
+ * already set); lost sets `date_lost`, and a move out of a lost status clears it, so an opportunity
+ * only carries a `date_lost` while it is lost. `date_won` is never cleared by a status change (Close:
+ * "moving back to active/lost does not clear date_won", reference §2.3); it can be set to null.
+ */
 function followStatus(store: Store, o: OpportunityRecord, st: OpportunityStatusRecord, dateWonGiven: boolean): void {
   if (st.type === 'won' && !o.date_won && !dateWonGiven) o.date_won = isoDate(store.now());
-  if (st.type === 'lost') o.date_lost = stamp(store.now());
+  o.date_lost = st.type === 'lost' ? stamp(store.now()) : null;
 }
 
 /** The leads a Smart View selects (its Advanced Filtering query, or its legacy search string). */
@@ -210,17 +218,26 @@ const createOpportunity: Handler = (ctx) => {
     status = first ? store.state.opportunityStatuses.get(first) : undefined;
     if (!status) throw fieldError('status', 'The pipeline has no status.');
   }
-  // Since 2025-02-14 an opportunity without lead_id gets a new "Untitled" lead.
-  const leadId = typeof b.lead_id === 'string' ? requireLead(store, b.lead_id).id : insertLead(ctx, {}).id;
+  // Since 2025-02-14 an opportunity without lead_id gets a new "Untitled" lead: created last, once
+  // every other part of the request has been checked (a new lead has no contacts yet).
+  const givenLead = typeof b.lead_id === 'string' ? requireLead(store, b.lead_id).id : undefined;
+  const contactId =
+    typeof b.contact_id !== 'string'
+      ? null
+      : givenLead
+        ? requireContactOf(store, b.contact_id, givenLead).id
+        : (() => {
+            throw fieldError('contact', DOES_NOT_EXIST);
+          })();
   const o: OpportunityRecord = {
     id: store.id('oppo'),
-    lead_id: leadId,
+    lead_id: givenLead ?? '',
     status_id: status.id,
     value: typeof b.value === 'number' ? b.value : null,
     value_period: typeof b.value_period === 'string' ? (b.value_period as ValuePeriod) : 'one_time',
     confidence: typeof b.confidence === 'number' ? b.confidence : 0,
     note: typeof b.note === 'string' ? b.note : '',
-    contact_id: typeof b.contact_id === 'string' ? requireContactOf(store, b.contact_id, leadId).id : null,
+    contact_id: contactId,
     user_id: typeof b.user_id === 'string' ? requireUser(store, b.user_id, 'user') : store.state.meId,
     date_won: dateOf(b.date_won),
     date_lost: null,
@@ -230,6 +247,9 @@ const createOpportunity: Handler = (ctx) => {
   if (typeof b.created_by === 'string') o.created_by = requireUser(store, b.created_by, 'created_by');
   followStatus(store, o, status, typeof b.date_won === 'string');
   applyCustom(store, o.custom, b, false);
+  // Every check has passed: from here on nothing throws.
+  const leadId = givenLead ?? insertLead(ctx, {}).id;
+  o.lead_id = leadId;
   store.add('opportunities', o);
   store.emit(ctx, {
     objectType: 'opportunity',
@@ -252,10 +272,16 @@ const updateOpportunity: Handler = (ctx) => {
   const previous: Obj = {};
   const changed: string[] = [];
   const before = store.state.opportunityStatuses.get(o.status_id);
+  // Everything that can fail is checked before anything is written (a 400 leaves no trace).
   const status = statusFrom(store, b, before?.pipeline_id);
+  const contactId =
+    'contact_id' in b && typeof b.contact_id === 'string' ? requireContactOf(store, b.contact_id, o.lead_id).id : null;
+  const userId = typeof b.user_id === 'string' ? requireUser(store, b.user_id, 'user') : undefined;
+  const custom = customUpdate(store, o.custom, b, false);
+  const dateWon = dateOf(b.date_won);
   if ('date_won' in b) {
     previous.date_won = o.date_won;
-    o.date_won = dateOf(b.date_won);
+    o.date_won = dateWon;
     changed.push('date_won');
   }
   if (status && status.id !== o.status_id) {
@@ -286,15 +312,16 @@ const updateOpportunity: Handler = (ctx) => {
   }
   if ('contact_id' in b) {
     previous.contact_id = o.contact_id;
-    o.contact_id = typeof b.contact_id === 'string' ? requireContactOf(store, b.contact_id, o.lead_id).id : null;
+    o.contact_id = contactId;
     changed.push('contact_id');
   }
-  if ('user_id' in b && typeof b.user_id === 'string') {
+  if (userId !== undefined) {
     previous.user_id = o.user_id;
-    o.user_id = requireUser(store, b.user_id, 'user');
+    o.user_id = userId;
     changed.push('user_id');
   }
-  changed.push(...applyCustom(store, o.custom, b, false));
+  o.custom = custom.custom;
+  changed.push(...custom.changed);
   store.touch(o);
   store.emit(ctx, {
     objectType: 'opportunity',

@@ -75,10 +75,12 @@ const updatePipeline: Handler = (ctx) => {
   const p = store.state.pipelines.get(ctx.params.pipeline_id ?? '');
   if (!p) throw notFound('Pipeline');
   const b = bodyOf(ctx);
+  const order = Array.isArray(b.statuses) ? statusIds(b.statuses) : undefined;
+  // Checked before anything is written (a 400 leaves no trace).
+  for (const id of order ?? [])
+    if (!store.state.opportunityStatuses.has(id)) throw fieldError('statuses', DOES_NOT_EXIST);
   if (typeof b.name === 'string') p.name = b.name;
-  if (Array.isArray(b.statuses)) {
-    const order = statusIds(b.statuses);
-    for (const id of order) if (!store.state.opportunityStatuses.has(id)) throw fieldError('statuses', DOES_NOT_EXIST);
+  if (order) {
     for (const id of order) moveStatus(store, id, p);
     p.statuses = [...order, ...p.statuses.filter((s) => !order.includes(s))];
   }

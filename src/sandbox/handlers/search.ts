@@ -2,7 +2,7 @@
 // search cursor holds the position and a fingerprint of the query: send the same body again with it
 // (as Close documents) to get the next page; it is `null` on the last page. Cursors do not expire.
 import { fieldError } from '../errors.js';
-import { assertQueryDepth, SearchEvaluator, searchFingerprint, searchObjectType } from '../query.js';
+import { assertQueryDepth, assertQuerySize, SearchEvaluator, searchFingerprint, searchObjectType } from '../query.js';
 import type { Obj } from '../store.js';
 import { savedSearchView } from '../views.js';
 import { bodyOf, newestFirst, page, pickFields } from './common.js';
@@ -39,6 +39,7 @@ const searchData: Handler = (ctx) => {
   const b = bodyOf(ctx);
   const query = b.query as Obj;
   assertQueryDepth(b);
+  assertQuerySize(query);
   const type = searchObjectType(query);
   const fingerprint = searchFingerprint(b);
   const offset = typeof b.cursor === 'string' ? decodeCursor(b.cursor, fingerprint) : 0;

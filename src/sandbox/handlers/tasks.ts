@@ -9,6 +9,7 @@ import {
   dateFilter,
   newestFirst,
   page,
+  parseDay,
   pickFields,
   requireContactOf,
   requireLead,
@@ -49,6 +50,7 @@ const createTask: Handler = (ctx) => {
   const b = bodyOf(ctx);
   if (typeof b.lead_id !== 'string') throw fieldError('lead', REQUIRED);
   const lead = requireLead(store, b.lead_id);
+  if (typeof b.date === 'string') parseDay(b.date, 'date');
   const t: TaskRecord = {
     id: store.id('task'),
     _type: typeof b._type === 'string' ? b._type : 'lead',
@@ -81,30 +83,35 @@ const updateTask: Handler = (ctx) => {
   const b = bodyOf(ctx);
   const changed: string[] = [];
   const previous: Obj = {};
+  // Everything that can fail is checked before anything is written (a 400 leaves no trace).
+  const assignedTo = typeof b.assigned_to === 'string' ? requireUser(store, b.assigned_to, 'assigned_to') : undefined;
+  // Close lets the text of plain to-dos (`lead` tasks) be changed, not that of notification tasks.
+  if (typeof b.text === 'string' && t._type !== 'lead')
+    throw fieldError('text', 'Only the text of lead tasks can be changed.');
+  const newLead =
+    typeof b.lead_id === 'string' && b.lead_id !== t.lead_id ? requireLead(store, b.lead_id).id : undefined;
+  const contactId =
+    typeof b.contact_id === 'string' ? requireContactOf(store, b.contact_id, newLead ?? t.lead_id).id : null;
+  if (typeof b.date === 'string') parseDay(b.date, 'date');
+  else if (typeof b.due_date === 'string') parseDay(b.due_date, 'due_date');
   const set = <K extends keyof TaskRecord>(k: K, v: TaskRecord[K]): void => {
     previous[k] = t[k];
     t[k] = v;
     changed.push(k);
   };
-  if (typeof b.assigned_to === 'string') set('assigned_to', requireUser(store, b.assigned_to, 'assigned_to'));
-  if (typeof b.text === 'string') {
-    // Close lets the text of plain to-dos (`lead` tasks) be changed, not that of notification tasks.
-    if (t._type !== 'lead') throw fieldError('text', 'Only the text of lead tasks can be changed.');
-    set('text', b.text);
-  }
+  if (assignedTo !== undefined) set('assigned_to', assignedTo);
+  if (typeof b.text === 'string') set('text', b.text);
   const date = typeof b.date === 'string' ? b.date : typeof b.due_date === 'string' ? b.due_date : undefined;
   if (date !== undefined) {
     set('date', date);
     set('is_dateless', false);
   } else if (typeof b.is_dateless === 'boolean') set('is_dateless', b.is_dateless);
-  if (typeof b.lead_id === 'string' && b.lead_id !== t.lead_id) {
-    const leadId = requireLead(store, b.lead_id).id;
+  if (newLead !== undefined) {
     previous.lead_id = t.lead_id;
-    store.relink('tasks', t, leadId); // through the store: it keeps its index of tasks by lead
+    store.relink('tasks', t, newLead); // through the store: it keeps its index of tasks by lead
     changed.push('lead_id');
   }
-  if ('contact_id' in b)
-    set('contact_id', typeof b.contact_id === 'string' ? requireContactOf(store, b.contact_id, t.lead_id).id : null);
+  if ('contact_id' in b) set('contact_id', contactId);
   for (const k of ['priority', 'resolution'] as const) {
     if (k in b) {
       const record = t as unknown as Obj;
