@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { RunningServer } from '../scripts/mock.js';
 import { startDocsServer } from '../scripts/start.js';
-import { fireHostileRequests } from './support/hostile.js';
+import { fireHostileRequests, summaryLine } from './support/hostile.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const generated = process.env.GENERATED_DIR ? resolve(process.env.GENERATED_DIR) : join(root, 'generated');
@@ -31,13 +31,7 @@ it('survives the barrage and still serves the reference', async () => {
     rss: () => process.memoryUsage().rss,
     deadlineMs: 40_000,
   });
-  const { oversize } = summary;
-  console.log(
-    `docs: ${summary.requests} requests in ${summary.ms} ms; oversized body: ${oversize.status} after ` +
-      `${(oversize.bytesSent / 2 ** 20).toFixed(1)} MB sent, RSS ${mb(oversize.rssBefore)} -> peak ` +
-      `${mb(oversize.rssPeak)} -> ${mb(oversize.rssAfter)}; slow connections closed after ` +
-      JSON.stringify(summary.slowClosedAfterMs),
-  );
+  console.log(summaryLine('docs', summary));
   expect(summary.problems).toEqual([]);
   expect(summary.stillAnswers).toBe(true);
   expect(summary.skipped).toBe(0);
@@ -46,5 +40,3 @@ it('survives the barrage and still serves the reference', async () => {
   expect(index.status).toBe(200);
   expect(await index.text()).toContain('<html');
 }, 60_000);
-
-const mb = (n: number | undefined) => (n === undefined ? '?' : `${(n / 2 ** 20).toFixed(0)} MB`);

@@ -4,7 +4,7 @@
 // concurrency and time).
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RunningServer, startMock } from '../scripts/mock.js';
-import { fireHostileRequests } from './support/hostile.js';
+import { fireHostileRequests, summaryLine } from './support/hostile.js';
 
 const AUTH = { Authorization: `Basic ${Buffer.from('hostile_test_key:').toString('base64')}` };
 const limits = { headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 };
@@ -27,12 +27,7 @@ it('survives the barrage at /api/v1 and keeps its memory when a body is too larg
     deadlineMs: 40_000,
   });
   const { oversize } = summary;
-  console.log(
-    `mock: ${summary.requests} requests in ${summary.ms} ms; oversized body: ${oversize.status} after ` +
-      `${(oversize.bytesSent / 2 ** 20).toFixed(1)} MB sent, RSS ${mb(oversize.rssBefore)} -> peak ` +
-      `${mb(oversize.rssPeak)} -> ${mb(oversize.rssAfter)}; slow connections closed after ` +
-      JSON.stringify(summary.slowClosedAfterMs),
-  );
+  console.log(summaryLine('mock', summary));
   expect(summary.problems).toEqual([]);
   expect(summary.stillAnswers).toBe(true);
   expect(summary.skipped).toBe(0);
@@ -53,5 +48,3 @@ it('survives a shorter barrage at the root path', async () => {
   expect(summary.problems).toEqual([]);
   expect(summary.stillAnswers).toBe(true);
 }, 60_000);
-
-const mb = (n: number | undefined) => (n === undefined ? '?' : `${(n / 2 ** 20).toFixed(0)} MB`);

@@ -8,7 +8,7 @@
 // timeout used here to keep the slow cases short, which says nothing about robustness.
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { type RunningSandbox, startSandbox } from '../src/sandbox/index.js';
-import { fireHostileRequests } from './support/hostile.js';
+import { fireHostileRequests, summaryLine } from './support/hostile.js';
 
 const AUTH = { Authorization: `Basic ${Buffer.from('hostile_test_key:').toString('base64')}` };
 const limits = { headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 };
@@ -44,12 +44,7 @@ it('survives the barrage at /api/v1, refuses oversized bodies while streaming, a
     deadlineMs: 45_000,
   });
   const { oversize } = summary;
-  console.log(
-    `sandbox: ${summary.requests} requests in ${summary.ms} ms; oversized body: ${oversize.status} after ` +
-      `${(oversize.bytesSent / 2 ** 20).toFixed(1)} MB sent, RSS ${mb(oversize.rssBefore)} -> peak ` +
-      `${mb(oversize.rssPeak)} -> ${mb(oversize.rssAfter)}; slow connections closed after ` +
-      JSON.stringify(summary.slowClosedAfterMs),
-  );
+  console.log(summaryLine('sandbox', summary));
   expect(summary.problems).toEqual([]);
   expect(summary.stillAnswers).toBe(true);
   expect(summary.skipped).toBe(0);
@@ -73,5 +68,3 @@ it('survives a shorter barrage at the root path', async () => {
   expect(summary.problems).toEqual([]);
   expect(summary.stillAnswers).toBe(true);
 }, 60_000);
-
-const mb = (n: number | undefined) => (n === undefined ? '?' : `${(n / 2 ** 20).toFixed(0)} MB`);

@@ -169,6 +169,19 @@ const answered =
 
 // ---------------------------------------------------------------------------------------------
 
+const mbOrUnknown = (n: number | undefined): string => (n === undefined ? '?' : `${(n / 2 ** 20).toFixed(0)} MB`);
+
+/** One line for a test's output: how many requests, what the oversized body got, memory, slow-connection closes. */
+export function summaryLine(label: string, summary: Summary): string {
+  const { oversize } = summary;
+  return (
+    `${label}: ${summary.requests} requests in ${summary.ms} ms; oversized body: ${oversize.status} after ` +
+    `${(oversize.bytesSent / 2 ** 20).toFixed(1)} MB sent, RSS ${mbOrUnknown(oversize.rssBefore)} -> peak ` +
+    `${mbOrUnknown(oversize.rssPeak)} -> ${mbOrUnknown(oversize.rssAfter)}; slow connections closed after ` +
+    JSON.stringify(summary.slowClosedAfterMs)
+  );
+}
+
 /**
  * Fires the barrage at `baseUrl` (http://127.0.0.1:<port>, optionally with a base path such as /api/v1)
  * and reports what happened. Never throws for what the server does; rejects only for a base URL that is
