@@ -5,8 +5,9 @@ import createClient, {
   type HeadersOptions,
   type Middleware,
 } from 'openapi-fetch';
-import { type OperationInfo, operations } from '../generated/operations.js';
+import { type OperationId, type OperationInfo, operations } from '../generated/operations.js';
 import type { paths } from '../generated/schema.js';
+import { makeCall, type OperationMethod, type OperationPath, type Sender } from './call.js';
 import {
   CloseAbortError,
   type CloseAbortPhase,
@@ -50,12 +51,32 @@ export type CloseMethod<M extends Method> = <P extends ClientPathsWithMethod<Bas
   ...init: InitArgs<CloseRequestInit<P, M>>
 ) => Promise<CloseResult<OperationOf<P, M>>>;
 
-/** An openapi-fetch client typed by the Close spec: `GET`/`POST`/`PUT`/`DELETE` by literal path. */
+/** The options of `close.call(operationId, …)`: the same `params` (`path`, `query`) and `body` as by path. */
+export type CallInit<K extends OperationId> = CloseRequestInit<OperationPath<K>, OperationMethod<K>>;
+/** What `close.call(operationId, …)` resolves to: the success body of that operation. */
+export type CallResult<K extends OperationId> = Exclude<
+  SuccessData<OperationOf<OperationPath<K>, OperationMethod<K>>>,
+  undefined
+>;
+/**
+ * Calls an operation by its operationId and resolves to its success body; a non-2xx answer throws
+ * `CloseApiError` (as `unwrap` does). `close.call('createLead', { body: { name: 'Acme' } })`.
+ */
+export type CloseCall = <K extends OperationId>(
+  operationId: K,
+  ...init: InitArgs<CallInit<K>>
+) => Promise<CallResult<K>>;
+
+/**
+ * An openapi-fetch client typed by the Close spec: `GET`/`POST`/`PUT`/`DELETE` by literal path, and
+ * `call` by operationId.
+ */
 export type CloseClient = Omit<BaseClient, 'GET' | 'PUT' | 'POST' | 'DELETE'> & {
   GET: CloseMethod<'get'>;
   PUT: CloseMethod<'put'>;
   POST: CloseMethod<'post'>;
   DELETE: CloseMethod<'delete'>;
+  call: CloseCall;
 };
 
 export interface RetryOptions {
@@ -425,5 +446,6 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
       return request(method, url, init);
     return parsedWrite(upper, String(url), init as Loose, (i) => request(method, url, i));
   };
+  loose.call = makeCall(loose as unknown as Sender) as (...args: unknown[]) => Promise<LooseResult>;
   return client as CloseClient;
 }

@@ -2,7 +2,11 @@
 // and pagination style. Exported as `operationList`: the name `operations` is openapi-typescript's type of the same
 // operations (request and response types by operationId), which the package exports too.
 export { isOperationId, operationIds, operations as operationList } from '../generated/operations.js';
+export type { OperationMethod, OperationPath } from './call.js';
 export type {
+  CallInit,
+  CallResult,
+  CloseCall,
   CloseClient,
   CloseClientOptions,
   CloseMethod,

@@ -119,3 +119,15 @@ export async function typeTests(): Promise<void> {
   createCloseClient({ accessToken: 'token', retry: { maxRetries: 2 }, timeoutMs: 10_000 });
   void [badOpp, wrongKey, wrongValue];
 }
+
+export async function callTypeTests(): Promise<void> {
+  // close.call is typed by operationId: the body, params and result of that operation
+  expectTypeOf(await close.call('getLead', { params: { path: { lead_id: 'lead_1' } } })).toEqualTypeOf<Lead>();
+  expectTypeOf(await close.call('createLead', { body: { name: 'Acme' } })).toEqualTypeOf<Lead>();
+  // @ts-expect-error path parameters are required
+  await close.call('getLead');
+  // @ts-expect-error a misspelt body field is an excess property
+  await close.call('createLead', { body: { nmae: 'Acme' } });
+  // @ts-expect-error no such operation
+  await close.call('getLeads');
+}
