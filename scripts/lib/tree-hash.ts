@@ -14,7 +14,11 @@ function walk(path: string, skip: (name: string) => boolean, out: string[]): voi
 }
 
 /** Hex SHA-256 of the files under `paths` (files or folders, relative to `root`); names for which `skip` is true are left out. */
-export function treeHash(root: string, paths: readonly string[], skip: (name: string) => boolean = () => false): string {
+export function treeHash(
+  root: string,
+  paths: readonly string[],
+  skip: (name: string) => boolean = () => false,
+): string {
   const files: string[] = [];
   for (const p of paths) walk(join(root, p), skip, files);
   const hash = createHash('sha256');
@@ -26,3 +30,14 @@ export function treeHash(root: string, paths: readonly string[], skip: (name: st
   }
   return hash.digest('hex');
 }
+
+/**
+ * The source generated/ is built from (spec/_subset-* are other tools' scratch files). The generator scripts
+ * are left out on purpose: `npm run check:generated` catches their changes, and a stamp over all of scripts/
+ * would go stale with every unrelated script edit.
+ */
+const GENERATED_INPUTS = ['spec', 'openapi-ts.redocly.yaml'] as const;
+/** The file in generated/ holding generatedInputsHash() of the last full `npm run generate`. */
+export const GENERATED_INPUTS_HASH_FILE = 'inputs.sha256';
+export const generatedInputsHash = (root: string): string =>
+  treeHash(root, GENERATED_INPUTS, (name) => name.startsWith('_subset-'));
