@@ -71,6 +71,14 @@ describe('generated code samples', () => {
       }),
     );
     for (const op of ops) writeFileSync(join(dir, `${op.operationId}.ts`), sample(op, 'TypeScript'));
+    // The README's client quick start, under the same strict options (`baseUrl: process.env.X` must compile).
+    writeFileSync(
+      join(dir, 'readme-quick-start.ts'),
+      readFileSync(join(root, 'test', 'client-readme-example.ts'), 'utf8').replace(
+        "from '../src/index.js'",
+        "from 'close-crm-openapi'",
+      ),
+    );
     // The check must be able to fail: a sample calling an operation with a wrong path parameter.
     writeFileSync(
       join(dir, 'broken-sample.ts'),
@@ -107,7 +115,7 @@ describe('generated code samples', () => {
     }
   });
 
-  it('every TypeScript sample type-checks against the package types (strict, exactOptionalPropertyTypes)', () => {
+  it('every TypeScript sample and the README quick start type-check (strict, exactOptionalPropertyTypes)', () => {
     const sampleErrors = [...errors].filter(([file]) => file !== 'broken-sample.ts');
     expect(sampleErrors).toEqual([]);
   });
