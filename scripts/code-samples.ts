@@ -69,7 +69,8 @@ function literal(value: unknown, indent: string): string {
     const entries = Object.entries(value);
     if (!entries.length) return '{}';
     const key = (k: string) => (/^[A-Za-z_$][\w$]*$/.test(k) ? k : `'${k.replace(/'/g, "\\'")}'`);
-    return `{\n${entries.map(([k, v]) => `${indent}  ${key(k)}: ${literal(v, `${indent}  `)},`).join('\n')}\n${indent}}`;
+    const lines = entries.map(([k, v]) => `${indent}  ${key(k)}: ${literal(v, `${indent}  `)},`);
+    return `{\n${lines.join('\n')}\n${indent}}`;
   }
   return typeof value === 'string' ? `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : JSON.stringify(value);
 }

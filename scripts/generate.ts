@@ -6,9 +6,9 @@
 //   docs    generated/docs/index.html (Redoc, self-contained, scripts/build-docs.ts)
 // `tsx scripts/generate.ts [bundle|types|docs ...]` builds the named steps (all by default).
 // `--check` builds everything into a scratch folder and fails when generated/ (or the README's operation
-// table) differs from it. A full build also writes generated/inputs.sha256, the content hash of what it was
-// built from (scripts/lib/tree-hash.ts), which `npm start` compares to decide whether to rebuild (file times cannot tell: a
-// fresh clone gives every file the checkout time).
+// table) differs from it. A full build also writes generated/inputs.sha256, the content hash of what it
+// was built from (scripts/lib/tree-hash.ts), which `npm start` compares to decide whether to rebuild (file
+// times cannot tell: a fresh clone gives every file the checkout time).
 import { execFileSync } from 'node:child_process';
 import {
   copyFileSync,
@@ -27,7 +27,6 @@ import { childOutput, tsxArgs } from './lib/cli.js';
 import { GENERATED_INPUTS_HASH_FILE, generatedInputsHash } from './lib/tree-hash.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
 const env = { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' };
 

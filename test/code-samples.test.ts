@@ -21,7 +21,10 @@ const ops = Object.values(spec.paths).flatMap((item) =>
 );
 const sample = (op: Op, lang: string): string => op['x-codeSamples']?.find((s) => s.lang === lang)?.source ?? '';
 
-/** tsc's errors, by file name relative to `dir`; errors inside src/ (checked by `npm run typecheck` under the project's own options) are left out. */
+/**
+ * tsc's errors, by file name relative to `dir`. Errors inside src/ are left out: `npm run typecheck` checks
+ * src/ under the project's own options.
+ */
 async function typeCheck(): Promise<Map<string, string[]>> {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const out = await promisify(execFile)(

@@ -124,7 +124,7 @@ describe('a strict consumer installs the package from git and runs the five auto
     expect(assertionsIn(probe)).toEqual(['1: [1][0]!', '3: b as unknown']);
   });
 
-  it('form to lead, Closed Won with its value, note and 15-minute call, smart-view digest, task completed by the rep', () => {
+  it('form to lead, Closed Won with value, note and 15-minute call, smart-view digest, task done by the rep', () => {
     const result = JSON.parse(output.trim().split('\n').at(-1) ?? 'null') as {
       lead: { id: string; name: string; sourceValue: string };
       opportunity: { status_type: string; status_label: string; value: number };

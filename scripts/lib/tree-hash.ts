@@ -13,7 +13,10 @@ function walk(path: string, skip: (name: string) => boolean, out: string[]): voi
   for (const name of readdirSync(path)) if (!skip(name)) walk(join(path, name), skip, out);
 }
 
-/** Hex SHA-256 of the files under `paths` (files or folders, relative to `root`); names for which `skip` is true are left out. */
+/**
+ * Hex SHA-256 of the files under `paths` (files or folders, relative to `root`); names for which `skip`
+ * is true are left out.
+ */
 export function treeHash(
   root: string,
   paths: readonly string[],
