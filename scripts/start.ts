@@ -12,7 +12,7 @@
 // is missing or anything under spec/ is newer. `--no-build` skips that. Ctrl-C / SIGTERM stops all three.
 // $HOST changes the interface they listen on (default 127.0.0.1).
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream';
@@ -28,6 +28,7 @@ import {
   sendError,
 } from '../src/lib/http-guard.js';
 import { isMain, tsxArgs } from './lib/cli.js';
+import { GENERATED_INPUTS_HASH_FILE, generatedInputsHash } from './lib/tree-hash.js';
 import { type RunningServer, startMock, stopOnSignals } from './mock.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -128,24 +129,16 @@ function serveDocs(
   pipeline(createReadStream(file), res, () => {});
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (!entry.name.startsWith('_subset-')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 /** Why generated/ must be rebuilt before serving, or null when it is fine. */
 function staleReason(): string | null {
   const outputs = ['openapi.yaml', 'openapi.json', join('docs', 'index.html')].map((f) => join(generated, f));
   const missing = outputs.find((f) => !existsSync(f));
   if (missing) return `${missing.slice(root.length + 1)} is missing`;
-  const oldest = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
-  const spec = join(root, 'spec');
-  if (existsSync(spec) && newestMtime(spec) > oldest) return 'spec/ changed since the last build';
+  // By content, not file times: a fresh clone's files all carry the checkout time.
+  if (!existsSync(join(root, 'spec'))) return null;
+  const stamp = join(generated, GENERATED_INPUTS_HASH_FILE);
+  const built = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
+  if (built !== generatedInputsHash(root)) return 'spec/ changed since the last build';
   return null;
 }
 
