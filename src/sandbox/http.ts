@@ -17,7 +17,7 @@ import {
   serverOptions,
 } from '../lib/http-guard.js';
 import { HttpError, requestError, UNAUTHORIZED } from './errors.js';
-import { type Ctx, extraRoutes, handlers, QueryValues, type Result } from './handlers/index.js';
+import { type Ctx, extraRoutes, handlers, JsonBody, QueryValues, type Result } from './handlers/index.js';
 import { randomHex, type Store } from './store.js';
 import { type CompiledOperation, compiledOperations, validateBody, validatePath, validateQuery } from './validate.js';
 
@@ -118,6 +118,32 @@ function seconds(n: number): string {
 const HINT =
   'The sandbox serves the Close API at /api/v1/… (and at /…); every path ends with a slash, e.g. /api/v1/lead/.';
 
+/** A handler's context. The request id (for the event log) is drawn only when a handler reads it: reads emit no events. */
+function context(
+  method: string,
+  path: string,
+  store: Store,
+  operationId: Ctx['operationId'],
+  params: Record<string, string>,
+  query: QueryValues,
+  body: unknown,
+): Ctx {
+  let requestId: string | undefined;
+  return {
+    method,
+    path,
+    get requestId() {
+      requestId ??= `req_${randomHex(11)}`;
+      return requestId;
+    },
+    store,
+    operationId,
+    params,
+    query,
+    body,
+  };
+}
+
 /** Creates the sandbox's server (not listening yet). */
 export function createHttpServer(options: HttpAppOptions): {
   server: http.Server;
@@ -141,13 +167,19 @@ export function createHttpServer(options: HttpAppOptions): {
       res.destroy();
       return;
     }
-    const text = body === undefined || status === 204 ? '' : JSON.stringify(body);
+    // One UTF-8 encoding, whose length is the Content-Length (no separate byteLength pass).
+    const bytes =
+      body === undefined || status === 204
+        ? undefined
+        : body instanceof JsonBody
+          ? body.bytes
+          : Buffer.from(JSON.stringify(body));
     res.writeHead(status, {
-      ...(text ? { 'Content-Type': 'application/json' } : {}),
-      'Content-Length': String(Buffer.byteLength(text)),
+      ...(bytes ? { 'Content-Type': 'application/json' } : {}),
+      'Content-Length': String(bytes?.length ?? 0),
       ...headers,
     });
-    res.end(text);
+    res.end(bytes);
   };
 
   // The operations a path can match, by its number of segments and its first segment (a parameter
@@ -264,20 +296,22 @@ export function createHttpServer(options: HttpAppOptions): {
     if (options.failEvery > 0 && processed % options.failEvery === 0) return tooMany(1);
 
     const store = options.store();
-    const requestId = `req_${randomHex(11)}`;
-    const info = { method, path, requestId };
+    // Anything but a read may change the state: the store's cached renderings go, even when the
+    // handler throws half-way (handlers check before they write, but a stale answer must never be possible).
+    const reads = method === 'GET' || method === 'HEAD';
+    const run = (ctx: Ctx, handler: (ctx: Ctx) => Result): Result => {
+      if (reads) return handler(ctx);
+      try {
+        return handler(ctx);
+      } finally {
+        store.changed();
+      }
+    };
     let result: Result;
     if (route.extra) {
-      const id = route.params.id ?? '';
-      const ctx: Ctx = {
-        ...info,
-        store,
-        operationId: undefined,
-        params: route.params,
-        query: new QueryValues(),
-        body: undefined,
-      };
-      result = route.extra.handle(ctx, id);
+      const extra = route.extra;
+      const ctx = context(method, path, store, undefined, route.params, new QueryValues(), undefined);
+      result = run(ctx, (c) => extra.handle(c, route.params.id ?? ''));
       send(res, result.status ?? 200, result.body);
       return result.status ?? 200;
     }
@@ -297,15 +331,8 @@ export function createHttpServer(options: HttpAppOptions): {
       }
       validateBody(op, body);
     }
-    const ctx: Ctx = {
-      ...info,
-      store,
-      operationId: op.operationId,
-      params: route.params,
-      query: new QueryValues(query),
-      body,
-    };
-    result = handlers[op.operationId](ctx);
+    const ctx = context(method, path, store, op.operationId, route.params, new QueryValues(query), body);
+    result = run(ctx, handlers[op.operationId]);
     const status = result.status ?? op.successStatus;
     send(res, status, result.body);
     return status;

@@ -525,6 +525,41 @@ export class Store {
     this.state = state;
   }
 
+  /**
+   * Rendered JSON by key (a record's id), for answers that are read far more often than written: each
+   * entry is its record's full view as the API sends it. Any change to the state clears all of it
+   * (`changed()`, which the HTTP layer calls after every request that may write), and so does a new
+   * UTC day (a task's `view` depends on the date), so an entry can never be stale. Bounded by the
+   * state: at most one entry per record.
+   */
+  private readonly json = new Map<string, Buffer>();
+  private jsonUntil = 0;
+
+  /** Drops every cached rendering: call after anything that may have changed the state. */
+  changed(): void {
+    this.json.clear();
+  }
+
+  /** The cached rendering under `key`, or `render()`'s, stored until the next change or UTC day. */
+  cachedJson(key: string, render: () => unknown): Buffer {
+    const ms = this.clock().getTime();
+    if (ms >= this.jsonUntil) {
+      this.json.clear();
+      this.jsonUntil = (Math.floor(ms / 86_400_000) + 1) * 86_400_000;
+    }
+    let buf = this.json.get(key);
+    if (!buf) {
+      buf = Buffer.from(JSON.stringify(render()));
+      this.json.set(key, buf);
+    }
+    return buf;
+  }
+
+  /** Today (`YYYY-MM-DD`, UTC) by the store's clock; unlike now(), reading it does not move the clock on. */
+  today(): string {
+    return isoDate(this.clock());
+  }
+
   /** The current time, strictly later than the previous call's (so creation order is also date order). */
   now(): Date {
     const ms = Math.max(this.clock().getTime(), this.lastMs + 1);

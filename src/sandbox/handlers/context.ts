@@ -40,9 +40,15 @@ export interface Ctx extends RequestInfo {
   body: unknown;
 }
 
+/** A body already serialized as JSON (UTF-8): sent as it is (renderings cached by the store). */
+export class JsonBody {
+  constructor(readonly bytes: Buffer) {}
+}
+
 /** What a handler answers: a status (default: the operation's success status) and a JSON body. */
 export interface Result {
   status?: number;
+  /** A value to serialize, or a JsonBody. */
   body: unknown;
 }
 

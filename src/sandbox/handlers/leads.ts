@@ -3,10 +3,10 @@
 import { BAD_CHOICE, DOES_NOT_EXIST, fieldError, HttpError, notFound } from '../errors.js';
 import { leadMatchesQuery, parseLeadQuery } from '../query.js';
 import type { AddressRecord, ContactRecord, LeadRecord, Obj, Store } from '../store.js';
-import { contactView, leadView } from '../views.js';
+import { contactView, leadJson, leadView } from '../views.js';
 import { activityObjectType, addActivity } from './activities.js';
-import { applyCustom, bodyOf, createdStamps, customUpdate, page, pickFields } from './common.js';
-import type { Ctx, Handler, HandlerMap } from './context.js';
+import { applyCustom, bodyOf, createdStamps, customUpdate, pageJson, pickFields } from './common.js';
+import { type Ctx, type Handler, type HandlerMap, JsonBody } from './context.js';
 
 export function addressesFrom(list: unknown): AddressRecord[] {
   if (!Array.isArray(list)) return [];
@@ -137,7 +137,15 @@ const listLeads: Handler = (ctx) => {
     leads = leads.filter((l) => leadMatchesQuery(ctx.store, l, terms));
   }
   const extra = q !== undefined ? { total_results: leads.length } : {};
-  return { body: page(ctx, leads, (l) => leadView(ctx.store, l), extra) };
+  return {
+    body: pageJson(
+      ctx,
+      leads,
+      (l) => leadView(ctx.store, l),
+      (l) => leadJson(ctx.store, l),
+      extra,
+    ),
+  };
 };
 
 const createLead: Handler = (ctx) => {
@@ -170,7 +178,11 @@ const createLead: Handler = (ctx) => {
   return { body: leadView(store, lead) };
 };
 
-const getLead: Handler = (ctx) => ({ body: pickFields(leadView(ctx.store, findLead(ctx)), ctx.query.list('_fields')) });
+const getLead: Handler = (ctx) => {
+  const lead = findLead(ctx);
+  const fields = ctx.query.list('_fields');
+  return { body: fields ? pickFields(leadView(ctx.store, lead), fields) : new JsonBody(leadJson(ctx.store, lead)) };
+};
 
 const updateLead: Handler = (ctx) => {
   const { store } = ctx;
