@@ -282,11 +282,12 @@ export function makeId(prefix: string, random?: Random, length = 22): string {
 
 /** Classic Close timestamp: microseconds and an explicit `+00:00` (`2025-03-05T10:20:30.123000+00:00`). */
 export function stamp(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+  // toISOString always ends in `.sssZ`: slicing is what the regex did, at a fraction of its cost.
+  return `${d.toISOString().slice(0, -1)}000+00:00`;
 }
 /** Naive UTC timestamp of the newer services (pipelines, event log): `2025-03-05T10:20:30.123000`. */
 export function naive(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000');
+  return `${d.toISOString().slice(0, -1)}000`;
 }
 /** `YYYY-MM-DD` (UTC). */
 export function isoDate(d: Date): string {

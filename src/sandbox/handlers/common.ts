@@ -1,7 +1,15 @@
 // Helpers shared by the resource handlers: offset pages, `_fields`, references to other objects,
 // custom field values, ordering.
 import { DOES_NOT_EXIST, fieldError, requestError } from '../errors.js';
-import type { ContactRecord, CustomValue, LeadRecord, Obj, Stamped, Store } from '../store.js';
+import {
+  type ContactRecord,
+  type CustomValue,
+  type LeadRecord,
+  type Obj,
+  type Stamped,
+  type Store,
+  stamp,
+} from '../store.js';
 import { type Ctx, JsonBody } from './context.js';
 
 /** The body of a request (validated against the operation's request schema before the handler runs). */
@@ -268,7 +276,7 @@ export function createdStamps(store: Store, backdate?: unknown): Stamped {
   const stamps = store.created();
   if (typeof backdate === 'string') {
     const d = parseDateTime(backdate, 'date_created');
-    stamps.date_created = d.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+    stamps.date_created = stamp(d);
   }
   return stamps;
 }

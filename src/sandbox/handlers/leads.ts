@@ -73,29 +73,25 @@ function statusFrom(store: Store, b: Obj): string | undefined {
 
 /** Creates a lead (and emits its events); used by createLead and by contact/opportunity creates without a lead. */
 export function insertLead(ctx: Ctx, fields: Partial<LeadRecord>): LeadRecord {
+  return insertLeadWithView(ctx, fields).lead;
+}
+
+/** insertLead, also returning the lead's view as its `created` event holds it (not to be changed). */
+function insertLeadWithView(ctx: Ctx, fields: Partial<LeadRecord>): { lead: LeadRecord; view: Obj } {
   const { store } = ctx;
   const first = store.state.leadStatuses[0];
   if (!first) throw fieldError('status', 'The organization has no lead status.');
-  const lead: LeadRecord = {
-    id: store.id('lead'),
-    name: null,
-    description: '',
-    url: null,
-    status_id: first.id,
-    addresses: [],
-    ...store.created(),
-    custom: {},
-    ...fields,
-  };
+  // Object.assign, not an object literal with spreads (see views.ts): the same keys in the same order.
+  const lead: LeadRecord = Object.assign(
+    { id: store.id('lead'), name: null, description: '', url: null, status_id: first.id, addresses: [] },
+    store.created(),
+    { custom: {} },
+    fields,
+  );
   store.addLead(lead);
-  store.emit(ctx, {
-    objectType: 'lead',
-    objectId: lead.id,
-    action: 'created',
-    leadId: lead.id,
-    data: leadView(store, lead),
-  });
-  return lead;
+  const view = leadView(store, lead);
+  store.emit(ctx, { objectType: 'lead', objectId: lead.id, action: 'created', leadId: lead.id, data: view });
+  return { lead, view };
 }
 
 function findLead(ctx: Ctx): LeadRecord {
@@ -156,14 +152,17 @@ const createLead: Handler = (ctx) => {
   applyCustom(store, custom, b, true);
   // The contacts are built (and checked) before the lead is stored: a 400 leaves no trace.
   const contacts = (Array.isArray(b.contacts) ? (b.contacts as Obj[]) : []).map((c) => newContact(store, '', c));
-  const lead = insertLead(ctx, {
+  const fields: Partial<LeadRecord> = {
     name: typeof b.name === 'string' ? b.name : null,
     description: typeof b.description === 'string' ? b.description : '',
     url: typeof b.url === 'string' ? b.url : null,
-    ...(statusId ? { status_id: statusId } : {}),
-    addresses: addressesFrom(b.addresses),
-    custom,
-  });
+  };
+  if (statusId) fields.status_id = statusId;
+  fields.addresses = addressesFrom(b.addresses);
+  fields.custom = custom;
+  const { lead, view } = insertLeadWithView(ctx, fields);
+  // Without contacts the answer is the view the `created` event holds: the same object, serialized at once.
+  if (contacts.length === 0) return { body: view };
   for (const contact of contacts) {
     contact.lead_id = lead.id;
     store.add('contacts', contact);
