@@ -168,18 +168,25 @@ export function createHttpServer(options: HttpAppOptions): {
       return;
     }
     // One UTF-8 encoding, whose length is the Content-Length (no separate byteLength pass).
-    const bytes =
+    const json =
       body === undefined || status === 204
         ? undefined
         : body instanceof JsonBody
-          ? body.bytes
-          : Buffer.from(JSON.stringify(body));
-    res.writeHead(status, {
-      ...(bytes ? { 'Content-Type': 'application/json' } : {}),
-      'Content-Length': String(bytes?.length ?? 0),
-      ...headers,
-    });
-    res.end(bytes);
+          ? body
+          : new JsonBody(Buffer.from(JSON.stringify(body)));
+    const head: Record<string, string> = json
+      ? { 'Content-Type': 'application/json', 'Content-Length': String(json.length) }
+      : { 'Content-Length': '0' };
+    res.writeHead(status, Object.assign(head, headers));
+    if (!json) {
+      res.end();
+      return;
+    }
+    // Corked: the head and every part leave in one writev, none of them copied into another buffer.
+    res.cork();
+    const { parts } = json;
+    for (let i = 0; i < parts.length - 1; i++) res.write(parts[i]);
+    res.end(parts[parts.length - 1]);
   };
 
   // The operations a path can match, by its number of segments and its first segment (a parameter

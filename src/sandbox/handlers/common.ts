@@ -82,7 +82,7 @@ export function pageJson<T>(
     parts.push(json(items[i] as T));
   }
   parts.push(DATA_CLOSE);
-  return new JsonBody(Buffer.concat(parts));
+  return new JsonBody(...parts);
 }
 
 /** Newest first by `date_created`; among equal dates, the later created first. */

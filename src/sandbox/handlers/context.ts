@@ -40,9 +40,19 @@ export interface Ctx extends RequestInfo {
   body: unknown;
 }
 
-/** A body already serialized as JSON (UTF-8): sent as it is (renderings cached by the store). */
+/**
+ * A body already serialized as JSON (UTF-8), in parts sent one after the other as they are (renderings
+ * cached by the store): a page of leads is written without copying its leads into one buffer.
+ */
 export class JsonBody {
-  constructor(readonly bytes: Buffer) {}
+  readonly parts: readonly Buffer[];
+  readonly length: number;
+  constructor(...parts: Buffer[]) {
+    this.parts = parts;
+    let n = 0;
+    for (const p of parts) n += p.length;
+    this.length = n;
+  }
 }
 
 /** What a handler answers: a status (default: the operation's success status) and a JSON body. */
