@@ -2,10 +2,13 @@
 // (store.cachedJson) and dropped on every write and at midnight UTC, so after each kind of write that
 // shows in a lead, the cached answers (GET /lead/{id}/, GET /lead/) must equal a fresh rendering (the
 // same request with `_fields` naming every key, which is never cached). Also: rendering does not move
-// the store's clock, and a `_limit=0` page does not claim there is more.
+// the store's clock, a `_limit=0` page does not claim there is more, and the HTTP layer's fast parse of
+// plain request targets gives what the general one does.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { parseRequestTarget, type RequestTarget } from '../src/lib/http-guard.js';
+import { requestTarget } from '../src/sandbox/http.js';
 import { createSeed } from '../src/sandbox/seed.js';
-import { type LeadRecord, Store } from '../src/sandbox/store.js';
+import { type LeadRecord, Store, seededRandom } from '../src/sandbox/store.js';
 import { leadJson, leadView } from '../src/sandbox/views.js';
 import { type Harness, startHarness } from './support/sandbox.js';
 
@@ -164,5 +167,44 @@ describe('_limit=0', () => {
     expect(await ok('GET', '/lead/?_limit=0&query=*')).toMatchObject({ has_more: false, total_results: 30, data: [] });
     const next = await ok('GET', '/lead/?_limit=1');
     expect(next.has_more).toBe(true);
+  });
+});
+
+describe('the plain-target fast path parses as parseRequestTarget does', () => {
+  const view = (t: RequestTarget | null) =>
+    t && { pathname: t.pathname, search: t.search, segments: t.segments, query: [...t.query] };
+  test('hand-picked and random targets', () => {
+    const targets = [
+      '/',
+      '/api/v1/lead/',
+      '/api/v1/lead/?_limit=25',
+      '/api/v1/lead/?',
+      '/api/v1/lead/?_limit=25&_skip=0&_fields=id,name',
+      '/api/v1/lead/?query=name:Acme+Corp&x=%41',
+      '/api/v1/lead/?a=1&a=2',
+      '/api/v1/lead',
+      '//lead/',
+      '/lead//',
+      '/lead/%ff/',
+      '/lead/./x/',
+      '/lead/../x/',
+      '/lead/?q=a b',
+      '/lead/?q=%zz',
+      'http://example.com/lead/',
+    ];
+    const random = seededRandom(9);
+    const alphabet = 'aZ09_-/.?=&,+*:~%# \u00e9\'"';
+    for (let i = 0; i < 3000; i++) {
+      let t = '/';
+      const n = Math.floor(random() * 24);
+      for (let j = 0; j < n; j++) t += alphabet[Math.floor(random() * alphabet.length)];
+      targets.push(t);
+    }
+    let fast = 0;
+    for (const t of targets) {
+      expect(view(requestTarget(t)), t).toEqual(view(parseRequestTarget(t)));
+      if (/^[/A-Za-z0-9_-]*\/(\?[A-Za-z0-9_\-.,=&+*:~]*)?$/.test(t) && !t.includes('//')) fast++;
+    }
+    expect(fast).toBeGreaterThan(100); // the random targets reach the fast path too
   });
 });

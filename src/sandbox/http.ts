@@ -12,6 +12,7 @@ import {
   hardenServer,
   parseRequestTarget,
   RequestAbortedError,
+  type RequestTarget,
   readBody,
   sendError,
   serverOptions,
@@ -79,7 +80,27 @@ export interface HttpStats {
 
 /** The API key of a request: the user name of HTTP Basic credentials, or a Bearer token; null without. */
 export function credentials(req: http.IncomingMessage): string | null {
-  const auth = req.headers.authorization ?? '';
+  return keyOf(req.headers.authorization ?? '');
+}
+
+// The keys of the last Authorization headers seen: a client sends the same one on every request. At
+// most KEYS_KEPT entries of at most KEY_HEADER_MAX characters (emptied when full): hostile headers
+// cannot grow it past ~128 KB.
+const keys = new Map<string, string | null>();
+const KEYS_KEPT = 256;
+const KEY_HEADER_MAX = 512;
+
+function keyOf(auth: string): string | null {
+  const known = keys.get(auth);
+  if (known !== undefined) return known;
+  const key = parseKey(auth);
+  if (auth.length > KEY_HEADER_MAX) return key;
+  if (keys.size >= KEYS_KEPT) keys.clear();
+  keys.set(auth, key);
+  return key;
+}
+
+function parseKey(auth: string): string | null {
   const bearer = /^Bearer\s+(\S+)$/i.exec(auth);
   if (bearer?.[1]) return bearer[1];
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(auth);
@@ -87,6 +108,25 @@ export function credentials(req: http.IncomingMessage): string | null {
   const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   return colon > 0 ? decoded.slice(0, colon) : null;
+}
+
+// A request target made only of characters that WHATWG URL parsing leaves as they are and that need no
+// decoding: an absolute path of non-empty segments ending in a slash, and an optional query. Such a
+// target is split here; parseRequestTarget (a URL object per request) takes every other one.
+const PLAIN_TARGET = /^((?:\/[A-Za-z0-9_-]+)*\/)(\?[A-Za-z0-9_\-.,=&+*:~]*)?$/;
+
+/** parseRequestTarget(raw), without building a URL when the target is plain (see PLAIN_TARGET). */
+export function requestTarget(raw: string | undefined): RequestTarget | null {
+  const m = raw === undefined ? null : PLAIN_TARGET.exec(raw);
+  if (!m) return parseRequestTarget(raw);
+  const pathname = m[1] as string;
+  const search = m[2] && m[2].length > 1 ? m[2] : '';
+  return {
+    pathname,
+    search,
+    segments: pathname === '/' ? [] : pathname.slice(1, -1).split('/'),
+    query: new URLSearchParams(search),
+  };
 }
 
 interface Route {
@@ -245,7 +285,7 @@ export function createHttpServer(options: HttpAppOptions): {
     );
     if (cors(req, res)) return 204;
 
-    const target = parseRequestTarget(req.url);
+    const target = requestTarget(req.url);
     if (!target) {
       sendError(res, 400, 'Bad request: the URL could not be parsed (malformed percent-encoding or not a path).');
       return 400;
