@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { parseRequestTarget, type RequestTarget } from '../src/lib/http-guard.js';
 import { requestTarget } from '../src/sandbox/http.js';
 import { createSeed } from '../src/sandbox/seed.js';
-import { type LeadRecord, Store, seededRandom } from '../src/sandbox/store.js';
+import { type LeadRecord, naive, Store, seededRandom, stamp } from '../src/sandbox/store.js';
 import { leadJson, leadView } from '../src/sandbox/views.js';
 import { type Harness, startHarness } from './support/sandbox.js';
 
@@ -207,4 +207,16 @@ describe('the plain-target fast path parses as parseRequestTarget does', () => {
     }
     expect(fast).toBeGreaterThan(100); // the random targets reach the fast path too
   });
+});
+
+test('under a burst of writes the store clock keeps to real time: each timestamp a microsecond later, not a millisecond', () => {
+  const now = Date.parse('2026-03-10T12:00:00Z');
+  const store = new Store(createSeed('empty'), () => new Date(now));
+  const stamps = Array.from({ length: 3000 }, () => stamp(store.now()));
+  expect(stamps[0]).toBe('2026-03-10T12:00:00.000000+00:00');
+  expect(stamps[1]).toBe('2026-03-10T12:00:00.000001+00:00');
+  expect(stamps.at(-1)).toBe('2026-03-10T12:00:00.002999+00:00');
+  expect([...stamps].sort()).toEqual(stamps); // strictly in order as strings too
+  expect(new Set(stamps).size).toBe(stamps.length);
+  expect(naive(store.now())).toBe('2026-03-10T12:00:00.003000');
 });

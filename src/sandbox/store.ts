@@ -280,14 +280,22 @@ export function makeId(prefix: string, random?: Random, length = 22): string {
   return `${prefix}_${out}`;
 }
 
-/** Classic Close timestamp: microseconds and an explicit `+00:00` (`2025-03-05T10:20:30.123000+00:00`). */
-export function stamp(d: Date): string {
-  // toISOString always ends in `.sssZ`: slicing is what the regex did, at a fraction of its cost.
-  return `${d.toISOString().slice(0, -1)}000+00:00`;
+/** The microseconds past the millisecond of the dates Store.now() gives (other dates have none). */
+const MICROS = new WeakMap<Date, number>();
+
+/** `YYYY-MM-DDTHH:mm:ss.ssssss`: toISOString (which always ends in `.sssZ`) with the microseconds. */
+function isoMicros(d: Date): string {
+  const us = MICROS.get(d) ?? 0;
+  return `${d.toISOString().slice(0, -1)}${us < 10 ? '00' : us < 100 ? '0' : ''}${us}`;
 }
-/** Naive UTC timestamp of the newer services (pipelines, event log): `2025-03-05T10:20:30.123000`. */
+
+/** Classic Close timestamp: microseconds and an explicit `+00:00` (`2025-03-05T10:20:30.123456+00:00`). */
+export function stamp(d: Date): string {
+  return `${isoMicros(d)}+00:00`;
+}
+/** Naive UTC timestamp of the newer services (pipelines, event log): `2025-03-05T10:20:30.123456`. */
 export function naive(d: Date): string {
-  return `${d.toISOString().slice(0, -1)}000`;
+  return isoMicros(d);
 }
 /** `YYYY-MM-DD` (UTC). */
 export function isoDate(d: Date): string {
@@ -511,7 +519,7 @@ export interface RequestInfo {
 /** The state plus the few operations every handler needs: ids, the clock, ownership stamps and events. */
 export class Store {
   state: State;
-  private lastMs = 0;
+  private lastMicros = 0;
   private readonly index = {
     contacts: new LeadIndex(() => this.state.contacts),
     opportunities: new LeadIndex(() => this.state.opportunities),
@@ -561,11 +569,18 @@ export class Store {
     return isoDate(this.clock());
   }
 
-  /** The current time, strictly later than the previous call's (so creation order is also date order). */
+  /**
+   * The current time, strictly later than the previous call's (so creation order is also date order):
+   * a microsecond later at least, which stamp() and naive() write in the six fraction digits Close
+   * uses. (A millisecond at least, as before, ran the clock ahead of real time under load: a thousand
+   * writes a second, each taking two or three timestamps, made it gain two seconds a second.)
+   */
   now(): Date {
-    const ms = Math.max(this.clock().getTime(), this.lastMs + 1);
-    this.lastMs = ms;
-    return new Date(ms);
+    const micros = Math.max(this.clock().getTime() * 1000, this.lastMicros + 1);
+    this.lastMicros = micros;
+    const d = new Date(Math.floor(micros / 1000));
+    MICROS.set(d, micros % 1000);
+    return d;
   }
 
   /** A new id with Close's prefix (random: ids of created objects never repeat across resets). */
