@@ -140,11 +140,11 @@ describe('cached lead renderings never go stale', () => {
     if (!task) throw new Error('the demo seed has no open task');
     Object.assign(task, { date: '2026-03-11', is_dateless: false });
     store.changed(); // written directly, not through a handler
-    const view = () => (JSON.parse(leadJson(store, lead).toString('utf8')) as { tasks: Obj[] }).tasks;
+    const view = () => (JSON.parse(Buffer.from(leadJson(store, lead)).toString('utf8')) as { tasks: Obj[] }).tasks;
     expect(view().find((t) => t.id === task.id)?.view).toBe('future');
     now += 2 * 60_000; // 00:01 the next day
     expect(view().find((t) => t.id === task.id)?.view).toBe('inbox');
-    expect(JSON.parse(leadJson(store, lead).toString('utf8'))).toEqual(leadView(store, lead));
+    expect(JSON.parse(Buffer.from(leadJson(store, lead)).toString('utf8'))).toEqual(leadView(store, lead));
   });
 });
 

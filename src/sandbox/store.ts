@@ -541,7 +541,7 @@ export class Store {
    * UTC day (a task's `view` depends on the date), so an entry can never be stale. Bounded by the
    * state: at most one entry per record.
    */
-  private readonly json = new Map<string, Buffer>();
+  private readonly json = new Map<string, Uint8Array>();
   private jsonUntil = 0;
 
   /** Drops every cached rendering: call after anything that may have changed the state. */
@@ -549,8 +549,11 @@ export class Store {
     this.json.clear();
   }
 
-  /** The cached rendering under `key`, or `render()`'s, stored until the next change or UTC day. */
-  cachedJson(key: string, render: () => unknown): Buffer {
+  /**
+   * The cached rendering (UTF-8 JSON) under `key`, or `render()`'s, stored until the next change or
+   * UTC day. Typed Uint8Array (it is a Buffer) so that the package's types need no node types.
+   */
+  cachedJson(key: string, render: () => unknown): Uint8Array {
     const ms = this.clock().getTime();
     if (ms >= this.jsonUntil) {
       this.json.clear();

@@ -163,7 +163,7 @@ export function leadView(store: Store, l: LeadRecord): Obj {
 }
 
 /** leadView as JSON (UTF-8), from the store's cache of renderings (dropped on every write). */
-export function leadJson(store: Store, l: LeadRecord): Buffer {
+export function leadJson(store: Store, l: LeadRecord): Uint8Array {
   return store.cachedJson(l.id, () => leadView(store, l));
 }
 

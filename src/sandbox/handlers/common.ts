@@ -69,13 +69,13 @@ export function pageJson<T>(
   ctx: Ctx,
   items: readonly T[],
   render: (item: T) => Obj,
-  json: (item: T) => Buffer,
+  json: (item: T) => Uint8Array,
   extra: Obj = {},
 ): Obj | JsonBody {
   if (ctx.query.has('_fields')) return page(ctx, items, render, extra);
   const { skip, limit } = pageBounds(ctx);
   const head = JSON.stringify({ has_more: hasMore(skip, limit, items.length), ...extra });
-  const parts: Buffer[] = [Buffer.from(head.slice(0, -1)), DATA_OPEN];
+  const parts: Uint8Array[] = [Buffer.from(head.slice(0, -1)), DATA_OPEN];
   const end = Math.min(items.length, skip + limit);
   for (let i = skip; i < end; i++) {
     if (i > skip) parts.push(COMMA);

@@ -45,9 +45,9 @@ export interface Ctx extends RequestInfo {
  * cached by the store): a page of leads is written without copying its leads into one buffer.
  */
 export class JsonBody {
-  readonly parts: readonly Buffer[];
+  readonly parts: readonly Uint8Array[];
   readonly length: number;
-  constructor(...parts: Buffer[]) {
+  constructor(...parts: Uint8Array[]) {
     this.parts = parts;
     let n = 0;
     for (const p of parts) n += p.length;
