@@ -200,6 +200,25 @@ export interface EventRecord {
   meta: Obj;
 }
 
+/**
+ * An event as the store keeps it: `data` and `previous_data` as JSON text. A string is one object to the
+ * garbage collector where the view it holds is dozens, and the log keeps up to 10,000 of them: under a
+ * stream of writes, tracing those graphs was a large part of each write's cost. Snapshots and answers
+ * carry the objects (toSnapshot, fromSnapshot, eventView convert).
+ */
+export type StoredEvent = Omit<EventRecord, 'data' | 'previous_data'> & {
+  data: string | null;
+  previous_data: string | null;
+};
+
+const toJsonText = (o: Obj | null | undefined): string | null => (o ? JSON.stringify(o) : null);
+const fromJsonText = (t: string | null): Obj | null => (t === null ? null : (JSON.parse(t) as Obj));
+
+/** A stored event with its `data` and `previous_data` as objects again. */
+export function eventRecord(e: StoredEvent): EventRecord {
+  return Object.assign({}, e, { data: fromJsonText(e.data), previous_data: fromJsonText(e.previous_data) });
+}
+
 /** Everything the sandbox knows. */
 export interface State {
   organization: OrganizationRecord;
@@ -216,7 +235,7 @@ export interface State {
   opportunities: Map<string, OpportunityRecord>;
   activities: Map<string, ActivityRecord>;
   tasks: Map<string, TaskRecord>;
-  events: EventRecord[];
+  events: StoredEvent[];
   eventSeq: number;
 }
 
@@ -350,7 +369,7 @@ export function toSnapshot(state: State, now: Date): Snapshot {
     opportunities: [...state.opportunities.values()],
     activities: [...state.activities.values()],
     tasks: [...state.tasks.values()],
-    events: state.events,
+    events: state.events.map(eventRecord),
     eventSeq: state.eventSeq,
   };
   return { kind: SNAPSHOT_KIND, version: SNAPSHOT_VERSION, savedAt: stamp(now), state: structuredClone(plain) };
@@ -413,7 +432,9 @@ export function fromSnapshot(input: unknown): State {
     opportunities: byId(copy.opportunities),
     activities: byId(copy.activities),
     tasks: byId(copy.tasks),
-    events: copy.events,
+    events: copy.events.map((e) =>
+      Object.assign({}, e, { data: toJsonText(e.data), previous_data: toJsonText(e.previous_data) }),
+    ),
     eventSeq: typeof copy.eventSeq === 'number' ? copy.eventSeq : copy.events.reduce((n, e) => Math.max(n, e.seq), 0),
   };
 }
@@ -667,7 +688,7 @@ export class Store {
     record.updated_by = this.state.meId;
   }
 
-  /** Appends an event to the event log. */
+  /** Appends an event to the event log; returns its `data` as the JSON text it keeps (null without). */
   emit(
     req: RequestInfo,
     event: {
@@ -680,8 +701,9 @@ export class Store {
       previous?: Obj | null;
       meta?: Obj;
     },
-  ): void {
+  ): string | null {
     const at = this.now();
+    const data = toJsonText(event.data);
     const now = naive(at);
     const events = this.state.events;
     events.push({
@@ -697,12 +719,13 @@ export class Store {
       lead_id: event.leadId,
       action: event.action,
       changed_fields: event.changed ?? [],
-      data: event.data,
-      previous_data: event.previous ?? null,
+      data,
+      previous_data: toJsonText(event.previous),
       meta: { request_method: req.method, request_path: `/api/v1${req.path}`, ...(event.meta ?? {}) },
     });
     // The log is in date order (now() only moves forward): the oldest events are at its start.
     const cutoff = naive(new Date(at.getTime() - EVENT_LOG_DAYS * 86_400_000));
     while (events.length > EVENT_LOG_LIMIT || (events[0] && events[0].date_created < cutoff)) events.shift();
+    return data;
   }
 }

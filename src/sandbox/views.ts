@@ -2,13 +2,13 @@
 // `status_label`, `status_type`, `lead_name`, `expected_value`, ...), custom fields as flat
 // `custom.<field id>` keys (plus the deprecated name-keyed `custom` object on leads), a lead's
 // embedded contacts, opportunities and open tasks.
+
 import type {
   ActivityRecord,
   AddressRecord,
   ContactRecord,
   CustomFieldRecord,
   CustomValue,
-  EventRecord,
   LeadRecord,
   Obj,
   OpportunityRecord,
@@ -17,9 +17,11 @@ import type {
   PipelineRecord,
   SavedSearchRecord,
   Store,
+  StoredEvent,
   TaskRecord,
   UserRecord,
 } from './store.js';
+import { eventRecord } from './store.js';
 
 // Views are built by assigning properties to a fresh copy of the record (the rest of a destructuring,
 // or Object.assign({}, record)), never as `{ ...record, more }`: on Node 20 every property written
@@ -268,7 +270,7 @@ export function savedSearchView(store: Store, s: SavedSearchRecord): Obj {
   return { ...s, organization_id: store.state.organization.id, is_user_dependent: false, shared_with: null };
 }
 
-export function eventView(store: Store, e: EventRecord): Obj {
-  const { seq: _seq, ...rest } = e;
+export function eventView(store: Store, e: StoredEvent): Obj {
+  const { seq: _seq, ...rest } = eventRecord(e);
   return { ...rest, organization_id: store.state.organization.id };
 }

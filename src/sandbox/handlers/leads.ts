@@ -76,8 +76,8 @@ export function insertLead(ctx: Ctx, fields: Partial<LeadRecord>): LeadRecord {
   return insertLeadWithView(ctx, fields).lead;
 }
 
-/** insertLead, also returning the lead's view as its `created` event holds it (not to be changed). */
-function insertLeadWithView(ctx: Ctx, fields: Partial<LeadRecord>): { lead: LeadRecord; view: Obj } {
+/** insertLead, also returning the lead's view as JSON, as its `created` event keeps it. */
+function insertLeadWithView(ctx: Ctx, fields: Partial<LeadRecord>): { lead: LeadRecord; json: string } {
   const { store } = ctx;
   const first = store.state.leadStatuses[0];
   if (!first) throw fieldError('status', 'The organization has no lead status.');
@@ -89,9 +89,9 @@ function insertLeadWithView(ctx: Ctx, fields: Partial<LeadRecord>): { lead: Lead
     fields,
   );
   store.addLead(lead);
-  const view = leadView(store, lead);
-  store.emit(ctx, { objectType: 'lead', objectId: lead.id, action: 'created', leadId: lead.id, data: view });
-  return { lead, view };
+  const data = leadView(store, lead);
+  const json = store.emit(ctx, { objectType: 'lead', objectId: lead.id, action: 'created', leadId: lead.id, data });
+  return { lead, json: json ?? JSON.stringify(data) };
 }
 
 function findLead(ctx: Ctx): LeadRecord {
@@ -160,9 +160,9 @@ const createLead: Handler = (ctx) => {
   if (statusId) fields.status_id = statusId;
   fields.addresses = addressesFrom(b.addresses);
   fields.custom = custom;
-  const { lead, view } = insertLeadWithView(ctx, fields);
-  // Without contacts the answer is the view the `created` event holds: the same object, serialized at once.
-  if (contacts.length === 0) return { body: view };
+  const { lead, json } = insertLeadWithView(ctx, fields);
+  // Without contacts the answer is the view the `created` event keeps: serialized once for both.
+  if (contacts.length === 0) return { body: new JsonBody(Buffer.from(json)) };
   for (const contact of contacts) {
     contact.lead_id = lead.id;
     store.add('contacts', contact);
