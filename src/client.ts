@@ -37,35 +37,101 @@ type JsonOf<R> = R extends { content: { 'application/json': infer C } } ? C : un
 export type SuccessData<Op> = JsonOf<ResponsesOf<Op>[keyof ResponsesOf<Op> & SuccessStatus]>;
 /** The JSON body of an operation's error responses (`ApiError`, `RateLimitError`, …). */
 export type ErrorData<Op> = JsonOf<ResponsesOf<Op>[Exclude<keyof ResponsesOf<Op>, SuccessStatus>]>;
-/** What a client call resolves to: `data` on success, `error` otherwise, and always the `response`. */
-export type CloseResult<Op> =
-  | { data: SuccessData<Op>; error?: never; response: Response }
+/**
+ * What a client call resolves to: `data` on success, `error` otherwise, and always the `response`.
+ * `Data` is the success body: the operation's own, or the picked one of a call with `_fields`.
+ */
+export type CloseResult<Op, Data = SuccessData<Op>> =
+  | { data: Data; error?: never; response: Response }
   | { data?: never; error: ErrorData<Op>; response: Response };
+
+// `_fields`: a response schema requires what Close sends by default; a call that names `_fields` gets
+// those fields only, so its result is typed from the literal list (`['id', 'html_url'] as field names).
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+// Index-signature keys (`custom.cf_${string}`) are never required: `{}` has none of them.
+type RequiredKeys<T> = {
+  [K in keyof T]-?: Record<never, never> extends Record<K, 1> ? never : object extends Pick<T, K> ? never : K;
+}[keyof T];
+/**
+ * `T` trimmed to the fields `F`: asked fields that `T` requires stay required, other asked fields are
+ * optional (unset custom fields are left out; unknown names, such as smart fields, are `unknown`). A
+ * union (activities) is trimmed member by member, so a picked `_type` still narrows it. With a `string[]`
+ * that is not a literal list, every field is optional.
+ */
+export type PickFields<T, F extends string> = T extends unknown
+  ? string extends F
+    ? Partial<T>
+    : Simplify<
+        { [K in F & RequiredKeys<T>]: T[K] } & {
+          [K in Exclude<F, RequiredKeys<T>>]?: K extends keyof T ? Exclude<T[K], undefined> : unknown;
+        }
+      >
+  : never;
+/** A success body as `_fields` trims it: each item of a list's `data`, or the object itself. */
+export type FieldsData<Body, F extends string> = Body extends { data: ReadonlyArray<infer Item> }
+  ? Simplify<Omit<Body, 'data'> & { data: PickFields<Item, F>[] }>
+  : PickFields<Body, F>;
+type ParamsOf<I> = I extends { params?: infer P } ? NonNullable<P> : never;
+type QueryOf<I> = ParamsOf<I> extends { query?: infer Q } ? NonNullable<Q> : never;
+/** Options `I` with `_fields` given as the literal list `F`. */
+export type FieldsInit<I, F extends string> = Omit<I, 'params'> & {
+  params: Omit<ParamsOf<I>, 'query'> & { query: Omit<QueryOf<I>, '_fields'> & { _fields: readonly F[] } };
+};
+type HasFields<Op> = [Op] extends [{ parameters: { query?: infer Q } }]
+  ? '_fields' extends keyof NonNullable<Q>
+    ? true
+    : false
+  : false;
+/** The paths whose `M` operation takes `_fields`. */
+type FieldsPath<M extends Method> = {
+  [P in ClientPathsWithMethod<BaseClient, M>]: HasFields<OperationOf<P, M>> extends true ? P : never;
+}[ClientPathsWithMethod<BaseClient, M>];
+
 /**
  * A method of the client. Unlike openapi-fetch's own signature, the options are not a generic type
  * parameter, so TypeScript checks object literals for excess keys: a misspelt top-level body field is a
- * compile error (openapi-fetch 0.17 lets it through).
+ * compile error (openapi-fetch 0.17 lets it through). A call with a literal `_fields` list resolves to
+ * the picked fields (`FieldsData`).
  */
-export type CloseMethod<M extends Method> = <P extends ClientPathsWithMethod<BaseClient, M>>(
-  url: P,
-  ...init: InitArgs<CloseRequestInit<P, M>>
-) => Promise<CloseResult<OperationOf<P, M>>>;
+export type CloseMethod<M extends Method> = {
+  <P extends FieldsPath<M>, const F extends string>(
+    url: P,
+    init: FieldsInit<CloseRequestInit<P, M>, F>,
+  ): Promise<CloseResult<OperationOf<P, M>, FieldsData<SuccessData<OperationOf<P, M>>, F>>>;
+  <P extends ClientPathsWithMethod<BaseClient, M>>(
+    url: P,
+    ...init: InitArgs<CloseRequestInit<P, M>>
+  ): Promise<CloseResult<OperationOf<P, M>>>;
+};
 
 /** The options of `close.call(operationId, …)`: the same `params` (`path`, `query`) and `body` as by path. */
 export type CallInit<K extends OperationId> = CloseRequestInit<OperationPath<K>, OperationMethod<K>>;
-/** What `close.call(operationId, …)` resolves to: the success body of that operation. */
-export type CallResult<K extends OperationId> = Exclude<
-  SuccessData<OperationOf<OperationPath<K>, OperationMethod<K>>>,
+/**
+ * What `close.call(operationId, …)` resolves to: the success body of that operation, trimmed to `F`
+ * when the call names `_fields`.
+ */
+export type CallResult<K extends OperationId, F extends string = never> = Exclude<
+  [F] extends [never]
+    ? SuccessData<OperationOf<OperationPath<K>, OperationMethod<K>>>
+    : FieldsData<SuccessData<OperationOf<OperationPath<K>, OperationMethod<K>>>, F>,
   undefined
 >;
+/** The operations that take `_fields`. */
+type FieldsOperationId = {
+  [K in OperationId]: HasFields<OperationOf<OperationPath<K>, OperationMethod<K>>> extends true ? K : never;
+}[OperationId];
 /**
  * Calls an operation by its operationId and resolves to its success body; a non-2xx answer throws
- * `CloseApiError` (as `unwrap` does). `close.call('createLead', { body: { name: 'Acme' } })`.
+ * `CloseApiError` (as `unwrap` does). `close.call('createLead', { body: { name: 'Acme' } })`. With a
+ * literal `_fields` list it resolves to the picked fields.
  */
-export type CloseCall = <K extends OperationId>(
-  operationId: K,
-  ...init: InitArgs<CallInit<K>>
-) => Promise<CallResult<K>>;
+export type CloseCall = {
+  <K extends FieldsOperationId, const F extends string>(
+    operationId: K,
+    init: FieldsInit<CallInit<K>, F>,
+  ): Promise<CallResult<K, F>>;
+  <K extends OperationId>(operationId: K, ...init: InitArgs<CallInit<K>>): Promise<CallResult<K>>;
+};
 
 /**
  * An openapi-fetch client typed by the Close spec: `GET`/`POST`/`PUT`/`DELETE` by literal path, and

@@ -6,13 +6,17 @@ import {
   type CallActivity,
   type CloseApiError,
   type Contact,
+  type ContactId,
+  type CustomFieldValue,
   createCloseClient,
   customFields,
   type Event,
   type Lead,
   type LeadCreate,
+  type LeadId,
   type OpportunityCreate,
   type PaginatedPath,
+  type PickFields,
   paginate,
   type SearchResultItem,
   type Task,
@@ -130,4 +134,78 @@ export async function callTypeTests(): Promise<void> {
   await close.call('createLead', { body: { nmae: 'Acme' } });
   // @ts-expect-error no such operation
   await close.call('getLeads');
+}
+
+export async function requiredFieldTypes(): Promise<void> {
+  // What Close always sends in a default response is required: no `!` for ids and names
+  const lead = unwrap(await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } }));
+  expectTypeOf(lead.id).toEqualTypeOf<LeadId>();
+  expectTypeOf(lead.display_name).toEqualTypeOf<string>();
+  expectTypeOf(lead.contacts).toEqualTypeOf<Contact[]>();
+  // never seen in recorded traffic: still optional
+  expectTypeOf(lead.primary_address_summary).toEqualTypeOf<string | null | undefined>();
+  for (const c of lead.contacts) {
+    expectTypeOf(c.id).toEqualTypeOf<ContactId>();
+    // 2017 payloads have no display_name on contacts
+    expectTypeOf(c.display_name).toEqualTypeOf<string | undefined>();
+  }
+}
+
+export async function fieldsTypes(): Promise<void> {
+  // _fields by path: each list item has exactly the asked fields, required where Close always sends them
+  const page = unwrap(await close.GET('/lead/', { params: { query: { _fields: ['id', 'html_url'], _limit: 5 } } }));
+  expectTypeOf(page.has_more).toEqualTypeOf<boolean>();
+  for (const row of page.data) {
+    expectTypeOf(row).toEqualTypeOf<{ id: LeadId; html_url: string }>();
+    // @ts-expect-error name was not asked for
+    void row.name;
+  }
+  // a single object; an unset custom field may be absent; an unknown name (a smart field) is unknown
+  const one = unwrap(
+    await close.GET('/lead/{lead_id}/', {
+      params: { path: { lead_id: 'lead_1' }, query: { _fields: ['id', 'custom.cf_source', 'num_calls'] } },
+    }),
+  );
+  expectTypeOf(one.id).toEqualTypeOf<LeadId>();
+  expectTypeOf(one['custom.cf_source']).toEqualTypeOf<CustomFieldValue | undefined>();
+  expectTypeOf(one.num_calls).toEqualTypeOf<unknown>();
+  expectTypeOf<keyof typeof one>().toEqualTypeOf<'id' | 'custom.cf_source' | 'num_calls'>();
+  // a union is trimmed member by member: a picked _type still narrows
+  const acts = unwrap(await close.GET('/activity/', { params: { query: { _fields: ['_type', 'duration'] } } }));
+  for (const a of acts.data) if (a._type === 'Call') expectTypeOf(a.duration).toEqualTypeOf<number | undefined>();
+  // a list that is not literal: every field optional
+  const names: string[] = ['id'];
+  const loose = unwrap(
+    await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' }, query: { _fields: names } } }),
+  );
+  expectTypeOf(loose).toEqualTypeOf<Partial<Lead>>();
+  expectTypeOf<PickFields<Lead, 'id'>>().toEqualTypeOf<{ id: LeadId }>();
+  // @ts-expect-error _fields is not a parameter of POST /lead/
+  await close.POST('/lead/', { params: { query: { _fields: ['id'] } }, body: { name: 'Acme' } });
+
+  // _fields by operationId
+  const viaCall = await close.call('listLeads', { params: { query: { _fields: ['id', 'display_name'] } } });
+  for (const row of viaCall.data) expectTypeOf(row).toEqualTypeOf<{ id: LeadId; display_name: string }>();
+  const got = await close.call('getLead', { params: { path: { lead_id: 'lead_1' }, query: { _fields: ['id'] } } });
+  expectTypeOf(got).toEqualTypeOf<{ id: LeadId }>();
+  // @ts-expect-error a misspelt query parameter next to _fields is still an error
+  await close.call('listLeads', { params: { query: { _fields: ['id'], _limt: 1 } } });
+}
+
+export async function idTypes(): Promise<void> {
+  const contact = unwrap(await close.GET('/contact/{contact_id}/', { params: { path: { contact_id: 'cont_1' } } }));
+  const opp = unwrap(
+    await close.GET('/opportunity/{opportunity_id}/', { params: { path: { opportunity_id: 'oppo_1' } } }),
+  );
+  // an id read from one response is accepted where the same kind is expected…
+  await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: opp.lead_id } } });
+  await close.POST('/task/', { body: { lead_id: opp.lead_id, contact_id: contact.id, text: 'Call back' } });
+  // …and nowhere else
+  // @ts-expect-error a contact id is not a lead id
+  await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: contact.id } } });
+  // @ts-expect-error a contact id is not a lead id (body field)
+  await close.POST('/task/', { body: { lead_id: contact.id, text: 'Call back' } });
+  // @ts-expect-error a plain string is not an id
+  await close.GET('/contact/{contact_id}/', { params: { path: { contact_id: 'Jo' } } });
+  expectTypeOf<LeadId>().toEqualTypeOf<`lead_${string}`>();
 }
