@@ -26,10 +26,19 @@ export type {
   CustomFieldId,
   CustomFieldInput,
   CustomFieldKey,
+  CustomFieldsByName,
   CustomFieldValue,
   WithCustomFields,
 } from './custom-fields.js';
-export { customFieldKey, customFields, customFieldsOf, getCustomField } from './custom-fields.js';
+export {
+  CustomFieldNameError,
+  customFieldKey,
+  customFields,
+  customFieldsByName,
+  customFieldsOf,
+  getCustomField,
+  isCustomFieldId,
+} from './custom-fields.js';
 export type { CloseAbortPhase, CloseErrorBody, CloseFieldError, CloseRateLimitBody } from './errors.js';
 export {
   CloseAbortError,

@@ -10,6 +10,7 @@ import {
   type CustomFieldValue,
   createCloseClient,
   customFields,
+  customFieldsByName,
   type Event,
   type Lead,
   type LeadCreate,
@@ -208,4 +209,20 @@ export async function idTypes(): Promise<void> {
   // @ts-expect-error a plain string is not an id
   await close.GET('/contact/{contact_id}/', { params: { path: { contact_id: 'Jo' } } });
   expectTypeOf<LeadId>().toEqualTypeOf<`lead_${string}`>();
+}
+
+export async function customFieldByNameTypes(): Promise<void> {
+  // a field id read from the API builds a key that a create body accepts
+  const fields = unwrap(await close.GET('/custom_field/lead/'));
+  for (const field of fields.data) {
+    const body = { name: 'Acme', [`custom.${field.id}`]: 'Website Form' } satisfies LeadCreate;
+    await close.POST('/lead/', { body });
+  }
+  const cf = customFieldsByName(close);
+  const created = await close.call('createLead', {
+    body: { name: 'Acme', ...(await cf.values({ Source: 'Website Form' })) },
+  });
+  expectTypeOf(created[await cf.key('Source')]).toEqualTypeOf<CustomFieldValue | undefined>();
+  // @ts-expect-error values are custom-field inputs, not objects
+  await cf.values({ Source: { nested: true } });
 }
