@@ -4814,26 +4814,19 @@ export interface components {
             count?: components["schemas"]["SearchResultCount"];
         };
         /**
-         * SavedSearchQueryNode
-         * @description Root node of a Smart View's query tree (see `SearchQuery`; only its `type` is checked here).
-         */
-        SavedSearchQueryNode: {
-            /** @example and */
-            type: string;
-        } & {
-            [key: string]: unknown;
-        };
-        /**
          * SavedSearchQuery
          * @description The Advanced Filtering definition stored in a Smart View's `s_query`: a `query` tree, a
-         *     `results_limit` and a `sort` list, as in `POST /data/search/`. Kept loose: stored views may contain
-         *     node and condition types that `SearchQuery` does not model.
+         *     `results_limit` and a `sort` list. Close documents that `s_query` uses the same tree as
+         *     `POST /data/search/`, so these are that endpoint's `query`, `results_limit` and `sort`, and
+         *     `{ ...view.s_query, _fields }` is a search body. Every recorded view's `s_query` (2021-2022) has a
+         *     `query`, and all of them validate against `SearchQuery`; a stored node of a type `SearchQuery` does
+         *     not model would be a gap in `SearchQuery` for searches too.
          */
         SavedSearchQuery: {
-            query?: components["schemas"]["SavedSearchQueryNode"];
+            query: components["schemas"]["SearchQuery"];
             /** @example null */
             results_limit?: number | null;
-            sort?: Record<string, unknown>[];
+            sort?: components["schemas"]["SearchSort"][];
         };
         /**
          * SavedSearch
@@ -4863,8 +4856,7 @@ export interface components {
             query?: string | null;
             /**
              * @description Advanced Filtering definition (`query` tree, `results_limit`, `sort`), or `null` for legacy
-             *     views. Kept loose here: stored views may contain node and condition types that
-             *     `SearchQuery` does not model.
+             *     views: the parts of a `POST /data/search/` body that run the view.
              * @example {
              *       "query": {
              *         "type": "match_all",

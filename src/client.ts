@@ -6,7 +6,7 @@ import createClient, {
   type Middleware,
 } from 'openapi-fetch';
 import { type OperationId, type OperationInfo, operations } from '../generated/operations.js';
-import type { paths } from '../generated/schema.js';
+import type { components, paths } from '../generated/schema.js';
 import { makeCall, type OperationMethod, type OperationPath, type Sender } from './call.js';
 import {
   CloseAbortError,
@@ -46,7 +46,8 @@ export type CloseResult<Op, Data = SuccessData<Op>> =
   | { data?: never; error: ErrorData<Op>; response: Response };
 
 // `_fields`: a response schema requires what Close sends by default; a call that names `_fields` gets
-// those fields only, so its result is typed from the literal list (`['id', 'html_url'] as field names).
+// those fields only, so its result is typed from the literal list. The method signatures stay single
+// (no overloads), so a misspelt field is still reported where it is, not as "no overload matches".
 type Simplify<T> = { [K in keyof T]: T[K] } & {};
 // Index-signature keys (`custom.cf_${string}`) are never required: `{}` has none of them.
 type RequiredKeys<T> = {
@@ -71,67 +72,101 @@ export type PickFields<T, F extends string> = T extends unknown
 export type FieldsData<Body, F extends string> = Body extends { data: ReadonlyArray<infer Item> }
   ? Simplify<Omit<Body, 'data'> & { data: PickFields<Item, F>[] }>
   : PickFields<Body, F>;
-type ParamsOf<I> = I extends { params?: infer P } ? NonNullable<P> : never;
-type QueryOf<I> = ParamsOf<I> extends { query?: infer Q } ? NonNullable<Q> : never;
-/** Options `I` with `_fields` given as the literal list `F`. */
-export type FieldsInit<I, F extends string> = Omit<I, 'params'> & {
-  params: Omit<ParamsOf<I>, 'query'> & { query: Omit<QueryOf<I>, '_fields'> & { _fields: readonly F[] } };
-};
-type HasFields<Op> = [Op] extends [{ parameters: { query?: infer Q } }]
-  ? '_fields' extends keyof NonNullable<Q>
+
+/** The objects a search (`POST /data/search/`) returns, by `__object_type`. */
+interface SearchObjects {
+  lead: components['schemas']['Lead'];
+  contact: components['schemas']['Contact'];
+}
+/**
+ * One search result when the body's `_fields` names fields per object type (`FS`: object type → field
+ * names): a union over the named types, told apart by `__object_type`, each with its picked fields. Name
+ * every type the query returns: results of other types carry only `id`.
+ */
+export type SearchRow<FS extends Record<string, string>> = string extends keyof FS
+  ? components['schemas']['SearchResultItem']
+  : {
+      [T in keyof FS & string]: Simplify<
+        { __object_type: T } & (T extends keyof SearchObjects
+          ? PickFields<SearchObjects[T], FS[T]>
+          : { [K in FS[T]]?: unknown })
+      >;
+    }[keyof FS & string];
+
+type QueryHasFields<Op> = Op extends { parameters: { query?: infer Q } }
+  ? [NonNullable<Q>] extends [never]
+    ? false
+    : '_fields' extends keyof NonNullable<Q>
+      ? true
+      : false
+  : false;
+type BodyHasFields<Op> = Op extends { requestBody?: { content: { 'application/json': infer B } } }
+  ? '_fields' extends keyof B
     ? true
     : false
   : false;
-/** The paths whose `M` operation takes `_fields`. */
-type FieldsPath<M extends Method> = {
-  [P in ClientPathsWithMethod<BaseClient, M>]: HasFields<OperationOf<P, M>> extends true ? P : never;
-}[ClientPathsWithMethod<BaseClient, M>];
+/**
+ * What lets TypeScript read a call's `_fields` as literal types: intersected with the operation's own
+ * options, it types `_fields` as `F[]` (query) or `{ lead: FS['lead'][] }` (search body). It does not
+ * depend on the operation (TypeScript would widen the literals while the path is still being inferred);
+ * `FieldsGuard` turns `_fields` on an operation that has none back into an error.
+ */
+export type FieldsHint<F extends string, FS extends Record<string, string>> = {
+  params?: { query?: { _fields?: readonly F[] } };
+  body?: { _fields?: { [T in keyof FS]: FS[T][] } };
+};
+/** `_fields: never` where a call named `_fields` that its operation does not take. */
+export type FieldsGuard<Op, F extends string, FS extends Record<string, string>> = ([F] extends [never]
+  ? unknown
+  : QueryHasFields<Op> extends true
+    ? unknown
+    : { params: { query: { _fields: never } } }) &
+  ([FS] extends [never] ? unknown : BodyHasFields<Op> extends true ? unknown : { body: { _fields: never } });
+/** A success body trimmed to the `_fields` a call named (`F` in the query, `FS` in a search body). */
+export type TrimmedData<Body, F extends string, FS extends Record<string, string>> = [F] extends [never]
+  ? [FS] extends [never]
+    ? Body
+    : Body extends { data: unknown }
+      ? Simplify<Omit<Body, 'data'> & { data: SearchRow<FS>[] }>
+      : Body
+  : FieldsData<Body, F>;
 
 /**
  * A method of the client. Unlike openapi-fetch's own signature, the options are not a generic type
  * parameter, so TypeScript checks object literals for excess keys: a misspelt top-level body field is a
  * compile error (openapi-fetch 0.17 lets it through). A call with a literal `_fields` list resolves to
- * the picked fields (`FieldsData`).
+ * the picked fields (`FieldsData`; for the search, `SearchRow`s).
  */
-export type CloseMethod<M extends Method> = {
-  <P extends FieldsPath<M>, const F extends string>(
-    url: P,
-    init: FieldsInit<CloseRequestInit<P, M>, F>,
-  ): Promise<CloseResult<OperationOf<P, M>, FieldsData<SuccessData<OperationOf<P, M>>, F>>>;
-  <P extends ClientPathsWithMethod<BaseClient, M>>(
-    url: P,
-    ...init: InitArgs<CloseRequestInit<P, M>>
-  ): Promise<CloseResult<OperationOf<P, M>>>;
-};
+export type CloseMethod<M extends Method> = <
+  P extends ClientPathsWithMethod<BaseClient, M>,
+  F extends string = never,
+  FS extends Record<string, string> = never,
+>(
+  url: P,
+  ...init: InitArgs<CloseRequestInit<P, M> & FieldsHint<F, FS> & FieldsGuard<OperationOf<P, M>, F, FS>>
+) => Promise<CloseResult<OperationOf<P, M>, TrimmedData<SuccessData<OperationOf<P, M>>, F, FS>>>;
 
 /** The options of `close.call(operationId, …)`: the same `params` (`path`, `query`) and `body` as by path. */
 export type CallInit<K extends OperationId> = CloseRequestInit<OperationPath<K>, OperationMethod<K>>;
+type CallOperation<K extends OperationId> = OperationOf<OperationPath<K>, OperationMethod<K>>;
 /**
- * What `close.call(operationId, …)` resolves to: the success body of that operation, trimmed to `F`
- * when the call names `_fields`.
+ * What `close.call(operationId, …)` resolves to: the success body of that operation, trimmed to the
+ * `_fields` the call named.
  */
-export type CallResult<K extends OperationId, F extends string = never> = Exclude<
-  [F] extends [never]
-    ? SuccessData<OperationOf<OperationPath<K>, OperationMethod<K>>>
-    : FieldsData<SuccessData<OperationOf<OperationPath<K>, OperationMethod<K>>>, F>,
-  undefined
->;
-/** The operations that take `_fields`. */
-type FieldsOperationId = {
-  [K in OperationId]: HasFields<OperationOf<OperationPath<K>, OperationMethod<K>>> extends true ? K : never;
-}[OperationId];
+export type CallResult<
+  K extends OperationId,
+  F extends string = never,
+  FS extends Record<string, string> = never,
+> = Exclude<TrimmedData<SuccessData<CallOperation<K>>, F, FS>, undefined>;
 /**
  * Calls an operation by its operationId and resolves to its success body; a non-2xx answer throws
  * `CloseApiError` (as `unwrap` does). `close.call('createLead', { body: { name: 'Acme' } })`. With a
  * literal `_fields` list it resolves to the picked fields.
  */
-export type CloseCall = {
-  <K extends FieldsOperationId, const F extends string>(
-    operationId: K,
-    init: FieldsInit<CallInit<K>, F>,
-  ): Promise<CallResult<K, F>>;
-  <K extends OperationId>(operationId: K, ...init: InitArgs<CallInit<K>>): Promise<CallResult<K>>;
-};
+export type CloseCall = <K extends OperationId, F extends string = never, FS extends Record<string, string> = never>(
+  operationId: K,
+  ...init: InitArgs<CallInit<K> & FieldsHint<F, FS> & FieldsGuard<CallOperation<K>, F, FS>>
+) => Promise<CallResult<K, F, FS>>;
 
 /**
  * An openapi-fetch client typed by the Close spec: `GET`/`POST`/`PUT`/`DELETE` by literal path, and

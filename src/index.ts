@@ -14,12 +14,15 @@ export type {
   CloseResult,
   ErrorData,
   FieldsData,
-  FieldsInit,
+  FieldsGuard,
+  FieldsHint,
   PacingOptions,
   PickFields,
   RetryEvent,
   RetryOptions,
+  SearchRow,
   SuccessData,
+  TrimmedData,
 } from './client.js';
 export { createCloseClient, DEFAULT_BASE_URL } from './client.js';
 export type {

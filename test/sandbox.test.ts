@@ -589,7 +589,9 @@ describe('POST /data/search/ and Smart Views', () => {
         condition: { type: 'text', value: 'CEO' },
       },
     });
-    expect(new Set(leads.data.map((r) => r.id))).toEqual(new Set(ceos.data.map((r) => r.lead_id)));
+    expect(new Set(leads.data.map((r) => r.id))).toEqual(
+      new Set(ceos.data.map((r) => (r.__object_type === 'contact' ? r.lead_id : undefined))),
+    );
   });
 
   test('unsupported nodes and conditions are a 400 naming the subset', async () => {

@@ -226,3 +226,41 @@ export async function customFieldByNameTypes(): Promise<void> {
   // @ts-expect-error values are custom-field inputs, not objects
   await cf.values({ Source: { nested: true } });
 }
+
+export async function searchTypes(): Promise<void> {
+  // a Smart View's s_query is a search body
+  const views = unwrap(await close.GET('/saved_search/', { params: { query: { type: 'lead' } } }));
+  for (const view of views.data) {
+    if (!view.s_query) continue;
+    const result = unwrap(
+      await close.POST('/data/search/', {
+        body: { ...view.s_query, _fields: { lead: ['id', 'html_url'] }, _limit: 10 },
+      }),
+    );
+    // search results expose the fields asked for in _fields
+    for (const row of result.data)
+      expectTypeOf(row).toEqualTypeOf<{ __object_type: 'lead'; id: LeadId; html_url: string }>();
+  }
+  const mixed = await close.call('searchData', {
+    body: { query: { type: 'match_all' }, _fields: { lead: ['display_name'], contact: ['name', 'lead_id'] } },
+  });
+  for (const row of mixed.data) {
+    // @ts-expect-error lead_id was asked for contacts only: narrow first
+    void row.lead_id;
+    if (row.__object_type === 'contact') expectTypeOf(row.lead_id).toEqualTypeOf<LeadId | null>();
+    else expectTypeOf(row.display_name).toEqualTypeOf<string>();
+  }
+  // without _fields a result is the documented item (id only by default)
+  const plain = unwrap(await close.POST('/data/search/', { body: { query: { type: 'match_all' } } }));
+  expectTypeOf(plain.data).toEqualTypeOf<SearchResultItem[]>();
+  // @ts-expect-error _fields is not a query parameter of POST /lead/
+  await close.POST('/lead/', { params: { query: { _fields: ['id'] } }, body: { name: 'Acme' } });
+  // @ts-expect-error a search body's _fields is per object type, not a list
+  await close.POST('/data/search/', { body: { query: { type: 'match_all' }, _fields: ['id'] } });
+}
+
+export async function openObjectTypes(): Promise<void> {
+  // objects that the spec leaves open are Record<string, unknown>, not Record<string, never>
+  const contact = unwrap(await close.GET('/contact/{contact_id}/', { params: { path: { contact_id: 'cont_1' } } }));
+  for (const sub of contact.subscriptions ?? []) expectTypeOf(sub.sequence_id).toEqualTypeOf<unknown>();
+}

@@ -7,7 +7,6 @@ import { customFieldKey, type LeadId, paginate, unwrap } from '../../src/index.j
 import { type Contract, eventually } from '../support/context.js';
 import type { Fixtures } from '../support/fixtures.js';
 
-type SearchRequest = components['schemas']['SearchRequest'];
 type LeadCreate = components['schemas']['LeadCreate'];
 const HTML_URL = /^https:\/\/app\.close\.(com|io)\/lead\/lead_[A-Za-z0-9]+\/?$/;
 
@@ -158,21 +157,23 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
             params: { path: { lead_id: id }, query: { _fields: ['id', 'display_name', 'html_url'] } },
           }),
         );
-        digest.push({ id: l.id, html_url: l.html_url as string, display_name: l.display_name });
+        digest.push({ id: l.id, html_url: l.html_url, display_name: l.display_name });
       }
     };
     let ran = false;
     for (const view of views.data) {
-      const s = view.s_query as { query?: unknown } | null | undefined;
-      const body = {
-        query: s?.query,
-        _fields: { lead: ['id', 'display_name'] },
+      // A Smart View's s_query is a search body as it is (with the fields to return added). The field list
+      // is typed as names, not string[], so the result rows are typed with those fields.
+      const lead: ('id' | 'display_name')[] = ['id', 'display_name'];
+      const body = view.s_query && {
+        ...view.s_query,
+        _fields: { lead },
         _limit: 10,
         results_limit: 10,
-      } as SearchRequest;
-      if (s?.query && c.spec.validateRequestBody('searchData', body).valid) {
+      };
+      if (body && c.spec.validateRequestBody('searchData', body).valid) {
         const result = unwrap(await c.client.POST('/data/search/', { body }));
-        await pickLeads(result.data.filter((r) => r.__object_type === 'lead').map((r) => r.id as LeadId));
+        await pickLeads(result.data.map((r) => r.id));
         ran = true;
         break;
       }
@@ -182,8 +183,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
             params: { query: { query: view.query, _limit: 3, _fields: ['id', 'display_name', 'html_url'] } },
           }),
         );
-        for (const l of page.data)
-          digest.push({ id: l.id, html_url: l.html_url as string, display_name: l.display_name });
+        for (const l of page.data) digest.push({ id: l.id, html_url: l.html_url, display_name: l.display_name });
         ran = true;
         break;
       }
@@ -199,7 +199,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
         for await (const l of paginate(c.client, '/lead/', {
           params: { query: { query: `"${c.target.runId}"`, _limit: 2, _fields: ['id', 'display_name', 'html_url'] } },
         })) {
-          mine.push({ id: l.id, html_url: l.html_url as string });
+          mine.push({ id: l.id, html_url: l.html_url });
           if (mine.length >= 40) break;
         }
         expect(mine.map((m) => m.id)).toContain(lead.id);
