@@ -80,18 +80,22 @@ interface SearchObjects {
 }
 /**
  * One search result when the body's `_fields` names fields per object type (`FS`: object type → field
- * names): a union over the named types, told apart by `__object_type`, each with its picked fields. Name
- * every type the query returns: results of other types carry only `id`.
+ * names): a union told apart by `__object_type`, each named type with its picked fields. A result of a
+ * known type that `_fields` does not name carries only its `id`, so narrow on `__object_type` first.
  */
 export type SearchRow<FS extends Record<string, string>> = string extends keyof FS
   ? components['schemas']['SearchResultItem']
-  : {
-      [T in keyof FS & string]: Simplify<
-        { __object_type: T } & (T extends keyof SearchObjects
-          ? PickFields<SearchObjects[T], FS[T]>
-          : { [K in FS[T]]?: unknown })
-      >;
-    }[keyof FS & string];
+  :
+      | {
+          [T in keyof FS & string]: Simplify<
+            { __object_type: T } & (T extends keyof SearchObjects
+              ? PickFields<SearchObjects[T], FS[T]>
+              : { [K in FS[T]]?: unknown })
+          >;
+        }[keyof FS & string]
+      | {
+          [T in Exclude<keyof SearchObjects, keyof FS>]: { __object_type: T; id: SearchObjects[T]['id'] };
+        }[Exclude<keyof SearchObjects, keyof FS>];
 
 type QueryHasFields<Op> = Op extends { parameters: { query?: infer Q } }
   ? [NonNullable<Q>] extends [never]

@@ -238,8 +238,12 @@ export async function searchTypes(): Promise<void> {
       }),
     );
     // search results expose the fields asked for in _fields
-    for (const row of result.data)
-      expectTypeOf(row).toEqualTypeOf<{ __object_type: 'lead'; id: LeadId; html_url: string }>();
+    for (const row of result.data) {
+      // results of a type that _fields does not name carry only their id
+      if (row.__object_type === 'lead')
+        expectTypeOf(row).toEqualTypeOf<{ __object_type: 'lead'; id: LeadId; html_url: string }>();
+      else expectTypeOf(row).toEqualTypeOf<{ __object_type: 'contact'; id: ContactId }>();
+    }
   }
   const mixed = await close.call('searchData', {
     body: { query: { type: 'match_all' }, _fields: { lead: ['display_name'], contact: ['name', 'lead_id'] } },

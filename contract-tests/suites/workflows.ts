@@ -173,7 +173,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
       };
       if (body && c.spec.validateRequestBody('searchData', body).valid) {
         const result = unwrap(await c.client.POST('/data/search/', { body }));
-        await pickLeads(result.data.map((r) => r.id));
+        await pickLeads(result.data.flatMap((r) => (r.__object_type === 'lead' ? [r.id] : [])));
         ran = true;
         break;
       }
