@@ -51,7 +51,7 @@ export {
   TRACE_ID_HEADERS,
   unwrap,
 } from './errors.js';
-export type { PaginatedItem, PaginatedPath, PaginateInit } from './paginate.js';
+export type { PaginatedFieldsItem, PaginatedItem, PaginatedPath, PaginateInit } from './paginate.js';
 export { paginate } from './paginate.js';
 export type { RateLimitInfo } from './rate-limit.js';
 export { parseRateLimit, parseRetryAfter } from './rate-limit.js';

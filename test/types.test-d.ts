@@ -184,6 +184,16 @@ export async function fieldsTypes(): Promise<void> {
   // @ts-expect-error _fields is not a parameter of POST /lead/
   await close.POST('/lead/', { params: { query: { _fields: ['id'] } }, body: { name: 'Acme' } });
 
+  // paginate follows _fields too
+  for await (const row of paginate(close, '/lead/', { params: { query: { _fields: ['id', 'display_name'] } } }))
+    expectTypeOf(row).toEqualTypeOf<{ id: LeadId; display_name: string }>();
+  for await (const row of paginate(close, '/data/search/', {
+    body: { query: { type: 'match_all' }, _fields: { contact: ['id', 'name'] } },
+  }))
+    if (row.__object_type === 'contact') expectTypeOf(row.name).toEqualTypeOf<string | null>();
+  // @ts-expect-error _fields is not a parameter of GET /event/
+  paginate(close, '/event/', { params: { query: { _fields: ['id'] } } });
+
   // _fields by operationId
   const viaCall = await close.call('listLeads', { params: { query: { _fields: ['id', 'display_name'] } } });
   for (const row of viaCall.data) expectTypeOf(row).toEqualTypeOf<{ id: LeadId; display_name: string }>();
