@@ -16,7 +16,7 @@ const authorization = `Basic ${btoa(`${KEY}:`)}`;
 const url = `${server.baseUrl}/lead/lead_1/`;
 const bare = createClient<paths>({ baseUrl: server.baseUrl, headers: { Authorization: authorization } });
 const close = createCloseClient({ apiKey: KEY, baseUrl: server.baseUrl });
-const init = { params: { path: { lead_id: 'lead_1' } } };
+const init = { params: { path: { lead_id: 'lead_1' as const } } };
 
 const variants = [
   { name: 'fetch', call: async () => (await fetch(url, { headers: { Authorization: authorization } })).json() },

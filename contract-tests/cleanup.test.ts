@@ -104,7 +104,7 @@ describe('cleanup against the sandbox', () => {
       const pipe = unwrap(await close.POST('/pipeline/', { body: { name: 'Cleanup pipeline run4' } }));
       const stat = unwrap(
         await close.POST('/status/opportunity/', {
-          body: { label: 'Cleanup stage run4', type: 'active', pipeline_id: pipe.id as string },
+          body: { label: 'Cleanup stage run4', type: 'active', pipeline_id: pipe.id },
         }),
       );
       const field = unwrap(
@@ -112,12 +112,12 @@ describe('cleanup against the sandbox', () => {
       );
       const dir = mkdtempSync(join(tmpdir(), 'contract-ledger-'));
       const ledger = new Ledger(join(dir, 'ledger-run4.json'), sandbox.url, 'run4');
-      ledger.add('pipeline', pipe.id as string);
-      ledger.add('opportunityStatus', stat.id as string);
-      ledger.add('leadCustomField', field.id as string);
+      ledger.add('pipeline', pipe.id);
+      ledger.add('opportunityStatus', stat.id);
+      ledger.add('leadCustomField', field.id);
 
       // Close refuses to delete a pipeline that still has statuses: the cleanup's order must get it gone.
-      const early = await fetch(`${sandbox.url}/pipeline/${pipe.id as string}/`, {
+      const early = await fetch(`${sandbox.url}/pipeline/${pipe.id}/`, {
         method: 'DELETE',
         headers: { authorization: `Basic ${btoa('sandbox:')}` },
       });

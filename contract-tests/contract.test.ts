@@ -5,6 +5,7 @@
 // violated the spec.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { operationIds } from '../generated/operations.js';
+import type { LeadId } from '../src/index.js';
 import { cleanupLedger } from './cleanup.js';
 import { invalidRequestTests } from './suites/invalid.js';
 import { operationTests } from './suites/operations.js';
@@ -41,7 +42,7 @@ afterAll(async () => {
     if (c.ledger) {
       // Leads first, through the client (so these responses are validated too); then what is left.
       for (const id of c.ledger.list('lead')) {
-        const res = await c.client.DELETE('/lead/{lead_id}/', { params: { path: { lead_id: id } } });
+        const res = await c.client.DELETE('/lead/{lead_id}/', { params: { path: { lead_id: id as LeadId } } });
         if (res.response.status === 404) c.ledger.remove(id);
       }
       await cleanupLedger(c.ledger.file, { baseUrl: c.target.baseUrl });

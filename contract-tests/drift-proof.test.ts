@@ -14,15 +14,29 @@ import { ContractRecorder } from './support/recorder.js';
 import { ContractSpec } from './support/spec.js';
 
 const LEAD = 'lead_DriftProof0000000000000000000000000000000';
+const ORG = 'orga_DriftProof000000000000000000000000000000';
+const USER = 'user_DriftProof000000000000000000000000000000';
+const WHEN = '2025-01-02T03:04:05.000000+00:00';
+const audit = { organization_id: ORG, created_by: USER, updated_by: USER, date_created: WHEN, date_updated: WHEN };
+// A default response: every field the spec requires is there.
 const lead = {
   id: LEAD,
   name: 'Drift Inc',
   display_name: 'Drift Inc',
+  description: '',
+  url: null,
   status_id: 'stat_DriftProof000000000000000000000000000000',
+  status_label: 'Potential',
   html_url: `https://app.close.com/lead/${LEAD}/`,
-  date_created: '2025-01-02T03:04:05.000000+00:00',
-  date_updated: '2025-01-02T03:04:05.000000+00:00',
+  addresses: [],
+  contacts: [],
+  opportunities: [],
+  tasks: [],
+  integration_links: [],
+  custom: {},
+  ...audit,
 };
+const contact = { id: 'cont_X1', lead_id: LEAD, name: 'Ann', title: null, emails: [], phones: [], urls: [], ...audit };
 
 // Each route breaks the spec in exactly one way (plus one that is clean, as a control).
 const routes: Record<string, { status: number; body: unknown; headers?: Record<string, string> }> = {
@@ -39,7 +53,7 @@ const routes: Record<string, { status: number; body: unknown; headers?: Record<s
       ...lead,
       id: 'lead_Undeclared',
       surprise_score: 7,
-      contacts: [{ id: 'cont_X1', name: 'Ann', shoe_size: 38 }],
+      contacts: [{ ...contact, shoe_size: 38 }],
     },
   },
   // A 429 without the required Retry-After/RateLimit headers.

@@ -215,8 +215,6 @@ export type SavedSearchId = components['schemas']['SavedSearchId'];
 export type SavedSearchList = components['schemas']['SavedSearchList'];
 /** SavedSearchQuery */
 export type SavedSearchQuery = components['schemas']['SavedSearchQuery'];
-/** SavedSearchQueryNode */
-export type SavedSearchQueryNode = components['schemas']['SavedSearchQueryNode'];
 /** SearchCondition */
 export type SearchCondition = components['schemas']['SearchCondition'];
 /** SearchField */

@@ -815,19 +815,19 @@ export interface components {
          * @description Id of a lead (`lead_` prefix).
          * @example lead_IIDHIStmFcFQZZP0BRe99V1MCoXWz2PGCm6EDmR9v2O
          */
-        LeadId: string;
+        LeadId: `lead_${string}`;
         /**
          * StatusId
          * @description Id of a lead status or an opportunity status (both use the `stat_` prefix).
          * @example stat_1ZdiZqcSIkoGVnNOyxiEY58eTGQmFNG3LPlEVQ4V7Nk
          */
-        StatusId: string;
+        StatusId: `stat_${string}`;
         /**
          * OrganizationId
          * @description Id of an organisation (`orga_` prefix).
          * @example orga_bwwWG475zqWiQGur0thQshwVXo8rIYecQHDWFanqhen
          */
-        OrganizationId: string;
+        OrganizationId: `orga_${string}`;
         /**
          * Address
          * @description A postal address of a lead, as returned. Every field can be `null` (`address_2` is `null` in
@@ -871,20 +871,20 @@ export interface components {
          * @description Id of a contact (`cont_` prefix).
          * @example cont_Ls4gGHiLkXxDnT0qnRgj1fH1OHUh0PfWbRGJmkRskI8
          */
-        ContactId: string;
+        ContactId: `cont_${string}`;
         /**
          * ContactEmail
          * @description An email address of a contact, as returned.
          */
         ContactEmail: {
             /** @example lucille@bluth.example */
-            email?: string;
+            email: string;
             /**
              * @description Kind of address, an open set (no enum is documented): `office`, `home`, `direct`, `mobile`,
              *     `other` are in use.
              * @example office
              */
-            type?: string;
+            type: string;
             /**
              * @description Whether the address is unsubscribed from emails sent through Close (added 2024-02; absent from older payloads).
              * @example false
@@ -902,7 +902,7 @@ export interface components {
              * @description The number in E.164 form.
              * @example +16505176539
              */
-            phone?: string;
+            phone: string;
             /**
              * @description The number formatted for display.
              * @example +1 650-517-6539
@@ -912,7 +912,7 @@ export interface components {
              * @description Kind of number, an open set (no enum is documented); `office`, `mobile`, `home`, `direct`, `fax`, `other` are in use.
              * @example mobile
              */
-            type?: string;
+            type: string;
             /**
              * @description ISO 3166-1 alpha-2 country of the number (added 2019-02); `null` when unknown.
              * @example US
@@ -938,12 +938,12 @@ export interface components {
          */
         ContactUrl: {
             /** @example https://bluth.example/lucille */
-            url?: string;
+            url: string;
             /**
              * @description Kind of URL, an open set; `url` is the value in use.
              * @example url
              */
-            type?: string;
+            type: string;
         };
         /**
          * IntegrationLink
@@ -951,19 +951,19 @@ export interface components {
          */
         IntegrationLink: {
             /** @example Google Search */
-            name?: string;
+            name: string;
             /**
              * @description Rendered URL; can be an empty string when the template has nothing to fill in.
              * @example https://google.com/search?q=Bluth%20Company
              */
-            url?: string;
+            url: string;
         };
         /**
          * UserId
          * @description Id of a user (`user_` prefix).
          * @example user_MvDoAZA889UMrgsZbnXmHkJSomSi7qk2Iwc4JnGHTbo
          */
-        UserId: string;
+        UserId: `user_${string}`;
         /**
          * DateTime
          * @description ISO 8601 date-time. Classic objects send microseconds and a UTC offset
@@ -988,17 +988,17 @@ export interface components {
          *     schema but not evidenced in recorded traffic; their items are not typed further here.
          */
         Contact: {
-            id?: components["schemas"]["ContactId"];
+            id: components["schemas"]["ContactId"];
             /** @description Lead the contact belongs to. Declared nullable by Close; never `null` in recorded traffic. */
-            lead_id?: components["schemas"]["LeadId"] | null;
-            organization_id?: components["schemas"]["OrganizationId"];
+            lead_id: components["schemas"]["LeadId"] | null;
+            organization_id: components["schemas"]["OrganizationId"];
             /**
              * @description Full name; can be `""` (2022) or `null` (2025).
              * @example Lucille Bluth
              * @example
              * @example null
              */
-            name?: string | null;
+            name: string | null;
             /**
              * @description Name to show; the first email address when `name` is empty. Absent from 2017 payloads.
              * @example Lucille Bluth
@@ -1010,10 +1010,10 @@ export interface components {
              * @example
              * @example null
              */
-            title?: string | null;
-            emails?: components["schemas"]["ContactEmail"][];
-            phones?: components["schemas"]["ContactPhone"][];
-            urls?: components["schemas"]["ContactUrl"][];
+            title: string | null;
+            emails: components["schemas"]["ContactEmail"][];
+            phones: components["schemas"]["ContactPhone"][];
+            urls: components["schemas"]["ContactUrl"][];
             /** @description Links rendered from the organisation's contact integration links (e.g. a LinkedIn search); `url` can be `""`. */
             integration_links?: components["schemas"]["IntegrationLink"][];
             /**
@@ -1036,20 +1036,20 @@ export interface components {
              * @description Recent calls with the contact. Declared by Close with `id`, `status`, `duration`,
              *     `finish_timestamp` and `dialer_id`; not evidenced in recorded traffic, so items are not typed further.
              */
-            recent_calls?: Record<string, never>[];
+            recent_calls?: Record<string, unknown>[];
             /**
              * @description Sequence (workflow) subscriptions of the contact. Declared by Close with `subscription_id`,
              *     `sequence_id`, `sequence_name`, `sequence_status`, `subscription_status`,
              *     `subscription_status_reason`, `contact_email`, `initial_email_id`, `start_date` and
              *     `date_created`; not evidenced in recorded traffic, so items are not typed further.
              */
-            subscriptions?: Record<string, never>[];
+            subscriptions?: Record<string, unknown>[];
             /** @description User who created the contact. Declared nullable by Close; never `null` in recorded traffic. */
-            created_by?: components["schemas"]["UserId"] | null;
+            created_by: components["schemas"]["UserId"] | null;
             /** @description User who last updated the contact. Declared nullable by Close; never `null` in recorded traffic. */
-            updated_by?: components["schemas"]["UserId"] | null;
-            date_created?: components["schemas"]["DateTime"];
-            date_updated?: components["schemas"]["DateTime"];
+            updated_by: components["schemas"]["UserId"] | null;
+            date_created: components["schemas"]["DateTime"];
+            date_updated: components["schemas"]["DateTime"];
         } & {
             [key: `custom.cf_${string}`]: components["schemas"]["CustomFieldValue"];
             [key: `custom.lcf_${string}`]: components["schemas"]["CustomFieldValue"];
@@ -1060,7 +1060,7 @@ export interface components {
          * @description Id of an opportunity (`oppo_` prefix).
          * @example oppo_8eB77gAdf8FMy6GsNHEy84f7uoeEWv55slvUjKQZpJt
          */
-        OpportunityId: string;
+        OpportunityId: `oppo_${string}`;
         /**
          * StatusType
          * @description Kind of an opportunity status. A documented closed set.
@@ -1073,7 +1073,7 @@ export interface components {
          * @description Id of a pipeline (`pipe_` prefix, 22-character tail).
          * @example pipe_0IAl41rGk9OPls9CdxFpHy
          */
-        PipelineId: string;
+        PipelineId: `pipe_${string}`;
         /**
          * ValuePeriod
          * @description How often an opportunity's `value` is earned: once, every month or every year. A documented closed set
@@ -1143,21 +1143,21 @@ export interface components {
          *     field). Custom fields appear as `custom.<field id>` keys, present only when set.
          */
         Opportunity: {
-            id?: components["schemas"]["OpportunityId"];
-            lead_id?: components["schemas"]["LeadId"];
+            id: components["schemas"]["OpportunityId"];
+            lead_id: components["schemas"]["LeadId"];
             /**
              * @description Display name of the lead. Documented as nullable; never `null` in recorded traffic.
              * @example Bluth Company
              */
-            lead_name?: string | null;
-            organization_id?: components["schemas"]["OrganizationId"];
-            status_id?: components["schemas"]["StatusId"];
+            lead_name: string | null;
+            organization_id: components["schemas"]["OrganizationId"];
+            status_id: components["schemas"]["StatusId"];
             /**
              * @description Label of the opportunity status (organisation-defined).
              * @example Demo Completed
              */
-            status_label?: string;
-            status_type?: components["schemas"]["StatusType"];
+            status_label: string;
+            status_type: components["schemas"]["StatusType"];
             /**
              * @description Display name of the status (2021+; absent from 2017-2018 payloads).
              * @example Demo Completed
@@ -1177,20 +1177,20 @@ export interface components {
              * @description Estimated probability of winning, in percent (recorded values 0-100; no bounds are documented, so none are enforced on responses).
              * @example 75
              */
-            confidence?: number;
+            confidence: number;
             /**
              * @description Value in integer cents (minor units of `value_currency`); `null` when no value is set.
              * @example 50000
              * @example null
              */
-            value?: number | null;
+            value: number | null;
             /**
              * @description ISO 4217 code of the currency of `value` (the organisation's currency). Documented as nullable;
              *     never `null` in recorded traffic.
              * @example USD
              */
-            value_currency?: string | null;
-            value_period?: components["schemas"]["ValuePeriod"];
+            value_currency: string | null;
+            value_period: components["schemas"]["ValuePeriod"];
             /**
              * @description `value` formatted for display with currency and period (`$500`, `€89 monthly`); `""` when `value`
              *     is null. Documented as nullable.
@@ -1198,7 +1198,7 @@ export interface components {
              * @example €89 monthly
              * @example
              */
-            value_formatted?: string | null;
+            value_formatted: string | null;
             /**
              * @description `value` weighted by `confidence`, in integer cents (2021+). Documented as nullable; never `null`
              *     in recorded traffic.
@@ -1220,7 +1220,7 @@ export interface components {
              * @description Plain-text note (`""` when empty in recorded traffic; documented as nullable).
              * @example Interested in the annual plan.
              */
-            note?: string | null;
+            note: string | null;
             /**
              * @description Rich-text version of `note` (changelog 2026-06-01, "Rich text notes on Opportunities"). Documented;
              *     not evidenced in recorded traffic.
@@ -1228,7 +1228,7 @@ export interface components {
              */
             note_html?: string | null;
             /** @description Contact the opportunity is attached to, or `null` (most recorded opportunities). */
-            contact_id?: components["schemas"]["ContactId"] | null;
+            contact_id: components["schemas"]["ContactId"] | null;
             /**
              * @description Name of the contact; `null` when `contact_id` is null.
              * @example Lucille Bluth
@@ -1236,39 +1236,39 @@ export interface components {
              */
             contact_name?: string | null;
             /** @description Owner of the opportunity. */
-            user_id?: components["schemas"]["UserId"];
+            user_id: components["schemas"]["UserId"];
             /**
              * @description Full name of the owner. Documented as nullable.
              * @example George Bluth
              */
-            user_name?: string | null;
+            user_name: string | null;
             /** @description User who created the opportunity. Documented as nullable; never `null` in recorded traffic. */
-            created_by?: components["schemas"]["UserId"] | null;
+            created_by: components["schemas"]["UserId"] | null;
             /**
              * @description Documented as nullable.
              * @example George Bluth
              */
             created_by_name?: string | null;
             /** @description User who last updated the opportunity. Documented as nullable. */
-            updated_by?: components["schemas"]["UserId"] | null;
+            updated_by: components["schemas"]["UserId"] | null;
             /**
              * @description Documented as nullable.
              * @example George Bluth
              */
             updated_by_name?: string | null;
-            date_created?: components["schemas"]["DateTime"];
-            date_updated?: components["schemas"]["DateTime"];
+            date_created: components["schemas"]["DateTime"];
+            date_updated: components["schemas"]["DateTime"];
             /**
              * @description Date the opportunity was won or is expected to close (date only). Also set on active
              *     opportunities; set to today automatically when the status moves to a `won`-type status and no
              *     date was set.
              */
-            date_won?: components["schemas"]["NullableDate"];
+            date_won: components["schemas"]["NullableDate"];
             /**
              * @description Date the opportunity was lost. Only `null` was recorded; the docs' schema declares a date-time
              *     while the dossier of recorded shapes expects a date, so both forms are accepted.
              */
-            date_lost?: components["schemas"]["Date"] | components["schemas"]["DateTime"] | null;
+            date_lost: components["schemas"]["Date"] | components["schemas"]["DateTime"] | null;
             integration_links?: components["schemas"]["IntegrationLink"][];
             /** @description Files attached to the opportunity (recorded only in 2025, as an empty list). */
             attachments?: components["schemas"]["OpportunityAttachment"][];
@@ -1287,7 +1287,7 @@ export interface components {
          * @description Id of a task. Plain to-dos use the `task_` prefix; notification-style tasks (`opportunity_due`, `email_followup`, ...) use `noti_`.
          * @example task_a6SBHsaiahN2Yd1Vn2xIVpnbzbEEXwcJCEsdLSTTWgF
          */
-        TaskId: string;
+        TaskId: `task_${string}` | `noti_${string}`;
         /**
          * TaskType
          * @description Type of a task (open set; Close adds types). Documented and recorded values: `lead` (a plain to-do,
@@ -1322,7 +1322,7 @@ export interface components {
          * @description Id of an activity of any type, email threads included (`acti_` prefix).
          * @example acti_vCHL7yB0vTT8dwcZIMLjbx7QkDNrvmaQm5BC4tgd7T0
          */
-        ActivityId: string;
+        ActivityId: `acti_${string}`;
         /**
          * Task
          * @description A task, as returned by the task endpoints and embedded in a lead's `tasks`. Plain to-dos have
@@ -1336,28 +1336,28 @@ export interface components {
          *     traffic and are not modelled.
          */
         Task: {
-            id?: components["schemas"]["TaskId"];
-            _type?: components["schemas"]["TaskType"];
+            id: components["schemas"]["TaskId"];
+            _type: components["schemas"]["TaskType"];
             /**
              * @description What to do (lead tasks) or a generated summary (notification tasks).
              * @example Call back about the proposal
              */
-            text?: string;
-            lead_id?: components["schemas"]["LeadId"];
+            text: string;
+            lead_id: components["schemas"]["LeadId"];
             /** @example Wayne Enterprises */
-            lead_name?: string;
+            lead_name: string;
             /** @description Contact the task is about; usually `null`. */
-            contact_id?: components["schemas"]["ContactId"] | null;
+            contact_id: components["schemas"]["ContactId"] | null;
             /**
              * @description Name of the contact; `null` when `contact_id` is null.
              * @example Bruce Wayne
              * @example null
              */
             contact_name?: string | null;
-            assigned_to?: components["schemas"]["UserId"];
+            assigned_to: components["schemas"]["UserId"];
             /** @example Jane Doe */
-            assigned_to_name?: string;
-            date?: components["schemas"]["TaskDate"];
+            assigned_to_name: string;
+            date: components["schemas"]["TaskDate"];
             /**
              * @deprecated
              * @description Deprecated mirror of `date`; `null` on dateless tasks. Recorded values are dates; as it mirrors
@@ -1371,7 +1371,7 @@ export interface components {
              */
             is_dateless?: boolean | null;
             /** @example false */
-            is_complete?: boolean;
+            is_complete: boolean;
             /** @description List the task is in for its assignee; `null` on some 2025 notification tasks. */
             view?: components["schemas"]["TaskView"] | null;
             /**
@@ -1389,19 +1389,19 @@ export interface components {
              * @example null
              */
             object_id?: string | null;
-            organization_id?: components["schemas"]["OrganizationId"];
-            created_by?: components["schemas"]["UserId"];
+            organization_id: components["schemas"]["OrganizationId"];
+            created_by: components["schemas"]["UserId"];
             /** @example Jane Doe */
             created_by_name?: string;
             /** @description Last editor; `null` on some recent notification tasks. */
-            updated_by?: components["schemas"]["UserId"] | null;
+            updated_by: components["schemas"]["UserId"] | null;
             /**
              * @example Jane Doe
              * @example null
              */
             updated_by_name?: string | null;
-            date_created?: components["schemas"]["DateTime"];
-            date_updated?: components["schemas"]["DateTime"];
+            date_created: components["schemas"]["DateTime"];
+            date_updated: components["schemas"]["DateTime"];
             /**
              * @description `opportunity_due` tasks: value of the opportunity in integer cents.
              * @example 50000
@@ -1509,58 +1509,58 @@ export interface components {
          *     validate as unknown properties.
          */
         Lead: {
-            id?: components["schemas"]["LeadId"];
+            id: components["schemas"]["LeadId"];
             /**
              * @description Name of the lead (company). Declared nullable by Close; never `null` in recorded traffic.
              * @example Bluth Company
              */
-            name?: string | null;
+            name: string | null;
             /**
              * @description Name to show; equals `name` when set.
              * @example Bluth Company
              */
-            display_name?: string;
+            display_name: string;
             /**
              * @description Free text; usually `""`, `null` in some 2021 payloads.
              * @example Frozen banana stand and real estate.
              * @example
              * @example null
              */
-            description?: string | null;
+            description: string | null;
             /**
              * @description Website of the lead; often `null`.
              * @example http://bluth.example
              * @example null
              */
-            url?: string | null;
-            status_id?: components["schemas"]["StatusId"];
+            url: string | null;
+            status_id: components["schemas"]["StatusId"];
             /**
              * @description Label of the lead status (organisation-defined).
              * @example Potential
              */
-            status_label?: string;
-            organization_id?: components["schemas"]["OrganizationId"];
+            status_label: string;
+            organization_id: components["schemas"]["OrganizationId"];
             /**
              * @description Link to the lead in the Close app (`https://app.close.io/lead/<id>/` up to 2018, `https://app.close.com/lead/<id>/` since).
              * @example https://app.close.com/lead/lead_IIDHIStmFcFQZZP0BRe99V1MCoXWz2PGCm6EDmR9v2O/
              */
-            html_url?: string;
-            addresses?: components["schemas"]["Address"][];
+            html_url: string;
+            addresses: components["schemas"]["Address"][];
             /**
              * @deprecated
              * @description The lead's contacts (marked deprecated in Close's published schema, but sent in every recorded lead).
              */
-            contacts?: components["schemas"]["Contact"][];
+            contacts: components["schemas"]["Contact"][];
             /**
              * @deprecated
              * @description The lead's opportunities (marked deprecated in Close's published schema, but sent in every recorded lead).
              */
-            opportunities?: components["schemas"]["Opportunity"][];
+            opportunities: components["schemas"]["Opportunity"][];
             /** @description The lead's tasks; since 2024-06-07 only incomplete ones (earlier payloads include completed tasks). */
-            tasks?: components["schemas"]["Task"][];
+            tasks: components["schemas"]["Task"][];
             /** @description Links rendered from the organisation's lead integration links (`[]` in 2017 payloads). */
-            integration_links?: components["schemas"]["IntegrationLink"][];
-            custom?: components["schemas"]["LegacyCustomFields"];
+            integration_links: components["schemas"]["IntegrationLink"][];
+            custom: components["schemas"]["LegacyCustomFields"];
             /** @description Ids of the lead's contacts. Documented; not evidenced in recorded traffic. */
             contact_ids?: components["schemas"]["ContactId"][];
             /**
@@ -1591,25 +1591,25 @@ export interface components {
              */
             source?: string | null;
             /** @description Recent calls on the lead. Documented as a list of untyped objects; not evidenced in recorded traffic. */
-            recent_calls?: Record<string, never>[];
+            recent_calls?: Record<string, unknown>[];
             /** @description Summaries of the lead. Documented as a list of untyped objects; not evidenced in recorded traffic. */
-            summaries?: Record<string, never>[];
+            summaries?: Record<string, unknown>[];
             /** @description User who created the lead. Declared nullable by Close; never `null` in recorded traffic. */
-            created_by?: components["schemas"]["UserId"] | null;
+            created_by: components["schemas"]["UserId"] | null;
             /**
              * @description Full name of `created_by`. Declared nullable by Close.
              * @example George Bluth
              */
             created_by_name?: string | null;
             /** @description User who last updated the lead. Declared nullable by Close; never `null` in recorded traffic. */
-            updated_by?: components["schemas"]["UserId"] | null;
+            updated_by: components["schemas"]["UserId"] | null;
             /**
              * @description Full name of `updated_by`. Declared nullable by Close.
              * @example George Bluth
              */
             updated_by_name?: string | null;
-            date_created?: components["schemas"]["DateTime"];
-            date_updated?: components["schemas"]["DateTime"];
+            date_created: components["schemas"]["DateTime"];
+            date_updated: components["schemas"]["DateTime"];
         } & {
             [key: `custom.cf_${string}`]: components["schemas"]["CustomFieldValue"];
             [key: `custom.lcf_${string}`]: components["schemas"]["CustomFieldValue"];
@@ -2043,7 +2043,7 @@ export interface components {
          * @description Id of a Smart View (`save_` prefix).
          * @example save_VhNfHVFQ8kQNmTUDwD0XLrzBCWDhbF9Kzh2DnvvGFHB
          */
-        SavedSearchId: string;
+        SavedSearchId: `save_${string}`;
         /**
          * OpportunityCountByValuePeriod
          * @description Number of matching opportunities per value period, an aggregate of opportunity lists computed over
@@ -2291,14 +2291,14 @@ export interface components {
          *     where Close documents them, and accepted on every type because response objects are open.
          */
         ActivityCommon: {
-            id?: components["schemas"]["ActivityId"];
+            id: components["schemas"]["ActivityId"];
             /** @description Lead the activity belongs to. Close's own reference documents it as nullable; every recorded activity had one. */
-            lead_id?: components["schemas"]["LeadId"] | null;
+            lead_id: components["schemas"]["LeadId"] | null;
             /** @description Contact involved, or `null`. */
             contact_id?: components["schemas"]["ContactId"] | null;
-            organization_id?: components["schemas"]["OrganizationId"];
+            organization_id: components["schemas"]["OrganizationId"];
             /** @description User the activity belongs to; `null` for system-created items. */
-            user_id?: components["schemas"]["UserId"] | null;
+            user_id: components["schemas"]["UserId"] | null;
             /**
              * @description Name of `user_id`; `null` when it is null.
              * @example Jane Doe
@@ -2308,21 +2308,21 @@ export interface components {
             /** @description Ids of the users involved (meetings, email threads); usually empty. Absent on SMS. */
             users?: components["schemas"]["UserId"][];
             /** @description User who created the activity; `null` for system-created items. */
-            created_by?: components["schemas"]["UserId"] | null;
+            created_by: components["schemas"]["UserId"] | null;
             /**
              * @example Jane Doe
              * @example null
              */
             created_by_name?: string | null;
             /** @description User who last changed the activity; `null` for system-created items. */
-            updated_by?: components["schemas"]["UserId"] | null;
+            updated_by: components["schemas"]["UserId"] | null;
             /**
              * @example Jane Doe
              * @example null
              */
             updated_by_name?: string | null;
-            date_created?: components["schemas"]["DateTime"];
-            date_updated?: components["schemas"]["DateTime"];
+            date_created: components["schemas"]["DateTime"];
+            date_updated: components["schemas"]["DateTime"];
             /**
              * @description When the activity happened (for outgoing email: when it was sent; for meetings: the start).
              *     Absent from payloads recorded before 2020-04; documented as nullable.
@@ -3073,7 +3073,7 @@ export interface components {
             connected_account_id?: string;
             attendees?: components["schemas"]["MeetingAttendee"][];
             /** @description Conferencing integrations attached to the meeting (e.g. Zoom); `[]` in the recorded payload. */
-            integrations?: Record<string, never>[];
+            integrations?: Record<string, unknown>[];
             /**
              * @description The user's notes on the meeting as rich text (documented as editable; not in the recorded payload).
              * @example <body><p>Agreed next steps.</p></body>
@@ -3672,10 +3672,10 @@ export interface components {
          * @description An opportunity status as embedded, in order, in a pipeline's `statuses` (recorded as exactly `id`, `label`, `type`).
          */
         PipelineStatus: {
-            id?: components["schemas"]["StatusId"];
+            id: components["schemas"]["StatusId"];
             /** @example Demo Completed */
-            label?: string;
-            type?: components["schemas"]["StatusType"];
+            label: string;
+            type: components["schemas"]["StatusType"];
         };
         /**
          * Pipeline
@@ -3685,16 +3685,16 @@ export interface components {
          *     created with the organisation); the docs' examples show user ids there.
          */
         Pipeline: {
-            id?: components["schemas"]["PipelineId"];
+            id: components["schemas"]["PipelineId"];
             /** @example Sales */
-            name?: string;
-            organization_id?: components["schemas"]["OrganizationId"];
+            name: string;
+            organization_id: components["schemas"]["OrganizationId"];
             /** @description The pipeline's opportunity statuses, in pipeline order. */
-            statuses?: components["schemas"]["PipelineStatus"][];
-            created_by?: components["schemas"]["UserId"] | null;
-            updated_by?: components["schemas"]["UserId"] | null;
-            date_created?: components["schemas"]["DateTime"];
-            date_updated?: components["schemas"]["DateTime"];
+            statuses: components["schemas"]["PipelineStatus"][];
+            created_by: components["schemas"]["UserId"] | null;
+            updated_by: components["schemas"]["UserId"] | null;
+            date_created: components["schemas"]["DateTime"];
+            date_updated: components["schemas"]["DateTime"];
         };
         /**
          * PipelineList
@@ -3751,9 +3751,9 @@ export interface components {
          * @description A lead status. Recorded responses (2017-2023) carry exactly `id`, `label` and `organization_id` (`{id, label}` when embedded in a 2017 organisation); `_fields` can trim any of them, so none is required.
          */
         LeadStatus: {
-            id?: components["schemas"]["StatusId"];
+            id: components["schemas"]["StatusId"];
             /** @example Potential */
-            label?: string;
+            label: string;
             organization_id?: components["schemas"]["OrganizationId"];
         };
         /**
@@ -3770,10 +3770,10 @@ export interface components {
          *     named `type` here (older docs text calls it `status_type`, the name used on opportunities).
          */
         OpportunityStatus: {
-            id?: components["schemas"]["StatusId"];
+            id: components["schemas"]["StatusId"];
             /** @example Proposal Sent */
-            label?: string;
-            type?: components["schemas"]["StatusType"];
+            label: string;
+            type: components["schemas"]["StatusType"];
             organization_id?: components["schemas"]["OrganizationId"];
             pipeline_id?: components["schemas"]["PipelineId"];
         };
@@ -3806,7 +3806,7 @@ export interface components {
          * @description Id of a custom field. Fields created since May 2021 use `cf_`; older lead and contact fields keep `lcf_` and `ccf_`. Never infer the field's object type from the prefix.
          * @example cf_v6S011I6MqcbVvB2FA5Nk8dr5MkL8sWuCiG8cUleO9c
          */
-        CustomFieldId: string;
+        CustomFieldId: `cf_${string}` | `lcf_${string}` | `ccf_${string}`;
         /**
          * CustomField
          * @description A lead custom field definition. Three recorded shapes validate here: 2017 (`lcf_` ids; `choices`
@@ -3816,9 +3816,9 @@ export interface components {
          *     `converting_to_type` appears only while a type change converts existing values.
          */
         CustomField: {
-            id?: components["schemas"]["CustomFieldId"];
+            id: components["schemas"]["CustomFieldId"];
             /** @example Industry */
-            name?: string;
+            name: string;
             /**
              * @description Data type of the field. An open set in responses: the documented values are those of
              *     `CustomFieldType` (`text`, `number`, `date`, `datetime`, `choices`, `user`, `contact`,
@@ -3827,7 +3827,7 @@ export interface components {
              *     `datetime`, `hidden`, `choices`, `user` and `contact`.
              * @example choices
              */
-            type?: string;
+            type: string;
             /**
              * @description Free text up to 280 characters, or `null`.
              * @example The number of users in the company
@@ -3872,11 +3872,11 @@ export interface components {
              * @example number
              */
             converting_to_type?: string | null;
-            organization_id?: components["schemas"]["OrganizationId"];
-            created_by?: components["schemas"]["UserId"];
-            updated_by?: components["schemas"]["UserId"];
-            date_created?: components["schemas"]["DateTime"];
-            date_updated?: components["schemas"]["DateTime"];
+            organization_id: components["schemas"]["OrganizationId"];
+            created_by: components["schemas"]["UserId"];
+            updated_by: components["schemas"]["UserId"];
+            date_created: components["schemas"]["DateTime"];
+            date_updated: components["schemas"]["DateTime"];
         };
         /**
          * User
@@ -3902,13 +3902,13 @@ export interface components {
          *     }
          */
         User: {
-            id?: components["schemas"]["UserId"];
+            id: components["schemas"]["UserId"];
             /** @example gob@example.com */
-            email?: string;
+            email: string;
             /** @example Gob */
-            first_name?: string;
+            first_name: string;
             /** @example Bluth */
-            last_name?: string;
+            last_name: string;
             /**
              * @description Avatar URL (a Gravatar URL in recorded responses).
              * @example https://secure.gravatar.com/avatar/0ff7116c35caeba6d174affd45730cfd
@@ -4038,9 +4038,9 @@ export interface components {
          *     `pipelines`, audit fields). Which fields a 2025 organisation sends is not evidenced.
          */
         Organization: {
-            id?: components["schemas"]["OrganizationId"];
+            id: components["schemas"]["OrganizationId"];
             /** @example Bluth Company */
-            name?: string;
+            name: string;
             /**
              * @description ISO 4217 currency code of the organisation; money amounts are integer cents of it.
              * @example USD
@@ -4814,26 +4814,19 @@ export interface components {
             count?: components["schemas"]["SearchResultCount"];
         };
         /**
-         * SavedSearchQueryNode
-         * @description Root node of a Smart View's query tree (see `SearchQuery`; only its `type` is checked here).
-         */
-        SavedSearchQueryNode: {
-            /** @example and */
-            type: string;
-        } & {
-            [key: string]: unknown;
-        };
-        /**
          * SavedSearchQuery
          * @description The Advanced Filtering definition stored in a Smart View's `s_query`: a `query` tree, a
-         *     `results_limit` and a `sort` list, as in `POST /data/search/`. Kept loose: stored views may contain
-         *     node and condition types that `SearchQuery` does not model.
+         *     `results_limit` and a `sort` list. Close documents that `s_query` uses the same tree as
+         *     `POST /data/search/`, so these are that endpoint's `query`, `results_limit` and `sort`, and
+         *     `{ ...view.s_query, _fields }` is a search body. Every recorded view's `s_query` (2021-2022) has a
+         *     `query`, and all of them validate against `SearchQuery`; a stored node of a type `SearchQuery` does
+         *     not model would be a gap in `SearchQuery` for searches too.
          */
         SavedSearchQuery: {
-            query?: components["schemas"]["SavedSearchQueryNode"];
+            query: components["schemas"]["SearchQuery"];
             /** @example null */
             results_limit?: number | null;
-            sort?: Record<string, never>[];
+            sort?: components["schemas"]["SearchSort"][];
         };
         /**
          * SavedSearch
@@ -4846,9 +4839,9 @@ export interface components {
          *     review (2026-05 snapshot) nor in recorded traffic; it is kept as an optional, unverified field.
          */
         SavedSearch: {
-            id?: components["schemas"]["SavedSearchId"];
+            id: components["schemas"]["SavedSearchId"];
             /** @example All Leads */
-            name?: string;
+            name: string;
             /**
              * @description Object type the view lists. `lead` and `contact` are documented for listing; the docs'
              *     machine-readable reference also names `opportunity`, `call`, `email`, `sms`, `meeting`,
@@ -4863,8 +4856,7 @@ export interface components {
             query?: string | null;
             /**
              * @description Advanced Filtering definition (`query` tree, `results_limit`, `sort`), or `null` for legacy
-             *     views. Kept loose here: stored views may contain node and condition types that
-             *     `SearchQuery` does not model.
+             *     views: the parts of a `POST /data/search/` body that run the view.
              * @example {
              *       "query": {
              *         "type": "match_all",
@@ -4895,12 +4887,12 @@ export interface components {
              * @description Who the view is shared with (`whole_org`, `user_ids`, `group_ids`, audit fields), or `null`.
              * @example null
              */
-            sharing_settings?: Record<string, never> | null;
+            sharing_settings?: Record<string, unknown> | null;
             /**
              * @description Column configuration of the view, or `null`.
              * @example null
              */
-            selected_fields?: Record<string, never>[] | null;
+            selected_fields?: Record<string, unknown>[] | null;
             organization_id?: components["schemas"]["OrganizationId"];
             /** @description Owner of the view; `null` for built-in views (docs example). */
             user_id?: components["schemas"]["UserId"] | null;
@@ -4919,7 +4911,7 @@ export interface components {
          * @description Id of an event-log event (`ev_` prefix).
          * @example ev_5e0gc0wMSIZQUgvHQkn7D2
          */
-        EventId: string;
+        EventId: `ev_${string}`;
         /**
          * EventMeta
          * @description Request context of an event-log entry: `request_method`, `request_path`, and for bulk actions and
@@ -4945,10 +4937,10 @@ export interface components {
          *     webhook event (2025, which adds `oauth_client_id` and `oauth_scope`).
          */
         Event: {
-            id?: components["schemas"]["EventId"];
-            date_created?: components["schemas"]["DateTime"];
-            date_updated?: components["schemas"]["DateTime"];
-            organization_id?: components["schemas"]["OrganizationId"];
+            id: components["schemas"]["EventId"];
+            date_created: components["schemas"]["DateTime"];
+            date_updated: components["schemas"]["DateTime"];
+            organization_id: components["schemas"]["OrganizationId"];
             /** @description User who caused the event; `null` when no user action caused it directly. */
             user_id?: components["schemas"]["UserId"] | null;
             /**
@@ -4977,12 +4969,12 @@ export interface components {
              *     `custom_fields.lead`, `phone_number` (open set).
              * @example task.lead
              */
-            object_type?: string;
+            object_type: string;
             /**
              * @description Id of the changed object.
              * @example task_a6SBHsaiahN2Yd1Vn2xIVpnbzbEEXwcJCEsdLSTTWgF
              */
-            object_id?: string;
+            object_id: string;
             /** @description Lead the object belongs to, or `null`. */
             lead_id?: components["schemas"]["LeadId"] | null;
             /**
@@ -4991,7 +4983,7 @@ export interface components {
              *     (open set; depends on the object type).
              * @example updated
              */
-            action?: string;
+            action: string;
             /**
              * @description Names of the fields an update changed; empty for other actions.
              * @example [
@@ -5007,14 +4999,14 @@ export interface components {
              *       "status_label": "Qualified"
              *     }
              */
-            data?: Record<string, never> | null;
+            data?: Record<string, unknown> | null;
             /**
              * @description Old values of the changed fields, or `null`.
              * @example {
              *       "status_label": "Potential"
              *     }
              */
-            previous_data?: Record<string, never> | null;
+            previous_data?: Record<string, unknown> | null;
             meta?: components["schemas"]["EventMeta"];
         };
         /**
@@ -5117,7 +5109,8 @@ export interface components {
         Skip: number;
         /**
          * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-         *     object can be trimmed this way, which is why most response fields are optional in this description.
+         *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+         *     sends in a default response, and with `_fields` only the asked ones of those are sent.
          */
         Fields: string[];
         /**
@@ -5410,7 +5403,8 @@ export interface operations {
                 _skip?: components["parameters"]["Skip"];
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
                 /**
@@ -5476,7 +5470,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
             };
@@ -5610,7 +5605,8 @@ export interface operations {
                 _skip?: components["parameters"]["Skip"];
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
                 /** @description Only return contacts of this lead. */
@@ -5642,7 +5638,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
             };
@@ -5676,7 +5673,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
             };
@@ -5710,7 +5708,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
             };
@@ -5760,7 +5759,8 @@ export interface operations {
                 _skip?: components["parameters"]["Skip"];
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
                 /** @description Only return contacts of this lead. */
@@ -5888,7 +5888,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
             };
@@ -6025,7 +6026,8 @@ export interface operations {
                 _skip?: components["parameters"]["Skip"];
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
             };
@@ -6212,7 +6214,8 @@ export interface operations {
                 _skip?: components["parameters"]["Skip"];
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
             };
@@ -6242,7 +6245,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
             };
@@ -6276,7 +6280,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
             };
@@ -6409,7 +6414,8 @@ export interface operations {
                 _skip?: components["parameters"]["Skip"];
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
             };
@@ -6451,7 +6457,8 @@ export interface operations {
                 _skip?: components["parameters"]["Skip"];
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
             };
@@ -6481,7 +6488,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
             };
@@ -6515,7 +6523,8 @@ export interface operations {
             query?: {
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
             };
@@ -6635,7 +6644,8 @@ export interface operations {
                 _skip?: components["parameters"]["Skip"];
                 /**
                  * @description Comma-separated list of the fields to return, e.g. `id,display_name,status_label`. Any response
-                 *     object can be trimmed this way, which is why most response fields are optional in this description.
+                 *     object (each item of a list) can be trimmed this way: a response schema's `required` lists what Close
+                 *     sends in a default response, and with `_fields` only the asked ones of those are sent.
                  */
                 _fields?: components["parameters"]["Fields"];
             };

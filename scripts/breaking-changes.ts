@@ -695,6 +695,15 @@ class Comparer {
       );
     }
     for (const j of leftH) {
+      if (!req && !b.members) {
+        // A plain response schema turned into a union: a member that the old schema already allowed is a
+        // narrower shape of it, not a new one (no client could switch over members that did not exist).
+        const fs = this.schema(b.orig, hm[j], dir);
+        if (!fs.some((f) => f.breaking)) {
+          out.push(...under(fs, [kw, String(j)], null));
+          continue;
+        }
+      }
       const nul = hk[j] === 'type:null';
       out.push(
         finding(

@@ -5,7 +5,16 @@
 // would type-check. Custom-field patterns of the spec (`^custom\.(cf|lcf|ccf)_[A-Za-z0-9]+$`, optionally
 // with `\.(add|remove)$`) become template-literal index signatures (`[key: `custom.cf_${string}`]: …`),
 // which keeps typos out of typed objects. Any other pattern is an error, so a new pattern is not silently
-// widened to `string`. The output is deterministic, so `generate.ts --check` stays meaningful.
+// widened to `string`.
+//
+// Two more narrowings the generator cannot express:
+// - id schemas (`LeadId`: `type: string`, `pattern: ^lead_[A-Za-z0-9]+$`) become prefix template types
+//   (`` `lead_${string}` ``); every id field and path parameter `$ref`s its id schema, so a contact id passed
+//   as a lead id is a compile error. Only a pattern of that exact shape is read; others stay `string`.
+// - an object schema that is not typed further (`type: object`, no properties) is `Record<string, never>`
+//   in openapi-typescript 7, which makes every member `undefined`; it becomes `Record<string, unknown>`.
+//   A component that really is empty (`maxProperties: 0` or `additionalProperties: false`) keeps it.
+// The output is deterministic, so `generate.ts --check` stays meaningful.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isMain } from './lib/cli.js';
@@ -23,6 +32,19 @@ export function templateKeys(pattern: string): string[] {
   const suffixText = m[3] ?? m[4];
   const suffixes = suffixText ? suffixText.split('|').map((s) => `.${s}`) : [''];
   return prefixText.split('|').flatMap((p) => suffixes.map((s) => `\`custom.${p}_\${string}${s}\``));
+}
+
+// ^lead_[A-Za-z0-9]+$  or  ^(task|noti)_[A-Za-z0-9]+$
+const ID_RE = /^\^(?:\(((?:[a-z]+\|)*[a-z]+)\)|([a-z]+))_\[A-Za-z0-9\]\+\$$/;
+
+/** `^(task|noti)_[A-Za-z0-9]+$` → '`task_${string}` | `noti_${string}`'; undefined for any other pattern. */
+export function idType(pattern: string): string | undefined {
+  const m = ID_RE.exec(pattern);
+  const prefixes = m?.[1] ?? m?.[2];
+  return prefixes
+    ?.split('|')
+    .map((p) => `\`${p}_\${string}\``)
+    .join(' | ');
 }
 
 type Obj = Record<string, unknown>;
@@ -78,16 +100,29 @@ export function patch(dts: string, doc: unknown): string {
   let current: string | undefined;
   let patched = 0;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? '';
+    let line = lines[i] ?? '';
+    if (/^ {12,}/.test(line) && line.includes('Record<string, never>')) {
+      line = line.replaceAll('Record<string, never>', 'Record<string, unknown>');
+      lines[i] = line;
+    }
     if (/^ {4}schemas: \{$/.test(line)) {
       inSchemas = true;
       continue;
     }
     if (inSchemas && /^ {4}\S/.test(line)) inSchemas = false;
     if (!inSchemas) continue;
-    const head = /^ {8}(?:"([^"]+)"|([A-Za-z0-9_$]+)): /.exec(line);
+    const head = /^ {8}(?:"([^"]+)"|([A-Za-z0-9_$]+)): (.*)$/.exec(line);
     if (head) {
       current = head[1] ?? head[2];
+      const schema = current === undefined ? undefined : schemas[current];
+      const rest = head[3] ?? '';
+      if (isObj(schema) && rest === 'string;' && schema.type === 'string' && typeof schema.pattern === 'string') {
+        const id = idType(schema.pattern);
+        if (id) lines[i] = line.replace(/string;$/, `${id};`);
+      } else if (isObj(schema) && rest === 'Record<string, never>;') {
+        const empty = schema.maxProperties === 0 || schema.additionalProperties === false;
+        if (!empty) lines[i] = line.replace('Record<string, never>', 'Record<string, unknown>');
+      }
       continue;
     }
     const sig = /^( {12})\[key: string\]: (.+);$/.exec(line);

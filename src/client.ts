@@ -6,7 +6,7 @@ import createClient, {
   type Middleware,
 } from 'openapi-fetch';
 import { type OperationId, type OperationInfo, operations } from '../generated/operations.js';
-import type { paths } from '../generated/schema.js';
+import type { components, paths } from '../generated/schema.js';
 import { makeCall, type OperationMethod, type OperationPath, type Sender } from './call.js';
 import {
   CloseAbortError,
@@ -37,35 +37,140 @@ type JsonOf<R> = R extends { content: { 'application/json': infer C } } ? C : un
 export type SuccessData<Op> = JsonOf<ResponsesOf<Op>[keyof ResponsesOf<Op> & SuccessStatus]>;
 /** The JSON body of an operation's error responses (`ApiError`, `RateLimitError`, …). */
 export type ErrorData<Op> = JsonOf<ResponsesOf<Op>[Exclude<keyof ResponsesOf<Op>, SuccessStatus>]>;
-/** What a client call resolves to: `data` on success, `error` otherwise, and always the `response`. */
-export type CloseResult<Op> =
-  | { data: SuccessData<Op>; error?: never; response: Response }
+/**
+ * What a client call resolves to: `data` on success, `error` otherwise, and always the `response`.
+ * `Data` is the success body: the operation's own, or the picked one of a call with `_fields`.
+ */
+export type CloseResult<Op, Data = SuccessData<Op>> =
+  | { data: Data; error?: never; response: Response }
   | { data?: never; error: ErrorData<Op>; response: Response };
+
+// `_fields`: a response schema requires what Close sends by default; a call that names `_fields` gets
+// those fields only, so its result is typed from the literal list. The method signatures stay single
+// (no overloads), so a misspelt field is still reported where it is, not as "no overload matches".
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+// Index-signature keys (`custom.cf_${string}`) are never required: `{}` has none of them.
+type RequiredKeys<T> = {
+  [K in keyof T]-?: Record<never, never> extends Record<K, 1> ? never : object extends Pick<T, K> ? never : K;
+}[keyof T];
+/**
+ * `T` trimmed to the fields `F`: asked fields that `T` requires stay required, other asked fields are
+ * optional (unset custom fields are left out; unknown names, such as smart fields, are `unknown`). A
+ * union (activities) is trimmed member by member, so a picked `_type` still narrows it. With a `string[]`
+ * that is not a literal list, every field is optional.
+ */
+export type PickFields<T, F extends string> = T extends unknown
+  ? string extends F
+    ? Partial<T>
+    : Simplify<
+        { [K in F & RequiredKeys<T>]: T[K] } & {
+          [K in Exclude<F, RequiredKeys<T>>]?: K extends keyof T ? Exclude<T[K], undefined> : unknown;
+        }
+      >
+  : never;
+/** A success body as `_fields` trims it: each item of a list's `data`, or the object itself. */
+export type FieldsData<Body, F extends string> = Body extends { data: ReadonlyArray<infer Item> }
+  ? Simplify<Omit<Body, 'data'> & { data: PickFields<Item, F>[] }>
+  : PickFields<Body, F>;
+
+/** The objects a search (`POST /data/search/`) returns, by `__object_type`. */
+interface SearchObjects {
+  lead: components['schemas']['Lead'];
+  contact: components['schemas']['Contact'];
+}
+/**
+ * One search result when the body's `_fields` names fields per object type (`FS`: object type → field
+ * names): a union told apart by `__object_type`, each named type with its picked fields. A result of a
+ * known type that `_fields` does not name carries only its `id`, so narrow on `__object_type` first.
+ */
+export type SearchRow<FS extends Record<string, string>> = string extends keyof FS
+  ? components['schemas']['SearchResultItem']
+  :
+      | {
+          [T in keyof FS & string]: Simplify<
+            { __object_type: T } & (T extends keyof SearchObjects
+              ? PickFields<SearchObjects[T], FS[T]>
+              : { [K in FS[T]]?: unknown })
+          >;
+        }[keyof FS & string]
+      | {
+          [T in Exclude<keyof SearchObjects, keyof FS>]: { __object_type: T; id: SearchObjects[T]['id'] };
+        }[Exclude<keyof SearchObjects, keyof FS>];
+
+type QueryHasFields<Op> = Op extends { parameters: { query?: infer Q } }
+  ? [NonNullable<Q>] extends [never]
+    ? false
+    : '_fields' extends keyof NonNullable<Q>
+      ? true
+      : false
+  : false;
+type BodyHasFields<Op> = Op extends { requestBody?: { content: { 'application/json': infer B } } }
+  ? '_fields' extends keyof B
+    ? true
+    : false
+  : false;
+/**
+ * What lets TypeScript read a call's `_fields` as literal types: intersected with the operation's own
+ * options, it types `_fields` as `F[]` (query) or `{ lead: FS['lead'][] }` (search body). It does not
+ * depend on the operation (TypeScript would widen the literals while the path is still being inferred);
+ * `FieldsGuard` turns `_fields` on an operation that has none back into an error.
+ */
+export type FieldsHint<F extends string, FS extends Record<string, string>> = {
+  params?: { query?: { _fields?: readonly F[] } };
+  body?: { _fields?: { [T in keyof FS]: FS[T][] } };
+};
+/** `_fields: never` where a call named `_fields` that its operation does not take. */
+export type FieldsGuard<Op, F extends string, FS extends Record<string, string>> = ([F] extends [never]
+  ? unknown
+  : QueryHasFields<Op> extends true
+    ? unknown
+    : { params: { query: { _fields: never } } }) &
+  ([FS] extends [never] ? unknown : BodyHasFields<Op> extends true ? unknown : { body: { _fields: never } });
+/** A success body trimmed to the `_fields` a call named (`F` in the query, `FS` in a search body). */
+export type TrimmedData<Body, F extends string, FS extends Record<string, string>> = [F] extends [never]
+  ? [FS] extends [never]
+    ? Body
+    : Body extends { data: unknown }
+      ? Simplify<Omit<Body, 'data'> & { data: SearchRow<FS>[] }>
+      : Body
+  : FieldsData<Body, F>;
+
 /**
  * A method of the client. Unlike openapi-fetch's own signature, the options are not a generic type
  * parameter, so TypeScript checks object literals for excess keys: a misspelt top-level body field is a
- * compile error (openapi-fetch 0.17 lets it through).
+ * compile error (openapi-fetch 0.17 lets it through). A call with a literal `_fields` list resolves to
+ * the picked fields (`FieldsData`; for the search, `SearchRow`s).
  */
-export type CloseMethod<M extends Method> = <P extends ClientPathsWithMethod<BaseClient, M>>(
+export type CloseMethod<M extends Method> = <
+  P extends ClientPathsWithMethod<BaseClient, M>,
+  F extends string = never,
+  FS extends Record<string, string> = never,
+>(
   url: P,
-  ...init: InitArgs<CloseRequestInit<P, M>>
-) => Promise<CloseResult<OperationOf<P, M>>>;
+  ...init: InitArgs<CloseRequestInit<P, M> & FieldsHint<F, FS> & FieldsGuard<OperationOf<P, M>, F, FS>>
+) => Promise<CloseResult<OperationOf<P, M>, TrimmedData<SuccessData<OperationOf<P, M>>, F, FS>>>;
 
 /** The options of `close.call(operationId, …)`: the same `params` (`path`, `query`) and `body` as by path. */
 export type CallInit<K extends OperationId> = CloseRequestInit<OperationPath<K>, OperationMethod<K>>;
-/** What `close.call(operationId, …)` resolves to: the success body of that operation. */
-export type CallResult<K extends OperationId> = Exclude<
-  SuccessData<OperationOf<OperationPath<K>, OperationMethod<K>>>,
-  undefined
->;
+type CallOperation<K extends OperationId> = OperationOf<OperationPath<K>, OperationMethod<K>>;
+/**
+ * What `close.call(operationId, …)` resolves to: the success body of that operation, trimmed to the
+ * `_fields` the call named.
+ */
+export type CallResult<
+  K extends OperationId,
+  F extends string = never,
+  FS extends Record<string, string> = never,
+> = Exclude<TrimmedData<SuccessData<CallOperation<K>>, F, FS>, undefined>;
 /**
  * Calls an operation by its operationId and resolves to its success body; a non-2xx answer throws
- * `CloseApiError` (as `unwrap` does). `close.call('createLead', { body: { name: 'Acme' } })`.
+ * `CloseApiError` (as `unwrap` does). `close.call('createLead', { body: { name: 'Acme' } })`. With a
+ * literal `_fields` list it resolves to the picked fields.
  */
-export type CloseCall = <K extends OperationId>(
+export type CloseCall = <K extends OperationId, F extends string = never, FS extends Record<string, string> = never>(
   operationId: K,
-  ...init: InitArgs<CallInit<K>>
-) => Promise<CallResult<K>>;
+  ...init: InitArgs<CallInit<K> & FieldsHint<F, FS> & FieldsGuard<CallOperation<K>, F, FS>>
+) => Promise<CallResult<K, F, FS>>;
 
 /**
  * An openapi-fetch client typed by the Close spec: `GET`/`POST`/`PUT`/`DELETE` by literal path, and

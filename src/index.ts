@@ -13,20 +13,35 @@ export type {
   CloseRequestInit,
   CloseResult,
   ErrorData,
+  FieldsData,
+  FieldsGuard,
+  FieldsHint,
   PacingOptions,
+  PickFields,
   RetryEvent,
   RetryOptions,
+  SearchRow,
   SuccessData,
+  TrimmedData,
 } from './client.js';
 export { createCloseClient, DEFAULT_BASE_URL } from './client.js';
 export type {
   CustomFieldId,
   CustomFieldInput,
   CustomFieldKey,
+  CustomFieldsByName,
   CustomFieldValue,
   WithCustomFields,
 } from './custom-fields.js';
-export { customFieldKey, customFields, customFieldsOf, getCustomField } from './custom-fields.js';
+export {
+  CustomFieldNameError,
+  customFieldKey,
+  customFields,
+  customFieldsByName,
+  customFieldsOf,
+  getCustomField,
+  isCustomFieldId,
+} from './custom-fields.js';
 export type { CloseAbortPhase, CloseErrorBody, CloseFieldError, CloseRateLimitBody } from './errors.js';
 export {
   CloseAbortError,
@@ -36,7 +51,7 @@ export {
   TRACE_ID_HEADERS,
   unwrap,
 } from './errors.js';
-export type { PaginatedItem, PaginatedPath, PaginateInit } from './paginate.js';
+export type { PaginatedFieldsItem, PaginatedItem, PaginatedPath, PaginateInit } from './paginate.js';
 export { paginate } from './paginate.js';
 export type { RateLimitInfo } from './rate-limit.js';
 export { parseRateLimit, parseRetryAfter } from './rate-limit.js';

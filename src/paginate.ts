@@ -1,7 +1,7 @@
 import type { FetchOptions } from 'openapi-fetch';
 import { type OperationId, type OperationInfo, operations } from '../generated/operations.js';
 import type { paths } from '../generated/schema.js';
-import type { CloseClient, SuccessData } from './client.js';
+import type { CloseClient, FieldsGuard, FieldsHint, SuccessData, TrimmedData } from './client.js';
 import { CloseApiError } from './errors.js';
 
 type Ops = typeof operations;
@@ -18,8 +18,15 @@ export type PaginateInit<P extends PaginatedPath> = FetchOptions<OperationOf<P>>
 type PageOf<P extends PaginatedPath> = SuccessData<OperationOf<P>>;
 /** The item type of a paginated operation's `data` array. */
 export type PaginatedItem<P extends PaginatedPath> = PageOf<P> extends { data?: ReadonlyArray<infer T> } ? T : never;
-type InitArgs<P extends PaginatedPath> =
-  object extends PaginateInit<P> ? [init?: PaginateInit<P>] : [init: PaginateInit<P>];
+/** The item type when the call names `_fields` (`F` in the query, `FS` per object type in a search body). */
+export type PaginatedFieldsItem<P extends PaginatedPath, F extends string, FS extends Record<string, string>> =
+  TrimmedData<PageOf<P>, F, FS> extends { data?: ReadonlyArray<infer T> } ? T : never;
+// `_fields` literals are read into F/FS, so a trimmed list yields items with just those fields (see client.ts).
+type FieldsInit<P extends PaginatedPath, F extends string, FS extends Record<string, string>> = PaginateInit<P> &
+  FieldsHint<F, FS> &
+  FieldsGuard<OperationOf<P>, F, FS>;
+type InitArgs<P extends PaginatedPath, F extends string, FS extends Record<string, string>> =
+  object extends PaginateInit<P> ? [init?: FieldsInit<P, F, FS>] : [init: FieldsInit<P, F, FS>];
 
 interface LooseInit {
   params?: { query?: Record<string, unknown>; [k: string]: unknown };
@@ -83,11 +90,15 @@ function page(result: { data?: unknown; error?: unknown; response: Response }): 
  *
  *     for await (const lead of paginate(close, '/lead/', { params: { query: { query: 'status:Potential' } } })) …
  */
-export async function* paginate<P extends PaginatedPath>(
+export async function* paginate<
+  P extends PaginatedPath,
+  F extends string = never,
+  FS extends Record<string, string> = never,
+>(
   client: CloseClient,
   path: P,
-  ...[init]: InitArgs<P>
-): AsyncGenerator<PaginatedItem<P>, void, undefined> {
+  ...[init]: InitArgs<P, F, FS>
+): AsyncGenerator<PaginatedFieldsItem<P, F, FS>, void, undefined> {
   const entry = byPath.get(path);
   if (!entry) throw new TypeError(`paginate: ${String(path)} is not a paginated list operation`);
   const request = (client.request as unknown as LooseRequest).bind(client);
@@ -97,7 +108,7 @@ export async function* paginate<P extends PaginatedPath>(
     ...base,
     params: { ...base.params, query: { ...query, ...extra } },
   });
-  type Item = PaginatedItem<P>;
+  type Item = PaginatedFieldsItem<P, F, FS>;
 
   if (entry.pagination === 'offset') {
     let skip = Number(query._skip ?? 0);

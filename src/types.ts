@@ -2,9 +2,10 @@
  * Named types for the spec, all generated, so that a new schema or operation needs no edit here:
  * - every component schema by its name (`Lead` for `components['schemas']['Lead']`), from generated/aliases.d.ts:
  *   response types (`Lead`, `Contact`, …) describe what the API sends; `…Create`/`…Update` types are request
- *   bodies (unknown keys rejected, custom fields as `custom.cf_…` keys). Three names are the client's own,
- *   stricter types instead (src/custom-fields.ts: `CustomFieldId`, `CustomFieldInput`, `CustomFieldValue`), which
- *   an explicit export in src/index.ts lets win; test/operations.test.ts fails on any other clash;
+ *   bodies (unknown keys rejected, custom fields as `custom.cf_…` keys); ids are prefix template types
+ *   (`LeadId` is `` `lead_${string}` ``). Three names are also exported by src/custom-fields.ts
+ *   (`CustomFieldId`, `CustomFieldInput`, `CustomFieldValue`, the same types), which an explicit export in
+ *   src/index.ts lets win; test/operations.test.ts fails on any other clash;
  * - every operation by its operationId (`OperationId`, the `operations` list from generated/operations.js), with
  *   `OperationBody<'createLead'>`, `OperationQuery<'listLeads'>`, `OperationPathParams<'getLead'>` and
  *   `OperationResult<'getLead'>` for its request and success response.

@@ -342,6 +342,34 @@ describe('breaking-change rules', () => {
     expect(has(u.breaking, 'response-member-added', GET).message).toBe('Make `Lead.status_type` nullable in response');
   });
 
+  it('response: a field that becomes required (always sent) is not breaking', () => {
+    const r = diff((d) => {
+      S(d, 'Lead').required = ['id', 'display_name', 'status_type'];
+    });
+    expect(r.breaking).toEqual([]);
+    expect(has(r.additions, 'response-property-required', GET).message).toBe(
+      'Make `status_type` always present in `Lead` response',
+    );
+  });
+
+  it('response: a plain object that becomes a union of narrower objects is not breaking', () => {
+    const open = { type: 'object', required: ['type'], properties: { type: { type: 'string' } } };
+    const before = baseDoc();
+    S(before, 'Lead', 'properties').query = open;
+    const after = baseDoc();
+    S(after, 'Lead', 'properties').query = {
+      oneOf: [
+        { type: 'object', required: ['type'], properties: { type: { const: 'and' }, queries: { type: 'array' } } },
+        { type: 'object', required: ['type'], properties: { type: { const: 'id' }, value: { type: 'string' } } },
+      ],
+    };
+    const r = compareDocuments(before, after);
+    expect(r.breaking).toEqual([]);
+    // A member the old schema did not allow (a number) is still a breaking addition.
+    listAt(after, 'components', 'schemas', 'Lead', 'properties', 'query', 'oneOf').push({ type: 'number' });
+    expect(has(compareDocuments(before, after).breaking, 'response-member-added', GET)).toBeDefined();
+  });
+
   it('response: enum value added to a closed enum (exhaustive switches) is breaking; removed is not', () => {
     const r = diff((d) => {
       listAt(d, 'components', 'schemas', 'StatusType', 'enum').push('paused');

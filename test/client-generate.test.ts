@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { patch, templateKeys } from '../scripts/patch-types.js';
+import { idType, patch, templateKeys } from '../scripts/patch-types.js';
 
 const root = join(import.meta.dirname, '..');
 /** The key type patch-types writes: `custom.<prefix>_${string}<suffix>` in backticks (a template literal type). */
 const key = (prefix: string, suffix = '') => `\`custom.${prefix}_\${string}${suffix}\``;
+/** The id type patch-types writes: `<prefix>_${string}` in backticks. */
+const id = (prefix: string) => `\`${prefix}_\${string}\``;
 
 describe('patch-types', () => {
   it('maps the spec’s custom-field patterns to template-literal keys', () => {
@@ -18,6 +20,44 @@ describe('patch-types', () => {
       key('lcf', '.remove'),
     ]);
     expect(() => templateKeys('^x-[a-z]+$')).toThrow(/no TypeScript key type/);
+  });
+
+  it('types id schemas by their prefix, only for a plain prefix pattern', () => {
+    expect(idType('^lead_[A-Za-z0-9]+$')).toBe(id('lead'));
+    expect(idType('^(task|noti)_[A-Za-z0-9]+$')).toBe(`${id('task')} | ${id('noti')}`);
+    expect(idType('^lead_[A-Za-z0-9]{43}$')).toBeUndefined();
+    expect(idType('^[a-z]+_[A-Za-z0-9]+$')).toBeUndefined();
+    const doc = {
+      components: {
+        schemas: {
+          LeadId: { type: 'string', pattern: '^lead_[A-Za-z0-9]+$' },
+          Name: { type: 'string', pattern: '^[A-Z].*$' },
+          Open: { type: 'object' },
+          Empty: { type: 'object', maxProperties: 0 },
+        },
+      },
+    };
+    const dts = [
+      'export interface components {',
+      '    schemas: {',
+      '        LeadId: string;',
+      '        Name: string;',
+      '        Open: Record<string, never>;',
+      '        Empty: Record<string, never>;',
+      '        Lead: {',
+      '            recent_calls?: Record<string, never>[];',
+      '        };',
+      '    };',
+      '}',
+    ].join('\n');
+    expect(patch(dts, doc).split('\n').slice(2, 8)).toEqual([
+      `        LeadId: ${id('lead')};`,
+      '        Name: string;',
+      '        Open: Record<string, unknown>;',
+      '        Empty: Record<string, never>;',
+      '        Lead: {',
+      '            recent_calls?: Record<string, unknown>[];',
+    ]);
   });
 
   it('replaces only pattern-derived index signatures, keeping real maps', () => {

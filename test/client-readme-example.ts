@@ -1,4 +1,4 @@
-import { createCloseClient, paginate, unwrap } from '../src/index.js';
+import { createCloseClient, customFieldsByName, paginate, unwrap } from '../src/index.js';
 
 const apiKey = process.env.CLOSE_API_KEY;
 if (!apiKey) throw new Error('Set CLOSE_API_KEY to your Close API key');
@@ -7,19 +7,22 @@ const close = createCloseClient({
   baseUrl: process.env.CLOSE_BASE_URL, // default https://api.close.com/api/v1 (the sandbox: http://127.0.0.1:4010/api/v1)
 });
 
-// Create a lead with a contact and a custom field (custom fields are `custom.cf_<field id>` keys).
+// Custom fields are `custom.<field id>` keys; customFieldsByName looks the ids up by name (once per client).
+const cf = customFieldsByName(close);
+
+// Create a lead with a contact and the "Source" custom field.
 const lead = unwrap(
   await close.POST('/lead/', {
     body: {
       name: 'Wayne Enterprises',
       contacts: [{ name: 'Bruce Wayne', title: 'CEO', emails: [{ email: 'bruce@wayne.example', type: 'office' }] }],
-      'custom.cf_v3xRvLfWTzNDajB3t1Ov3qZ7BDnDE9W9YJxNvTuY7NA': 'Website',
+      ...(await cf.values({ Source: 'Website' })),
     },
   }),
 );
 
-// Log a call on it. (`_fields` can trim any response, so the types leave every field optional.)
-if (!lead.id) throw new Error('the created lead has no id');
+// Log a call on it. Fields Close always sends are never undefined, and ids are typed by kind
+// (`lead.id` is a `lead_…` id: a contact id would not compile as `lead_id`).
 const call = unwrap(
   await close.POST('/activity/call/', {
     body: { lead_id: lead.id, direction: 'outbound', duration: 180, note: 'Walked through pricing.' },

@@ -146,7 +146,7 @@ describe('generated/operations.js', () => {
     expect(isOperationId('getlead')).toBe(false);
     expect(isOperationId('toString')).toBe(false);
     expect(isOperationId(undefined)).toBe(false);
-    expectTypeOf<OpenapiTsOperations['getLead']['parameters']['path']>().toEqualTypeOf<{ lead_id: string }>();
+    expectTypeOf<OpenapiTsOperations['getLead']['parameters']['path']>().toEqualTypeOf<{ lead_id: `lead_${string}` }>();
   });
 
   it('lets no hand-written export of the package hide a generated schema alias, but the three documented ones', () => {
@@ -198,7 +198,7 @@ describe('generated/operations.js', () => {
     expectTypeOf<OperationBody<'createLead'>>().toEqualTypeOf<LeadCreate>();
     expectTypeOf<OperationResult<'getLead'>>().toEqualTypeOf<Lead>();
     expectTypeOf<OperationResult<'listLeads'>>().toEqualTypeOf<LeadList>();
-    expectTypeOf<OperationPathParams<'getLead'>>().toEqualTypeOf<{ lead_id: string }>();
+    expectTypeOf<OperationPathParams<'getLead'>>().toEqualTypeOf<{ lead_id: `lead_${string}` }>();
     expectTypeOf<OperationQuery<'listLeads'>['_limit']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<OperationBody<'getLead'>>().toBeNever();
   });

@@ -88,12 +88,10 @@ describe('snapshots', () => {
 
     const second = await startHarness({ seed: 'empty', data: file });
     try {
-      const back = unwrap(
-        await second.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: lead.id as string } } }),
-      );
+      const back = unwrap(await second.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: lead.id } } }));
       expect(back.name).toBe('Persisted Inc');
       expect(back.contacts?.[0]?.name).toBe('Pat');
-      const events = unwrap(await second.client.GET('/event/', { params: { query: { lead_id: lead.id as string } } }));
+      const events = unwrap(await second.client.GET('/event/', { params: { query: { lead_id: lead.id } } }));
       expect(events.data).toHaveLength(2);
       expect(second.sandbox.snapshot().state.leads).toHaveLength(1);
       second.sandbox.reset();

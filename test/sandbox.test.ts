@@ -4,7 +4,16 @@
 // is checked against the spec by the harness (test/support/sandbox.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import type { components } from '../generated/schema.js';
-import { customFieldKey, paginate, unwrap } from '../src/index.js';
+import {
+  type CustomFieldId,
+  customFieldKey,
+  type LeadId,
+  type OrganizationId,
+  paginate,
+  type SavedSearchId,
+  type UserId,
+  unwrap,
+} from '../src/index.js';
 import { basic, expectFieldError, type Harness, startHarness } from './support/sandbox.js';
 
 type Obj = Record<string, unknown>;
@@ -34,9 +43,9 @@ async function pipeline() {
   return { sales, status };
 }
 
-async function newLead(name: string, extra: Obj = {}): Promise<string> {
+async function newLead(name: string, extra: Obj = {}): Promise<LeadId> {
   const lead = unwrap(await h.client.POST('/lead/', { body: { name, ...extra } }));
-  return lead.id as string;
+  return lead.id;
 }
 
 describe('the demo seed', () => {
@@ -47,7 +56,7 @@ describe('the demo seed', () => {
     expect(ids(users.data)).toContain(me.id);
     const org = unwrap(
       await h.client.GET('/organization/{organization_id}/', {
-        params: { path: { organization_id: me.organizations?.[0]?.id as string } },
+        params: { path: { organization_id: me.organizations?.[0]?.id as OrganizationId } },
       }),
     );
     expect(org.memberships).toHaveLength(2);
@@ -72,7 +81,7 @@ describe('the demo seed', () => {
     const tasks = unwrap(await h.client.GET('/task/', { params: { query: { is_complete: false } } }));
     expect(tasks.data.length).toBeGreaterThan(5);
     const activities = unwrap(
-      await h.client.GET('/activity/', { params: { query: { lead_id: lead?.id as string, _limit: 50 } } }),
+      await h.client.GET('/activity/', { params: { query: { lead_id: lead?.id as LeadId, _limit: 50 } } }),
     );
     expect(activities.data.length).toBeGreaterThan(0);
     const views = unwrap(await h.client.GET('/saved_search/'));
@@ -120,7 +129,7 @@ describe('state, resource by resource', () => {
         },
       }),
     );
-    const id = created.id as string;
+    const id = created.id;
     expect(created.status_label).toBe('Qualified');
     const got = unwrap(await h.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: id } } }));
     expect(got).toMatchObject({ name: 'Wayne Enterprises', display_name: 'Wayne Enterprises', description: 'Gotham' });
@@ -155,13 +164,11 @@ describe('state, resource by resource', () => {
         body: { lead_id: leadId, name: 'Pepper Potts', phones: [{ phone: '+16505550100', type: 'office' }] },
       }),
     );
-    const got = unwrap(
-      await h.client.GET('/contact/{contact_id}/', { params: { path: { contact_id: c.id as string } } }),
-    );
+    const got = unwrap(await h.client.GET('/contact/{contact_id}/', { params: { path: { contact_id: c.id } } }));
     expect(got).toMatchObject({ lead_id: leadId, name: 'Pepper Potts', display_name: 'Pepper Potts' });
     const updated = unwrap(
       await h.client.PUT('/contact/{contact_id}/', {
-        params: { path: { contact_id: c.id as string } },
+        params: { path: { contact_id: c.id } },
         body: { emails: [{ email: 'pepper@stark.example' }] },
       }),
     );
@@ -172,7 +179,7 @@ describe('state, resource by resource', () => {
 
     const orphan = unwrap(await h.client.POST('/contact/', { body: { name: 'Happy Hogan' } }));
     const lead = unwrap(
-      await h.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: orphan.lead_id as string } } }),
+      await h.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: orphan.lead_id as LeadId } } }),
     );
     expect(lead.name).toBe('Happy Hogan');
     expect(lead.contact_ids).toEqual([orphan.id]);
@@ -200,7 +207,7 @@ describe('state, resource by resource', () => {
       expected_value: 250000,
       date_won: null,
     });
-    const id = opp.id as string;
+    const id = opp.id;
     const won = unwrap(
       await h.client.PUT('/opportunity/{opportunity_id}/', {
         params: { path: { opportunity_id: id } },
@@ -272,11 +279,11 @@ describe('state, resource by resource', () => {
       await h.client.POST('/task/', { body: { lead_id: leadId, text: 'Send proposal', date: tomorrow } }),
     );
     expect(task).toMatchObject({ is_complete: false, view: 'future', date: tomorrow, _type: 'lead' });
-    const id = task.id as string;
+    const id = task.id;
     const assigned = unwrap(
       await h.client.PUT('/task/{task_id}/', {
         params: { path: { task_id: id } },
-        body: { assigned_to: users[1]?.id as string },
+        body: { assigned_to: users[1]?.id as UserId },
       }),
     );
     expect(assigned.assigned_to).toBe(users[1]?.id);
@@ -311,8 +318,8 @@ describe('state, resource by resource', () => {
     );
     const reordered = unwrap(
       await h.client.PUT('/pipeline/{pipeline_id}/', {
-        params: { path: { pipeline_id: pipe.id as string } },
-        body: { name: 'Renewals 2026', statuses: [{ id: won.id as string }, { id: st.id as string }] },
+        params: { path: { pipeline_id: pipe.id } },
+        body: { name: 'Renewals 2026', statuses: [{ id: won.id }, { id: st.id }] },
       }),
     );
     expect(reordered.name).toBe('Renewals 2026');
@@ -333,7 +340,7 @@ describe('state, resource by resource', () => {
     const lead = unwrap(await h.client.POST('/lead/', { body }));
     expect(lead[key]).toEqual(['Gold']);
     expect(lead.custom).toMatchObject({ Tier: ['Gold'] });
-    const id = lead.id as string;
+    const id = lead.id;
     const added = unwrap(
       await h.client.PUT('/lead/{lead_id}/', { params: { path: { lead_id: id } }, body: { [`${key}.add`]: 'Silver' } }),
     );
@@ -397,7 +404,7 @@ describe('pagination ends', () => {
     }
     expect(pages).toEqual([true, true, true, true, false]);
     const seen: string[] = [];
-    for await (const l of paginate(h.client, '/lead/', { params: { query: { _limit: 8 } } })) seen.push(l.id as string);
+    for await (const l of paginate(h.client, '/lead/', { params: { query: { _limit: 8 } } })) seen.push(l.id);
     expect(new Set(seen).size).toBe(30);
   });
 
@@ -430,7 +437,7 @@ describe('pagination ends', () => {
     expect(newer.data[0]?.object_type).toBe('activity.note');
     const viaPaginate: string[] = [];
     for await (const e of paginate(h.client, '/event/', { params: { query: { lead_id: leadId, _limit: 2 } } }))
-      viaPaginate.push(e.id as string);
+      viaPaginate.push(e.id);
     expect(viaPaginate).toHaveLength(4);
     expectFieldError(await h.call('GET', '/event/?_cursor=garbage'), '_cursor');
     expect((await h.call('GET', '/event/?object_type=lead')).status).toBe(400); // not a documented filter combination
@@ -518,7 +525,7 @@ describe('POST /data/search/ and Smart Views', () => {
 
   test('field conditions on lead fields and custom fields, text modes, and/or/negate', async () => {
     const fields = unwrap(await h.client.GET('/custom_field/lead/')).data;
-    const source = fields.find((f) => f.name === 'Source')?.id as string;
+    const source = fields.find((f) => f.name === 'Source')?.id as CustomFieldId;
     const website = await run({
       type: 'and',
       queries: [
@@ -582,7 +589,9 @@ describe('POST /data/search/ and Smart Views', () => {
         condition: { type: 'text', value: 'CEO' },
       },
     });
-    expect(new Set(leads.data.map((r) => r.id))).toEqual(new Set(ceos.data.map((r) => r.lead_id)));
+    expect(new Set(leads.data.map((r) => r.id))).toEqual(
+      new Set(ceos.data.map((r) => (r.__object_type === 'contact' ? r.lead_id : undefined))),
+    );
   });
 
   test('unsupported nodes and conditions are a 400 naming the subset', async () => {
@@ -625,7 +634,9 @@ describe('POST /data/search/ and Smart Views', () => {
     expect(result.data).toHaveLength(9);
     expect(result.data.every((r) => (r as Obj).status_label === 'Qualified')).toBe(true);
     const opps = unwrap(
-      await h.client.GET('/opportunity/', { params: { query: { lead_saved_search_id: qualifiedView?.id as string } } }),
+      await h.client.GET('/opportunity/', {
+        params: { query: { lead_saved_search_id: qualifiedView?.id as SavedSearchId } },
+      }),
     );
     const leadIds = new Set(result.data.map((r) => r.id));
     expect(opps.data.length).toBeGreaterThan(0);

@@ -1,9 +1,9 @@
 // SpecValidator (src/lib/spec-validator.ts, re-exported by test/support/spec-validator.ts) on a small
 // hand-written document: status fallback, undeclared statuses, OpenAPI-level $refs, request bodies,
-// parameters, and OpenAPI-only keywords that Ajv must ignore.
+// parameters, and OpenAPI-only keywords that Ajv must ignore; then responses trimmed by `_fields` on the real bundle.
 import { describe, expect, it } from 'vitest';
 import { formatPointer } from '../src/lib/json-pointer.js';
-import { SpecValidator } from './support/spec-validator.js';
+import { requestedFields, SpecValidator } from './support/spec-validator.js';
 
 const doc = {
   openapi: '3.1.0',
@@ -208,5 +208,56 @@ describe('SpecValidator', () => {
 
   it('throws on an unknown operationId', () => {
     expect(() => v.validateResponse('nope', 200, {})).toThrow(/unknown operationId nope/);
+  });
+});
+
+describe('responses trimmed by _fields (the bundled spec)', () => {
+  const real = new SpecValidator();
+  const LEAD = 'lead_IIDHIStmFcFQZZP0BRe99V1MCoXWz2PGCm6EDmR9v2O';
+  const missing = (r: { errors: { keyword: string; property?: string }[] }) =>
+    r.errors.filter((e) => e.keyword === 'required').map((e) => e.property);
+
+  it('a default response missing a required field fails; the same body passes when _fields asked for it', () => {
+    const body = { has_more: false, data: [{ id: LEAD, display_name: 'Bluth Company' }] };
+    const full = real.validateResponse('listLeads', 200, body);
+    expect(full.valid).toBe(false);
+    expect(missing(full)).toContain('organization_id');
+    const trimmed = real.validateResponse('listLeads', 200, body, { fields: ['id', 'display_name'] });
+    expect(trimmed.errors).toEqual([]);
+    expect(trimmed.valid).toBe(true);
+  });
+
+  it('still requires an asked field that Close always sends, and the envelope', () => {
+    const noId = real.validateResponse('getLead', 200, { display_name: 'x' }, { fields: ['id', 'display_name'] });
+    expect(missing(noId)).toEqual(['id']);
+    const noEnvelope = real.validateResponse('listLeads', 200, { data: [] }, { fields: ['id'] });
+    expect(missing(noEnvelope)).toEqual(['has_more']);
+  });
+
+  it('keeps types and nested objects checked, and trims each member of a union', () => {
+    const badType = real.validateResponse('getLead', 200, { id: 42 }, { fields: ['id'] });
+    expect(badType.valid).toBe(false);
+    // Embedded contacts are not trimmed by Close: they keep their required fields.
+    const nested = real.validateResponse(
+      'getLead',
+      200,
+      { id: LEAD, contacts: [{ name: 'Jo' }] },
+      {
+        fields: ['id', 'contacts'],
+      },
+    );
+    expect(missing(nested)).toContain('id');
+    const activities = { has_more: false, data: [{ _type: 'Call', id: 'acti_1', duration: 30 }] };
+    expect(real.validateResponse('listActivities', 200, activities).valid).toBe(false);
+    expect(
+      real.validateResponse('listActivities', 200, activities, { fields: ['id', '_type', 'duration'] }).errors,
+    ).toEqual([]);
+  });
+
+  it('reads _fields from a request URL', () => {
+    expect(requestedFields('http://h/api/v1/lead/?_fields=id,display_name&_limit=1')).toEqual(['id', 'display_name']);
+    expect(requestedFields('/lead/?_fields=id&_fields=name')).toEqual(['id', 'name']);
+    expect(requestedFields('/lead/?_limit=1')).toBeUndefined();
+    expect(requestedFields('/lead/?_fields=')).toBeUndefined();
   });
 });

@@ -6,13 +6,18 @@ import {
   type CallActivity,
   type CloseApiError,
   type Contact,
+  type ContactId,
+  type CustomFieldValue,
   createCloseClient,
   customFields,
+  customFieldsByName,
   type Event,
   type Lead,
   type LeadCreate,
+  type LeadId,
   type OpportunityCreate,
   type PaginatedPath,
+  type PickFields,
   paginate,
   type SearchResultItem,
   type Task,
@@ -130,4 +135,146 @@ export async function callTypeTests(): Promise<void> {
   await close.call('createLead', { body: { nmae: 'Acme' } });
   // @ts-expect-error no such operation
   await close.call('getLeads');
+}
+
+export async function requiredFieldTypes(): Promise<void> {
+  // What Close always sends in a default response is required: no `!` for ids and names
+  const lead = unwrap(await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } }));
+  expectTypeOf(lead.id).toEqualTypeOf<LeadId>();
+  expectTypeOf(lead.display_name).toEqualTypeOf<string>();
+  expectTypeOf(lead.contacts).toEqualTypeOf<Contact[]>();
+  // never seen in recorded traffic: still optional
+  expectTypeOf(lead.primary_address_summary).toEqualTypeOf<string | null | undefined>();
+  for (const c of lead.contacts) {
+    expectTypeOf(c.id).toEqualTypeOf<ContactId>();
+    // 2017 payloads have no display_name on contacts
+    expectTypeOf(c.display_name).toEqualTypeOf<string | undefined>();
+  }
+}
+
+export async function fieldsTypes(): Promise<void> {
+  // _fields by path: each list item has exactly the asked fields, required where Close always sends them
+  const page = unwrap(await close.GET('/lead/', { params: { query: { _fields: ['id', 'html_url'], _limit: 5 } } }));
+  expectTypeOf(page.has_more).toEqualTypeOf<boolean>();
+  for (const row of page.data) {
+    expectTypeOf(row).toEqualTypeOf<{ id: LeadId; html_url: string }>();
+    // @ts-expect-error name was not asked for
+    void row.name;
+  }
+  // a single object; an unset custom field may be absent; an unknown name (a smart field) is unknown
+  const one = unwrap(
+    await close.GET('/lead/{lead_id}/', {
+      params: { path: { lead_id: 'lead_1' }, query: { _fields: ['id', 'custom.cf_source', 'num_calls'] } },
+    }),
+  );
+  expectTypeOf(one.id).toEqualTypeOf<LeadId>();
+  expectTypeOf(one['custom.cf_source']).toEqualTypeOf<CustomFieldValue | undefined>();
+  expectTypeOf(one.num_calls).toEqualTypeOf<unknown>();
+  expectTypeOf<keyof typeof one>().toEqualTypeOf<'id' | 'custom.cf_source' | 'num_calls'>();
+  // a union is trimmed member by member: a picked _type still narrows
+  const acts = unwrap(await close.GET('/activity/', { params: { query: { _fields: ['_type', 'duration'] } } }));
+  for (const a of acts.data) if (a._type === 'Call') expectTypeOf(a.duration).toEqualTypeOf<number | undefined>();
+  // a list that is not literal: every field optional
+  const names: string[] = ['id'];
+  const loose = unwrap(
+    await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' }, query: { _fields: names } } }),
+  );
+  expectTypeOf(loose).toEqualTypeOf<Partial<Lead>>();
+  expectTypeOf<PickFields<Lead, 'id'>>().toEqualTypeOf<{ id: LeadId }>();
+  // @ts-expect-error _fields is not a parameter of POST /lead/
+  await close.POST('/lead/', { params: { query: { _fields: ['id'] } }, body: { name: 'Acme' } });
+
+  // paginate follows _fields too
+  for await (const row of paginate(close, '/lead/', { params: { query: { _fields: ['id', 'display_name'] } } }))
+    expectTypeOf(row).toEqualTypeOf<{ id: LeadId; display_name: string }>();
+  for await (const row of paginate(close, '/data/search/', {
+    body: { query: { type: 'match_all' }, _fields: { contact: ['id', 'name'] } },
+  }))
+    if (row.__object_type === 'contact') expectTypeOf(row.name).toEqualTypeOf<string | null>();
+  // @ts-expect-error _fields is not a parameter of GET /event/
+  paginate(close, '/event/', { params: { query: { _fields: ['id'] } } });
+
+  // _fields by operationId
+  const viaCall = await close.call('listLeads', { params: { query: { _fields: ['id', 'display_name'] } } });
+  for (const row of viaCall.data) expectTypeOf(row).toEqualTypeOf<{ id: LeadId; display_name: string }>();
+  const got = await close.call('getLead', { params: { path: { lead_id: 'lead_1' }, query: { _fields: ['id'] } } });
+  expectTypeOf(got).toEqualTypeOf<{ id: LeadId }>();
+  // @ts-expect-error a misspelt query parameter next to _fields is still an error
+  await close.call('listLeads', { params: { query: { _fields: ['id'], _limt: 1 } } });
+}
+
+export async function idTypes(): Promise<void> {
+  const contact = unwrap(await close.GET('/contact/{contact_id}/', { params: { path: { contact_id: 'cont_1' } } }));
+  const opp = unwrap(
+    await close.GET('/opportunity/{opportunity_id}/', { params: { path: { opportunity_id: 'oppo_1' } } }),
+  );
+  // an id read from one response is accepted where the same kind is expected…
+  await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: opp.lead_id } } });
+  await close.POST('/task/', { body: { lead_id: opp.lead_id, contact_id: contact.id, text: 'Call back' } });
+  // …and nowhere else
+  // @ts-expect-error a contact id is not a lead id
+  await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: contact.id } } });
+  // @ts-expect-error a contact id is not a lead id (body field)
+  await close.POST('/task/', { body: { lead_id: contact.id, text: 'Call back' } });
+  // @ts-expect-error a plain string is not an id
+  await close.GET('/contact/{contact_id}/', { params: { path: { contact_id: 'Jo' } } });
+  expectTypeOf<LeadId>().toEqualTypeOf<`lead_${string}`>();
+}
+
+export async function customFieldByNameTypes(): Promise<void> {
+  // a field id read from the API builds a key that a create body accepts
+  const fields = unwrap(await close.GET('/custom_field/lead/'));
+  for (const field of fields.data) {
+    const body = { name: 'Acme', [`custom.${field.id}`]: 'Website Form' } satisfies LeadCreate;
+    await close.POST('/lead/', { body });
+  }
+  const cf = customFieldsByName(close);
+  const created = await close.call('createLead', {
+    body: { name: 'Acme', ...(await cf.values({ Source: 'Website Form' })) },
+  });
+  expectTypeOf(created[await cf.key('Source')]).toEqualTypeOf<CustomFieldValue | undefined>();
+  // @ts-expect-error values are custom-field inputs, not objects
+  await cf.values({ Source: { nested: true } });
+}
+
+export async function searchTypes(): Promise<void> {
+  // a Smart View's s_query is a search body
+  const views = unwrap(await close.GET('/saved_search/', { params: { query: { type: 'lead' } } }));
+  for (const view of views.data) {
+    if (!view.s_query) continue;
+    const result = unwrap(
+      await close.POST('/data/search/', {
+        body: { ...view.s_query, _fields: { lead: ['id', 'html_url'] }, _limit: 10 },
+      }),
+    );
+    // search results expose the fields asked for in _fields
+    for (const row of result.data) {
+      // results of a type that _fields does not name carry only their id
+      if (row.__object_type === 'lead')
+        expectTypeOf(row).toEqualTypeOf<{ __object_type: 'lead'; id: LeadId; html_url: string }>();
+      else expectTypeOf(row).toEqualTypeOf<{ __object_type: 'contact'; id: ContactId }>();
+    }
+  }
+  const mixed = await close.call('searchData', {
+    body: { query: { type: 'match_all' }, _fields: { lead: ['display_name'], contact: ['name', 'lead_id'] } },
+  });
+  for (const row of mixed.data) {
+    // @ts-expect-error lead_id was asked for contacts only: narrow first
+    void row.lead_id;
+    if (row.__object_type === 'contact') expectTypeOf(row.lead_id).toEqualTypeOf<LeadId | null>();
+    else expectTypeOf(row.display_name).toEqualTypeOf<string>();
+  }
+  // without _fields a result is the documented item (id only by default)
+  const plain = unwrap(await close.POST('/data/search/', { body: { query: { type: 'match_all' } } }));
+  expectTypeOf(plain.data).toEqualTypeOf<SearchResultItem[]>();
+  // @ts-expect-error _fields is not a query parameter of POST /lead/
+  await close.POST('/lead/', { params: { query: { _fields: ['id'] } }, body: { name: 'Acme' } });
+  // @ts-expect-error a search body's _fields is per object type, not a list
+  await close.POST('/data/search/', { body: { query: { type: 'match_all' }, _fields: ['id'] } });
+}
+
+export async function openObjectTypes(): Promise<void> {
+  // objects that the spec leaves open are Record<string, unknown>, not Record<string, never>
+  const contact = unwrap(await close.GET('/contact/{contact_id}/', { params: { path: { contact_id: 'cont_1' } } }));
+  for (const sub of contact.subscriptions ?? []) expectTypeOf(sub.sequence_id).toEqualTypeOf<unknown>();
 }

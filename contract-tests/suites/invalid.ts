@@ -187,13 +187,13 @@ export function invalidRequestTests(c: Contract, fx: Fixtures): void {
     const other = unwrap(await c.client.POST('/lead/', { body: { name: c.name('Invalid-requests merge source') } }));
     const contact = unwrap(
       await c.client.POST('/contact/', {
-        body: { lead_id: lead.id as string, name: c.name('Invalid-requests contact') },
+        body: { lead_id: lead.id, name: c.name('Invalid-requests contact') },
       }),
     );
     const opp = unwrap(
       await c.client.POST('/opportunity/', {
         body: {
-          lead_id: lead.id as string,
+          lead_id: lead.id,
           status_id: fx.activeStatusId,
           value: 100,
           value_period: 'one_time',
@@ -202,7 +202,7 @@ export function invalidRequestTests(c: Contract, fx: Fixtures): void {
       }),
     );
     const task = unwrap(
-      await c.client.POST('/task/', { body: { lead_id: lead.id as string, text: c.name('Invalid-requests task') } }),
+      await c.client.POST('/task/', { body: { lead_id: lead.id, text: c.name('Invalid-requests task') } }),
     );
     const pipeline = unwrap(await c.client.POST('/pipeline/', { body: { name: c.name('Invalid-requests pipeline') } }));
     Object.assign(ids, {

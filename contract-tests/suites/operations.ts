@@ -81,13 +81,13 @@ export function operationTests(c: Contract, fx: Fixtures): void {
         expect(created.id).toMatch(/^pipe_/);
         const status = unwrap(
           await c.client.POST('/status/opportunity/', {
-            body: { label: c.name('Contract stage'), type: 'active', pipeline_id: created.id as string },
+            body: { label: c.name('Contract stage'), type: 'active', pipeline_id: created.id },
           }),
         );
         expect(status.id).toMatch(/^stat_/);
         const renamed = unwrap(
           await c.client.PUT('/pipeline/{pipeline_id}/', {
-            params: { path: { pipeline_id: created.id as string } },
+            params: { path: { pipeline_id: created.id } },
             body: { name: c.name('Contract pipeline renamed') },
           }),
         );
@@ -127,7 +127,7 @@ export function operationTests(c: Contract, fx: Fixtures): void {
       run: async () => {
         const lead = await newLead('Contract lead');
         expect(lead.id).toMatch(/^lead_/);
-        const id = lead.id as string;
+        const id = lead.id;
         const got = unwrap(await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: id } } }));
         sameId(got.id, id);
         const updated = unwrap(
@@ -144,14 +144,14 @@ export function operationTests(c: Contract, fx: Fixtures): void {
         );
         expect(Array.isArray(page.data)).toBe(true);
         const gone = await newLead('Contract lead to delete');
-        const del = await c.client.DELETE('/lead/{lead_id}/', { params: { path: { lead_id: gone.id as string } } });
+        const del = await c.client.DELETE('/lead/{lead_id}/', { params: { path: { lead_id: gone.id } } });
         expect(del.response.status).toBe(200);
         if (c.live) {
           expect(got.name).toBe(c.name('Contract lead'));
           expect(got.status_id).toBe(fx.leadStatusId);
           const reread = unwrap(await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: id } } }));
           expect(reread.description).toBe(`Updated by run ${c.target.runId}`);
-          const after = await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: gone.id as string } } });
+          const after = await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: gone.id } } });
           expect(after.response.status).toBe(404);
         }
       },
@@ -164,13 +164,13 @@ export function operationTests(c: Contract, fx: Fixtures): void {
         const destination = await newLead('Contract merge destination');
         const source = await newLead('Contract merge source');
         const merged = await c.client.POST('/lead/merge/', {
-          body: { source: source.id as string, destination: destination.id as string },
+          body: { source: source.id, destination: destination.id },
         });
         expect(merged.response.status).toBe(200);
         if (c.live) {
           await eventually(async () => {
             const gone = await c.client.GET('/lead/{lead_id}/', {
-              params: { path: { lead_id: source.id as string } },
+              params: { path: { lead_id: source.id } },
             });
             expect(gone.response.status, 'the source lead is deleted by the merge').toBe(404);
           });
@@ -185,7 +185,7 @@ export function operationTests(c: Contract, fx: Fixtures): void {
         const contact = unwrap(
           await c.client.POST('/contact/', {
             body: {
-              lead_id: lead.id as string,
+              lead_id: lead.id,
               name: c.name('Ada Lovelace'),
               title: 'CTO',
               emails: [{ email: c.email('ada'), type: 'office' }],
@@ -194,7 +194,7 @@ export function operationTests(c: Contract, fx: Fixtures): void {
           }),
         );
         expect(contact.id).toMatch(/^cont_/);
-        const cid = contact.id as string;
+        const cid = contact.id;
         const got = unwrap(await c.client.GET('/contact/{contact_id}/', { params: { path: { contact_id: cid } } }));
         sameId(got.id, cid);
         const updated = unwrap(
@@ -204,9 +204,7 @@ export function operationTests(c: Contract, fx: Fixtures): void {
           }),
         );
         sameId(updated.id, cid);
-        const list = unwrap(
-          await c.client.GET('/contact/', { params: { query: { lead_id: lead.id as string, _limit: 10 } } }),
-        );
+        const list = unwrap(await c.client.GET('/contact/', { params: { query: { lead_id: lead.id, _limit: 10 } } }));
         expect(Array.isArray(list.data)).toBe(true);
         if (c.live) {
           expect(got.lead_id).toBe(lead.id);
@@ -225,7 +223,7 @@ export function operationTests(c: Contract, fx: Fixtures): void {
         const opp = unwrap(
           await c.client.POST('/opportunity/', {
             body: {
-              lead_id: lead.id as string,
+              lead_id: lead.id,
               status_id: fx.activeStatusId,
               value: 120000,
               value_period: 'annual',
@@ -235,7 +233,7 @@ export function operationTests(c: Contract, fx: Fixtures): void {
           }),
         );
         expect(opp.id).toMatch(/^oppo_/);
-        const oid = opp.id as string;
+        const oid = opp.id;
         const got = unwrap(
           await c.client.GET('/opportunity/{opportunity_id}/', { params: { path: { opportunity_id: oid } } }),
         );
@@ -247,7 +245,7 @@ export function operationTests(c: Contract, fx: Fixtures): void {
           }),
         );
         sameId(updated.id, oid);
-        const list = unwrap(await c.client.GET('/opportunity/', { params: { query: { lead_id: lead.id as string } } }));
+        const list = unwrap(await c.client.GET('/opportunity/', { params: { query: { lead_id: lead.id } } }));
         expect(Array.isArray(list.data)).toBe(true);
         if (c.live) {
           expect(got.value).toBe(120000);
@@ -270,7 +268,7 @@ export function operationTests(c: Contract, fx: Fixtures): void {
       ],
       run: async () => {
         const lead = await newLead('Contract activities');
-        const leadId = lead.id as string;
+        const leadId = lead.id;
         const note = unwrap(
           await c.client.POST('/activity/note/', { body: { lead_id: leadId, note: c.name('Contract note') } }),
         );
@@ -331,7 +329,7 @@ export function operationTests(c: Contract, fx: Fixtures): void {
           await c.client.POST('/task/', {
             body: {
               _type: 'lead',
-              lead_id: lead.id as string,
+              lead_id: lead.id,
               text: c.name('Contract task'),
               date: new Date().toISOString().slice(0, 10),
             },
@@ -340,12 +338,12 @@ export function operationTests(c: Contract, fx: Fixtures): void {
         expect(task.id).toMatch(/^task_/);
         const updated = unwrap(
           await c.client.PUT('/task/{task_id}/', {
-            params: { path: { task_id: task.id as string } },
+            params: { path: { task_id: task.id } },
             body: { text: c.name('Contract task (edited)') },
           }),
         );
         sameId(updated.id, task.id);
-        const list = unwrap(await c.client.GET('/task/', { params: { query: { lead_id: lead.id as string } } }));
+        const list = unwrap(await c.client.GET('/task/', { params: { query: { lead_id: lead.id } } }));
         expect(Array.isArray(list.data)).toBe(true);
         if (c.live) {
           expect(list.data.find((t) => t.id === task.id)?.text).toBe(c.name('Contract task (edited)'));
@@ -390,7 +388,7 @@ export function operationTests(c: Contract, fx: Fixtures): void {
         const lead = await newLead('Contract events');
         // `lead_id` alone is one of the filter combinations the event log accepts.
         const read = async () =>
-          unwrap(await c.client.GET('/event/', { params: { query: { lead_id: lead.id as string, _limit: 10 } } }));
+          unwrap(await c.client.GET('/event/', { params: { query: { lead_id: lead.id, _limit: 10 } } }));
         const page = await read();
         expect(Array.isArray(page.data)).toBe(true);
         expect(page).toHaveProperty('cursor_next');
@@ -436,7 +434,7 @@ export function operationTests(c: Contract, fx: Fixtures): void {
     const lead = unwrap(await c.client.POST('/lead/', { body }));
     expect(lead.id).toMatch(/^lead_/);
     if (c.live) {
-      const got = unwrap(await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: lead.id as string } } }));
+      const got = unwrap(await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: lead.id } } }));
       expect(got[key]).toBe('gold');
     }
   });

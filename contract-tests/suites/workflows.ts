@@ -3,11 +3,10 @@
 // the spec's examples, validated by the recorder like any response.
 import { expect, test } from 'vitest';
 import type { components } from '../../generated/schema.js';
-import { customFieldKey, paginate, unwrap } from '../../src/index.js';
+import { customFieldKey, type LeadId, paginate, unwrap } from '../../src/index.js';
 import { type Contract, eventually } from '../support/context.js';
 import type { Fixtures } from '../support/fixtures.js';
 
-type SearchRequest = components['schemas']['SearchRequest'];
 type LeadCreate = components['schemas']['LeadCreate'];
 const HTML_URL = /^https:\/\/app\.close\.(com|io)\/lead\/lead_[A-Za-z0-9]+\/?$/;
 
@@ -49,7 +48,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
     expect(leadId).toMatch(/^lead_/);
 
     if (c.live) {
-      const lead = unwrap(await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: leadId as string } } }));
+      const lead = unwrap(await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: leadId } } }));
       expect(lead.name).toBe(form.company);
       expect(lead[sourceKey]).toBe(form.source);
       expect(lead.contacts).toHaveLength(1);
@@ -66,7 +65,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
     const opp = unwrap(
       await c.client.POST('/opportunity/', {
         body: {
-          lead_id: lead.id as string,
+          lead_id: lead.id,
           status_id: fx.activeStatusId,
           value: 500000,
           value_period: 'one_time',
@@ -77,7 +76,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
     );
     const won = unwrap(
       await c.client.PUT('/opportunity/{opportunity_id}/', {
-        params: { path: { opportunity_id: opp.id as string } },
+        params: { path: { opportunity_id: opp.id } },
         body: { status_id: fx.wonStatusId, value: 725000, confidence: 100 },
       }),
     );
@@ -86,7 +85,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
     if (c.live) {
       const after = unwrap(
         await c.client.GET('/opportunity/{opportunity_id}/', {
-          params: { path: { opportunity_id: opp.id as string } },
+          params: { path: { opportunity_id: opp.id } },
         }),
       );
       expect(after.status_id).toBe(fx.wonStatusId);
@@ -95,7 +94,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
       expect(after.confidence).toBe(100);
       expect(after.date_won, 'a move to a won status sets date_won').toMatch(/^\d{4}-\d{2}-\d{2}/);
       const wonList = unwrap(
-        await c.client.GET('/opportunity/', { params: { query: { lead_id: lead.id as string, status_type: 'won' } } }),
+        await c.client.GET('/opportunity/', { params: { query: { lead_id: lead.id, status_type: 'won' } } }),
       );
       expect(wonList.data.map((o) => o.id)).toEqual([opp.id]);
     }
@@ -103,7 +102,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
 
   test('activity logging: a note with a body and timestamp, and a 15-minute outbound call', async () => {
     const lead = unwrap(await c.client.POST('/lead/', { body: { name: c.name('Activity logging') } }));
-    const leadId = lead.id as string;
+    const leadId = lead.id;
     const at = new Date(Date.now() - 3_600_000);
     at.setUTCMilliseconds(0);
     const noteText = `Discovery call notes (${c.target.runId}): budget approved, decision in Q3.`;
@@ -151,28 +150,30 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
 
     // Run the first view whose stored query this spec can express; legacy views carry a text query.
     const digest: { id: string; html_url: string; display_name?: string }[] = [];
-    const pickLeads = async (ids: string[]) => {
+    const pickLeads = async (ids: LeadId[]) => {
       for (const id of ids.slice(0, 3)) {
         const l = unwrap(
           await c.client.GET('/lead/{lead_id}/', {
             params: { path: { lead_id: id }, query: { _fields: ['id', 'display_name', 'html_url'] } },
           }),
         );
-        digest.push({ id: l.id as string, html_url: l.html_url as string, display_name: l.display_name });
+        digest.push({ id: l.id, html_url: l.html_url, display_name: l.display_name });
       }
     };
     let ran = false;
     for (const view of views.data) {
-      const s = view.s_query as { query?: unknown } | null | undefined;
-      const body = {
-        query: s?.query,
-        _fields: { lead: ['id', 'display_name'] },
+      // A Smart View's s_query is a search body as it is (with the fields to return added). The field list
+      // is typed as names, not string[], so the result rows are typed with those fields.
+      const lead: ('id' | 'display_name')[] = ['id', 'display_name'];
+      const body = view.s_query && {
+        ...view.s_query,
+        _fields: { lead },
         _limit: 10,
         results_limit: 10,
-      } as SearchRequest;
-      if (s?.query && c.spec.validateRequestBody('searchData', body).valid) {
+      };
+      if (body && c.spec.validateRequestBody('searchData', body).valid) {
         const result = unwrap(await c.client.POST('/data/search/', { body }));
-        await pickLeads(result.data.filter((r) => r.__object_type === 'lead').map((r) => r.id as string));
+        await pickLeads(result.data.flatMap((r) => (r.__object_type === 'lead' ? [r.id] : [])));
         ran = true;
         break;
       }
@@ -182,8 +183,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
             params: { query: { query: view.query, _limit: 3, _fields: ['id', 'display_name', 'html_url'] } },
           }),
         );
-        for (const l of page.data)
-          digest.push({ id: l.id as string, html_url: l.html_url as string, display_name: l.display_name });
+        for (const l of page.data) digest.push({ id: l.id, html_url: l.html_url, display_name: l.display_name });
         ran = true;
         break;
       }
@@ -199,7 +199,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
         for await (const l of paginate(c.client, '/lead/', {
           params: { query: { query: `"${c.target.runId}"`, _limit: 2, _fields: ['id', 'display_name', 'html_url'] } },
         })) {
-          mine.push({ id: l.id as string, html_url: l.html_url as string });
+          mine.push({ id: l.id, html_url: l.html_url });
           if (mine.length >= 40) break;
         }
         expect(mine.map((m) => m.id)).toContain(lead.id);
@@ -215,14 +215,14 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
       await c.client.POST('/task/', {
         body: {
           _type: 'lead',
-          lead_id: lead.id as string,
+          lead_id: lead.id,
           text: c.name('Send the proposal'),
           date: due,
           assigned_to: fx.userId,
         },
       }),
     );
-    const taskId = task.id as string;
+    const taskId = task.id;
     const assigned = unwrap(
       await c.client.PUT('/task/{task_id}/', {
         params: { path: { task_id: taskId } },
@@ -241,15 +241,13 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
       expect(assigned.assigned_to).toBe(fx.otherUserId);
       expect(done.is_complete).toBe(true);
       const completed = unwrap(
-        await c.client.GET('/task/', { params: { query: { lead_id: lead.id as string, is_complete: true } } }),
+        await c.client.GET('/task/', { params: { query: { lead_id: lead.id, is_complete: true } } }),
       );
       const found = completed.data.find((t) => t.id === taskId);
       expect(found?.is_complete).toBe(true);
       expect(found?.assigned_to).toBe(fx.otherUserId);
       // Since 2024-06-07 a lead embeds only incomplete tasks.
-      const after = unwrap(
-        await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: lead.id as string } } }),
-      );
+      const after = unwrap(await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: lead.id } } }));
       expect((after.tasks ?? []).map((t) => t.id)).not.toContain(taskId);
     }
   });
@@ -270,17 +268,17 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
       }),
     );
     const result = await c.client.POST('/lead/merge/', {
-      body: { source: b.id as string, destination: a.id as string },
+      body: { source: b.id, destination: a.id },
     });
     expect(result.response.status).toBe(200);
 
     if (c.live) {
       await eventually(async () => {
-        const gone = await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: b.id as string } } });
+        const gone = await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: b.id } } });
         expect(gone.response.status, 'the source lead is deleted by the merge').toBe(404);
       });
       await eventually(async () => {
-        const dest = unwrap(await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: a.id as string } } }));
+        const dest = unwrap(await c.client.GET('/lead/{lead_id}/', { params: { path: { lead_id: a.id } } }));
         const emails = (dest.contacts ?? []).flatMap((ct) => (ct.emails ?? []).map((e) => e.email));
         expect(emails.sort()).toEqual([c.email('hank'), c.email('hank.s')].sort());
       });
@@ -291,7 +289,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
     const lead = unwrap(
       await c.client.POST('/lead/', { body: { name: c.name('Event log'), contacts: [{ name: c.name('Eve Log') }] } }),
     );
-    const leadId = lead.id as string;
+    const leadId = lead.id;
     unwrap(await c.client.POST('/activity/note/', { body: { lead_id: leadId, note: c.name('Event log note') } }));
 
     type Page = { ids: string[]; dates: string[]; next: string | null | undefined };
@@ -306,7 +304,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
         );
         if (c.live) expect(page.data.length).toBeLessThanOrEqual(1);
         pages.push({
-          ids: page.data.map((e) => e.id as string),
+          ids: page.data.map((e) => e.id),
           dates: page.data.map((e) => String(e.date_updated)),
           next: page.cursor_next,
         });
@@ -337,7 +335,7 @@ export function workflowTests(c: Contract, fx: Fixtures): void {
     // The client's paginate() follows the same cursors to the same events.
     const viaPaginate: string[] = [];
     for await (const e of paginate(c.client, '/event/', { params: { query: { lead_id: leadId, _limit: 1 } } })) {
-      viaPaginate.push(e.id as string);
+      viaPaginate.push(e.id);
       if (viaPaginate.length > 50) break;
     }
     expect(viaPaginate).toEqual(expect.arrayContaining(ids));

@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePointer } from '../../src/lib/json-pointer.js';
+import { requestedFields } from '../../src/lib/spec-validator.js';
 import { type JsonSchema, SchemaWalker } from './schema-walk.js';
 import { pathParts } from './spec.js';
 
@@ -24,7 +25,13 @@ export interface SpecAccess {
   findOperation(method: string, urlPath: string): { operationId: string; method: string; path: string } | undefined;
   /** `null` when the status is not declared for the operation. */
   responseSchema(operationId: string, status: number): JsonSchema | undefined | null;
-  validateResponse(operationId: string, status: number, body: unknown): { valid: boolean; errors: ValidationIssue[] };
+  /** `fields`: the request's `_fields`, which trims the answer (see src/lib/spec-validator.ts). */
+  validateResponse(
+    operationId: string,
+    status: number,
+    body: unknown,
+    fields?: readonly string[],
+  ): { valid: boolean; errors: ValidationIssue[] };
   /** Header names (lower case) the spec marks `required` for this response. */
   requiredHeaders(operationId: string, status: number): string[];
 }
@@ -105,7 +112,7 @@ export class ContractRecorder {
     const url = new URL(input.url);
     const response = await this.inner(input, init);
     const text = await response.clone().text();
-    const rec = this.record(method, url.pathname, response.status, response.headers, text);
+    const rec = this.record(method, url.pathname, response.status, response.headers, text, requestedFields(input.url));
     if (this.options.onSuccess && response.status >= 200 && response.status < 300) {
       let body: unknown;
       try {
@@ -119,7 +126,14 @@ export class ContractRecorder {
   };
 
   /** Records one exchange. `urlPath` is the full URL path (the base path is stripped here). */
-  record(method: string, urlPath: string, status: number, headers: Headers, text: string): CallRecord {
+  record(
+    method: string,
+    urlPath: string,
+    status: number,
+    headers: Headers,
+    text: string,
+    fields?: readonly string[],
+  ): CallRecord {
     const { spec } = this.options;
     const rel = urlPath.startsWith(this.basePath) ? urlPath.slice(this.basePath.length) || '/' : urlPath;
     const op = spec.findOperation(method, rel);
@@ -169,7 +183,7 @@ export class ContractRecorder {
       return rec;
     }
 
-    const result = spec.validateResponse(op.operationId, status, body);
+    const result = spec.validateResponse(op.operationId, status, body, fields);
     const drift = this.walker.walk(schema, body);
     const wrongFields = new Set<string>();
     for (const w of drift.wrongType) {

@@ -114,8 +114,13 @@ export class ContractSpec implements SpecAccess {
       .map(([name]) => name.toLowerCase());
   }
 
-  validateResponse(operationId: string, status: number, body: unknown): { valid: boolean; errors: ValidationIssue[] } {
-    const r = this.validator.validateResponse(operationId, status, body);
+  validateResponse(
+    operationId: string,
+    status: number,
+    body: unknown,
+    fields?: readonly string[],
+  ): { valid: boolean; errors: ValidationIssue[] } {
+    const r = this.validator.validateResponse(operationId, status, body, { fields });
     return { valid: r.valid, errors: r.errors.map((e) => ({ path: e.path, message: e.message, keyword: e.keyword })) };
   }
 

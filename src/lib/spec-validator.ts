@@ -13,6 +13,13 @@
 // are ignored by Ajv with `strict: false`; validation is done by `oneOf`/`const`/`required` as written.
 // Pointers taken and returned here are URI fragments (`#/paths/~1lead~1%7Blead_id%7D~1`), written and
 // read by src/lib/json-pointer.ts; a plain pointer (`/components/schemas/Lead`) is accepted too.
+//
+// `_fields`: a response schema's `required` lists what Close sends in a default response. A request with
+// `_fields` gets only the named fields of each returned object, so validateResponse(…, { fields }) checks
+// such an answer against a copy of the bundle in which the returned objects' schemas (the body itself, or
+// the items of its `data` array, through `$ref`/`allOf`/`oneOf`/`anyOf`) require only the asked fields
+// they required anyway. Nested objects (a lead's contacts) are not trimmed by Close and keep their rules,
+// unless they share the returned object's schema. The copies are cached, a bounded number of them.
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +50,18 @@ export type ParameterRef = {
 };
 export type ValidationResult = { valid: boolean; errors: ValidationIssue[]; undeclaredStatus?: boolean };
 export type OperationRef = { operationId: string; method: 'get' | 'post' | 'put' | 'delete'; path: string };
+/** How a response was asked for: `fields` are the names sent in `_fields` (absent: a default response). */
+export type ResponseOptions = { fields?: readonly string[] | undefined };
+
+/**
+ * The `_fields` of a request URL (`?_fields=id,name` → `['id', 'name']`; repeated parameters are joined),
+ * or undefined when it asks for none. Accepts a full URL or a path with a query string.
+ */
+export function requestedFields(url: string): string[] | undefined {
+  const query = new URL(url, 'http://x').searchParams.getAll('_fields');
+  const fields = query.flatMap((v) => v.split(',')).filter((f) => f !== '');
+  return fields.length ? fields : undefined;
+}
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const DOC_ID = 'https://close-crm-openapi.local/openapi.json';
@@ -59,6 +78,8 @@ const isObj = (v: unknown): v is JsonObject => v !== null && typeof v === 'objec
 const obj = (v: unknown): JsonObject => (isObj(v) ? v : {});
 
 const docCache = new Map<string, JsonObject>();
+/** How many `_fields` variants one validator keeps compiled (each is a copy of the bundle). */
+const TRIMMED_CACHE = 16;
 
 /** Reads and parses the bundled spec (default generated/openapi.json); cached per absolute path. */
 export function loadBundledSpec(file?: string): JsonObject {
@@ -115,11 +136,19 @@ function toIssue(e: ErrorObject): ValidationIssue {
   };
 }
 
+function runner(fn: ValidateFunction): (data: unknown) => ValidationResult {
+  return (data) => {
+    const valid = fn(data) as boolean;
+    return { valid, errors: valid ? [] : (fn.errors ?? []).map(toIssue) };
+  };
+}
+
 export class SpecValidator {
   readonly doc: JsonObject;
   private readonly ajv: Ajv2020;
   private readonly compiled = new Map<string, ValidateFunction>();
   private ops?: (OperationRef & { regex: RegExp; params: number })[];
+  private readonly trimmed = new Map<string, (data: unknown) => ValidationResult>();
 
   constructor(doc?: JsonObject) {
     this.doc = doc ?? loadBundledSpec();
@@ -168,7 +197,12 @@ export class SpecValidator {
     return media ? obj(this.resolve(media).node).schema : undefined;
   }
 
-  validateResponse(operationId: string, status: number, body: unknown): ValidationResult {
+  validateResponse(
+    operationId: string,
+    status: number,
+    body: unknown,
+    options: ResponseOptions = {},
+  ): ValidationResult {
     const opRef = this.requireOp(operationId);
     const loc = this.responseLocation(operationId, status);
     if (!loc) {
@@ -198,7 +232,7 @@ export class SpecValidator {
         ],
       };
     }
-    return this.validateAt(childPointer(this.resolve(media).pointer, 'schema'), body);
+    return this.validateAt(childPointer(this.resolve(media).pointer, 'schema'), body, options);
   }
 
   validateRequestBody(operationId: string, body: unknown): ValidationResult {
@@ -241,8 +275,10 @@ export class SpecValidator {
   /**
    * Validates `data` against the schema at a JSON pointer of the bundle (`#/components/schemas/Lead`
    * or the `schema` of a media type, parameter or header). OpenAPI-level `$ref`s on the way are followed.
+   * With `fields`, `data` is a response trimmed by `_fields` (see the file comment).
    */
-  validateAt(pointer: string, data: unknown): ValidationResult {
+  validateAt(pointer: string, data: unknown, options: ResponseOptions = {}): ValidationResult {
+    if (options.fields?.length) return this.compileTrimmed(pointer, options.fields)(data);
     return this.compile(pointer)(data);
   }
 
@@ -258,11 +294,48 @@ export class SpecValidator {
       validate = this.ajv.compile({ $ref: `${DOC_ID}${target}` });
       this.compiled.set(target, validate);
     }
-    const fn = validate;
-    return (data) => {
-      const valid = fn(data) as boolean;
-      return { valid, errors: valid ? [] : (fn.errors ?? []).map(toIssue) };
+    return runner(validate);
+  }
+
+  /**
+   * The validator of the response schema at `pointer` for an answer trimmed by `_fields` (see the file
+   * comment): a copy of the bundle whose returned-object schemas require only asked fields.
+   */
+  private compileTrimmed(pointer: string, fields: readonly string[]): (data: unknown) => ValidationResult {
+    const asked = new Set(fields);
+    const key = `${pointer} ${[...asked].sort().join(',')}`;
+    const hit = this.trimmed.get(key);
+    if (hit) return hit;
+    const copy = structuredClone(this.doc);
+    const target = this.resolve(pointer).pointer;
+    const at = (p: string): unknown => resolvePointer(copy, parsePointer(p));
+    /** The object schemas a schema stands for: itself and what its `$ref`/`allOf`/`oneOf`/`anyOf` lead to. */
+    const parts = (node: unknown, out: JsonObject[] = [], seen = new Set<unknown>()): JsonObject[] => {
+      if (!isObj(node) || seen.has(node)) return out;
+      seen.add(node);
+      out.push(node);
+      if (typeof node.$ref === 'string' && node.$ref.startsWith('#')) parts(at(node.$ref), out, seen);
+      for (const k of ['allOf', 'oneOf', 'anyOf'] as const) {
+        const list = node[k];
+        if (Array.isArray(list)) for (const sub of list) parts(sub, out, seen);
+      }
+      return out;
     };
+    const top = parts(at(target));
+    const data = top.map((s) => obj(obj(s.properties).data)).find((d) => d.type === 'array' && isObj(d.items));
+    for (const s of data ? parts(data.items) : top) {
+      if (Array.isArray(s.required)) s.required = s.required.filter((f) => typeof f === 'string' && asked.has(f));
+    }
+    const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false, validateFormats: true });
+    addFormats(ajv);
+    ajv.addSchema(copy, DOC_ID);
+    const validate = runner(ajv.compile({ $ref: `${DOC_ID}${target}` }));
+    if (this.trimmed.size >= TRIMMED_CACHE) {
+      const oldest = this.trimmed.keys().next().value;
+      if (oldest !== undefined) this.trimmed.delete(oldest);
+    }
+    this.trimmed.set(key, validate);
+    return validate;
   }
 
   /** Path-level and operation-level parameters of an operation (operation-level wins on a name clash). */
