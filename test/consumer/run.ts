@@ -17,7 +17,6 @@ try {
     email: 'casey@consumer.example',
     source: 'Website Form',
   });
-  if (lead.id === undefined) throw new Error('the created lead has no id');
   const won = await closeWon(close, lead.id, 4200_00);
   const logged = await logNoteAndCall(close, lead.id);
   const digest = await smartViewDigest(close, 'Website leads');
