@@ -4153,15 +4153,16 @@ export interface components {
          *     objects (not ids as in `GET /user/`), `memberships` (with `organization_id`), `email_accounts`
          *     and `phone_numbers`. Which further fields the live endpoint sends (e.g. the 2023 user fields
          *     `email_verified_at`, `google_profile_image_url`) is assumed from `GET /user/`, not evidenced.
+         *     The required fields are those every recorded `User` carries (and the docs example has).
          */
         Me: {
-            id?: components["schemas"]["UserId"];
+            id: components["schemas"]["UserId"];
             /** @example gob@example.com */
-            email?: string;
+            email: string;
             /** @example Gob */
-            first_name?: string;
+            first_name: string;
             /** @example Bluth */
-            last_name?: string;
+            last_name: string;
             /** @example https://secure.gravatar.com/avatar/0ff7116c35caeba6d174affd45730cfd */
             image?: string | null;
             /** @example America/Denver */

@@ -66,7 +66,7 @@ export async function smartViewDigest(close: CloseClient, viewName: string): Pro
       _limit: 50,
     },
   });
-  const names = found.data.map((row) => row.display_name ?? row.name ?? row.id);
+  const names = found.data.map((row) => (row.__object_type === 'lead' ? row.display_name : row.id));
   return `${viewName}: ${names.length} lead(s): ${names.join(', ')}`;
 }
 
