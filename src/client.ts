@@ -12,11 +12,15 @@ import {
   CloseAbortError,
   type CloseAbortPhase,
   CloseNetworkError,
+  CloseRateLimitError,
   CloseResponseParseError,
   recallResponse,
   rememberResponse,
 } from './errors.js';
-import { abortableWait, Pacer, parseRateLimit, parseRetryAfter, rateLimitWaitMs, timerSleep } from './rate-limit.js';
+import { abortableWait, MAX_TIMER_MS, Pacer, PacingWaitTooLong, parseRateLimit, timerSleep } from './rate-limit.js';
+import { makeRedactor } from './redact.js';
+import { isRead, type RetryReason, retryDecision } from './retry.js';
+import { Slots } from './slots.js';
 
 /** The production base URL of the Close REST API. */
 export const DEFAULT_BASE_URL = 'https://api.close.com/api/v1';
@@ -79,15 +83,16 @@ export type CloseClient = Omit<BaseClient, 'GET' | 'PUT' | 'POST' | 'DELETE'> & 
   call: CloseCall;
 };
 
+/** The retry policy's bounds. The policy itself is `retryDecision()` in src/retry.ts. */
 export interface RetryOptions {
-  /** Retries after a 429 (any method) or a 502/503/504/network error (GET only). Default 5. */
+  /** Retries after a 429 (any method) or a 502/503/504/network error (reads only). Default 5. */
   maxRetries?: number;
   /**
-   * Longest single wait (ms). A 429 asking for a longer wait is returned to the caller instead of being
-   * retried early; backoff delays are capped at this value. Default 60 000.
+   * Longest single wait (ms): pacing, a 429's wait, a backoff. When the server asks for longer, the call
+   * throws `CloseRateLimitError` (with `askedMs`) instead of waiting. Default 60 000.
    */
   maxDelayMs?: number;
-  /** First backoff delay for 5xx/network retries of GETs (ms), doubled per attempt, with jitter. Default 500. */
+  /** First backoff delay for 5xx/network retries of reads (ms), doubled per attempt, with jitter. Default 500. */
   baseDelayMs?: number;
 }
 
@@ -107,10 +112,10 @@ export interface RetryEvent {
   path: string;
   /** 1 for the first retry. */
   retry: number;
-  reason: 'rate-limited' | 'server-error' | 'network-error';
+  reason: RetryReason;
   /** The status that caused the retry (absent for network errors). */
   status?: number;
-  /** How long the client waits before sending again (ms). */
+  /** How long the client waits before sending again: whole milliseconds, exactly what it then waits. */
   delayMs: number;
 }
 
@@ -127,8 +132,13 @@ export interface CloseClientOptions {
   retry?: RetryOptions | false;
   /** Pace requests from the `RateLimit` header (default true), or `false` to only react to 429s. */
   pacing?: PacingOptions | boolean;
-  /** Per-attempt timeout (ms). A timed-out GET is retried; a timed-out write throws (outcome unknown). */
+  /**
+   * Per-attempt timeout (ms), body included. A timed-out GET is retried; a timed-out write throws
+   * `CloseNetworkError` (outcome unknown), or `CloseResponseParseError` once it was answered 2xx.
+   */
   timeoutMs?: number;
+  /** Requests on the wire at once; the rest wait in order (waits between retries hold no place). Default 64. */
+  maxInFlight?: number;
   /** `User-Agent` header. Default `close-crm-openapi/<version>`. */
   userAgent?: string;
   /** Extra headers sent with every request. */
@@ -153,17 +163,6 @@ const realNow = (): number => performance.timeOrigin + performance.now();
 function defaultGroup(method: string, path: string): string {
   const end = path.indexOf('/', 1);
   return `${method} ${end === -1 ? path : path.slice(0, end + 1)}`;
-}
-
-function makeRedactor(secret: string, authorization: string): (text: string) => string {
-  const needles = [
-    ...new Set([authorization, authorization.split(' ')[1] ?? '', secret, encodeURIComponent(secret)]),
-  ].filter((n) => n.length >= 4);
-  return (text) => {
-    let out = text;
-    for (const n of needles) if (out.includes(n)) out = out.split(n).join('[REDACTED]');
-    return out;
-  };
 }
 
 function credentials(options: CloseClientOptions): { authorization: string; secret: string } {
@@ -232,13 +231,13 @@ function checkBaseUrl(raw: string): string {
  */
 export function createCloseClient(options: CloseClientOptions): CloseClient {
   const { authorization, secret } = credentials(options);
-  const redact = makeRedactor(secret, authorization);
+  const redact = makeRedactor([authorization, secret]);
   const baseUrl = checkBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
   const basePath = new URL(baseUrl).pathname.replace(/\/+$/, '');
   const baseFetch = options.fetch ?? ((input: Request, init?: RequestInit) => globalThis.fetch(input, init));
   const retry = options.retry === false ? { maxRetries: 0 } : (options.retry ?? {});
   const maxRetries = retry.maxRetries ?? 5;
-  const maxDelayMs = retry.maxDelayMs ?? 60_000;
+  const maxDelayMs = Math.min(retry.maxDelayMs ?? 60_000, MAX_TIMER_MS);
   const baseDelayMs = retry.baseDelayMs ?? 500;
   const sleep = options.sleep ?? timerSleep;
   const now = options.now ?? realNow;
@@ -252,7 +251,10 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
       : options.pacing === true || options.pacing === undefined
         ? {}
         : options.pacing;
-  const pacer = pacingOpts ? new Pacer({ now, sleep, marginMs: pacingOpts.marginMs ?? 15 }) : undefined;
+  const pacer = pacingOpts
+    ? new Pacer({ now, sleep, marginMs: pacingOpts.marginMs ?? 15, maxWaitMs: maxDelayMs })
+    : undefined;
+  const maxInFlight = Math.max(1, options.maxInFlight ?? 64);
   const groupOf = pacingOpts?.group ?? defaultGroup;
 
   const urlPrefix = new URL(baseUrl).href.replace(/\/+$/, '');
@@ -264,11 +266,41 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
     const u = new URL(url);
     return u.pathname.startsWith(basePath) ? u.pathname.slice(basePath.length) || '/' : u.pathname;
   };
-  const backoff = (retryNo: number): number =>
-    Math.min(maxDelayMs, baseDelayMs * 2 ** (retryNo - 1) * (0.5 + random() / 2));
-  // Jitter is only ever added to the wait the server asked for, never taken off it, and a wait with its
-  // jitter is clamped to maxDelayMs (a server asking for exactly the cap is still retried, after the cap).
-  const jitter = (waitMs: number): number => random() * Math.min(1000, Math.max(25, waitMs * 0.05));
+  const slots = new Slots(maxInFlight);
+
+  /** One attempt's answer with its body read, or the failure that left it without one. */
+  type Attempt =
+    | { response: Response; error?: undefined; status?: undefined; headers?: undefined }
+    | { response?: undefined; error: unknown; status?: number; headers?: Headers };
+
+  /**
+   * Sends one attempt while holding an in-flight slot, and reads its body before giving the slot back,
+   * while the attempt's timeout still runs: a body cut off or stalled is this attempt's failure, which
+   * the caller can classify (a read is retried, a 2xx write is reported as succeeded-but-unreadable),
+   * instead of a bare `TypeError: terminated` surfacing later inside openapi-fetch. Close answers JSON, so
+   * buffering costs nothing a caller needed.
+   */
+  async function attemptOnce(outgoing: Request, sendInit: RequestInit | undefined): Promise<Attempt> {
+    let response: Response;
+    try {
+      response = await baseFetch(outgoing, sendInit);
+    } catch (error) {
+      return { error };
+    }
+    const { status } = response;
+    // A browser's opaque redirect (status 0) has no readable body and cannot be copied.
+    if (status < 200 || status > 599 || NULL_BODY.has(status)) return { response };
+    let body: ArrayBuffer;
+    try {
+      body = await response.arrayBuffer();
+    } catch (error) {
+      return { error, status, headers: response.headers };
+    }
+    const copy = new Response(body, { status, statusText: response.statusText, headers: response.headers });
+    // A constructed Response has no URL of its own: keep the one the caller would have seen.
+    Object.defineProperty(copy, 'url', { value: response.url, enumerable: true });
+    return { response: copy };
+  }
 
   async function transport(request: Request, init?: RequestInit): Promise<Response> {
     // The credentials are on the Request only while this transport runs: the Request that middleware
@@ -280,59 +312,96 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
       const method = request.method;
       const path = pathOf(request.url);
       const group = pacer ? groupOf(method, path) : '';
-      const isRead = method === 'GET' || method === 'HEAD';
+      const read = isRead(method);
       const reusable = request.body === null;
       const signal = request.signal;
       // Waits end as soon as the caller's signal aborts. Nothing is on the wire then, so the error says so.
-      const wait = async (ms: number, attempts: number, phase: CloseAbortPhase): Promise<void> => {
+      const cancellable = async <T>(waiting: T | Promise<T>, attempts: number, phase: CloseAbortPhase): Promise<T> => {
         try {
-          await abortableWait(sleep, ms, signal);
+          return await waiting;
         } catch (err) {
           if (signal.aborted)
             throw new CloseAbortError({ method, path, attempts, phase, reason: signal.reason }, redact);
+          if (err instanceof PacingWaitTooLong)
+            throw new CloseRateLimitError(
+              { method, path, askedMs: err.askedMs, maxDelayMs, phase: 'pacing', attempts },
+              redact,
+            );
           throw err;
         }
       };
 
       for (let attempt = 0; ; attempt++) {
-        const mayRetry = attempt < maxRetries;
         // A body can be read once: keep the original intact while another attempt may follow.
-        const outgoing = reusable || !mayRetry ? request : request.clone();
-        let counted = false;
-        if (pacer) {
-          const a = pacer.acquire(group, signal);
-          if (a === true || a === false) counted = a;
-          else {
-            try {
-              counted = await a;
-            } catch (err) {
-              if (signal.aborted)
-                throw new CloseAbortError(
-                  { method, path, attempts: attempt, phase: 'pacing', reason: signal.reason },
-                  redact,
-                );
-              throw err;
-            }
-          }
+        const outgoing = reusable || attempt >= maxRetries ? request : request.clone();
+        const counted = pacer ? await cancellable(pacer.acquire(group, signal), attempt, 'pacing') : false;
+        try {
+          const slot = slots.acquire(signal);
+          if (slot !== true) await cancellable(slot, attempt, 'queued');
+        } catch (err) {
+          pacer?.release(group, undefined, counted);
+          throw err;
         }
         let sendInit = init;
         if (timeoutMs !== undefined)
           sendInit = { ...init, signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), request.signal]) };
         // A followed 301/302/303 turns a POST into a GET of another URL whose answer would pass for the
         // write's success: a write's redirect is returned as an error instead.
-        if (!isRead) sendInit = { ...sendInit, redirect: 'manual' };
-        let response: Response;
+        if (!read) sendInit = { ...sendInit, redirect: 'manual' };
+        let sent: Attempt;
         try {
-          response = await baseFetch(outgoing, sendInit);
-        } catch (err) {
-          pacer?.release(group, undefined, counted);
-          if (request.signal.aborted) throw err; // cancelled by the caller: not ours to retry or wrap
-          if (isRead && mayRetry) {
-            const delayMs = backoff(attempt + 1);
-            onRetry?.({ method, path, retry: attempt + 1, reason: 'network-error', delayMs });
-            await wait(delayMs, attempt + 1, 'backoff');
-            continue;
-          }
+          sent = await attemptOnce(outgoing, sendInit);
+        } finally {
+          slots.release();
+        }
+        pacer?.release(group, sent.response?.headers ?? sent.headers, counted);
+        if (sent.error !== undefined && request.signal.aborted) throw sent.error; // the caller's cancellation
+        if (sent.error !== undefined && sent.status !== undefined && sent.status < 300 && !read) {
+          // The write was answered 2xx, so it was processed: only its body was lost.
+          throw new CloseResponseParseError(
+            {
+              status: sent.status,
+              method,
+              path,
+              headers: sent.headers ?? new Headers(),
+              cause: sent.error,
+              problem: 'unreadable',
+            },
+            redact,
+          );
+        }
+        const response = sent.response;
+        if (response?.ok) {
+          // A write's success may not parse (see parsedWrite): its error needs the method and path.
+          if (!read) rememberResponse(response, { method, path, redact });
+          return response;
+        }
+        const decision = retryDecision({
+          method,
+          status: response?.status,
+          // A body that failed after a non-2xx status leaves the status itself: decided as that status.
+          error: response ? undefined : (sent.error ?? new Error('no answer')),
+          headers: response?.headers,
+          attempt,
+          maxRetries,
+          maxDelayMs,
+          baseDelayMs,
+          now: now(),
+          random: random(),
+        });
+        if (decision.retry) {
+          const { delayMs, reason } = decision;
+          const status = response?.status;
+          if (status === 429) pacer?.block(group, delayMs, parseRateLimit(response?.headers ?? new Headers())?.limit);
+          onRetry?.({ method, path, retry: attempt + 1, reason, ...(status === undefined ? {} : { status }), delayMs });
+          await cancellable(
+            abortableWait(sleep, delayMs, signal),
+            attempt + 1,
+            reason === 'rate-limited' ? 'rate-limited' : 'backoff',
+          );
+          continue;
+        }
+        if (!response) {
           // Deliberately conservative: a failed write is always `outcomeUnknown`, even when the cause looks
           // like "never sent" (ECONNREFUSED, ENOTFOUND, a connect timeout). The error only describes the last
           // thing that went wrong below fetch, not every attempt: undici's RetryAgent (if installed as the
@@ -340,44 +409,23 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
           // after being written can end in ECONNREFUSED on its retry; a custom `fetch`, a proxy or a
           // service mesh can do the same. No cause code proves that no attempt reached Close.
           throw new CloseNetworkError(
-            { method, path, attempts: attempt + 1, outcomeUnknown: !isRead, cause: err },
+            { method, path, attempts: attempt + 1, outcomeUnknown: !read, cause: sent.error },
             redact,
           );
         }
-        pacer?.release(group, response.headers, counted);
-        const status = response.status;
-        if (mayRetry && (status === 429 || (isRead && (status === 502 || status === 503 || status === 504)))) {
-          let delayMs: number | undefined;
-          if (status === 429) {
-            const wait = rateLimitWaitMs(response.headers, now()) ?? backoff(attempt + 1);
-            if (wait <= maxDelayMs) {
-              pacer?.block(group, wait, parseRateLimit(response.headers)?.limit);
-              delayMs = Math.min(maxDelayMs, wait + jitter(wait));
-            }
-          } else {
-            // The server's own ask decides whether to retry; the jitter on top never goes past the cap.
-            const asked = parseRetryAfter(response.headers.get('retry-after'), now());
-            if (asked === undefined) delayMs = backoff(attempt + 1);
-            else if (asked <= maxDelayMs) delayMs = Math.min(maxDelayMs, asked + jitter(asked));
-          }
-          if (delayMs !== undefined) {
-            await response.body?.cancel().catch(() => undefined);
-            onRetry?.({
+        if (decision.why === 'too-long' && response.status === 429) {
+          throw new CloseRateLimitError(
+            {
               method,
               path,
-              retry: attempt + 1,
-              reason: status === 429 ? 'rate-limited' : 'server-error',
-              status,
-              delayMs,
-            });
-            await wait(delayMs, attempt + 1, status === 429 ? 'rate-limited' : 'backoff');
-            continue;
-          }
-        }
-        if (response.ok) {
-          // A write's success may not parse (see parsedWrite): its error needs the method and path.
-          if (!isRead) rememberResponse(response, { method, path, redact });
-          return response;
+              askedMs: decision.askedMs ?? 0,
+              maxDelayMs,
+              phase: 'rate-limited',
+              attempts: attempt + 1,
+              headers: response.headers,
+            },
+            redact,
+          );
         }
         // Errors need the method and path later (unwrap, paginate). A server may echo the credentials
         // into an error's body or headers, which the caller gets as `error`/`response`: redact them.
@@ -442,8 +490,7 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
   const request = client.request.bind(client) as (...args: unknown[]) => Promise<LooseResult>;
   loose.request = (method: unknown, url: unknown, init?: unknown) => {
     const upper = String(method).toUpperCase();
-    if (upper === 'GET' || upper === 'HEAD' || upper === 'OPTIONS' || upper === 'TRACE')
-      return request(method, url, init);
+    if (isRead(upper)) return request(method, url, init);
     return parsedWrite(upper, String(url), init as Loose, (i) => request(method, url, i));
   };
   loose.call = makeCall(loose as unknown as Sender) as (...args: unknown[]) => Promise<LooseResult>;

@@ -27,17 +27,27 @@ export type {
   WithCustomFields,
 } from './custom-fields.js';
 export { customFieldKey, customFields, customFieldsOf, getCustomField } from './custom-fields.js';
-export type { CloseAbortPhase, CloseErrorBody, CloseFieldError, CloseRateLimitBody } from './errors.js';
+export type {
+  CloseAbortPhase,
+  CloseErrorBody,
+  CloseFieldError,
+  ClosePaginationProblem,
+  CloseRateLimitBody,
+} from './errors.js';
 export {
   CloseAbortError,
   CloseApiError,
   CloseNetworkError,
+  ClosePaginationError,
+  CloseRateLimitError,
   CloseResponseParseError,
   TRACE_ID_HEADERS,
   unwrap,
 } from './errors.js';
-export type { PaginatedItem, PaginatedPath, PaginateInit } from './paginate.js';
-export { paginate } from './paginate.js';
+export type { Page, PaginatedItem, PaginatedPath, PaginateInit, PaginateOptions } from './paginate.js';
+export { collectItems, paginate, paginatePages } from './paginate.js';
 export type { RateLimitInfo } from './rate-limit.js';
 export { parseRateLimit, parseRetryAfter } from './rate-limit.js';
+export type { RetryDecision, RetryInput, RetryReason } from './retry.js';
+export { isRead, retryDecision } from './retry.js';
 export type * from './types.js';
