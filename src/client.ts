@@ -85,7 +85,7 @@ export type CloseClient = Omit<BaseClient, 'GET' | 'PUT' | 'POST' | 'DELETE'> & 
 
 /** The retry policy's bounds. The policy itself is `retryDecision()` in src/retry.ts. */
 export interface RetryOptions {
-  /** Retries after a 429 (any method) or a 502/503/504/network error (reads only). Default 5. */
+  /** Retries at most (which failures are retried: `retryDecision` in src/retry.ts). Default 5. */
   maxRetries?: number;
   /**
    * Longest single wait (ms): pacing, a 429's wait, a backoff. When the server asks for longer, the call
@@ -226,8 +226,8 @@ function checkBaseUrl(raw: string): string {
 
 /**
  * Creates a typed Close API client: an openapi-fetch client whose transport adds the credentials,
- * paces requests from the `RateLimit` header, retries 429s (any method) and 502/503/504/network errors
- * (GET only), and never retries a write whose outcome is unknown.
+ * paces requests from the `RateLimit` header, caps requests in flight, and retries as `retryDecision`
+ * (src/retry.ts) decides.
  */
 export function createCloseClient(options: CloseClientOptions): CloseClient {
   const { authorization, secret } = credentials(options);

@@ -404,7 +404,7 @@ export type CloseAbortPhase = 'pacing' | 'queued' | 'rate-limited' | 'backoff';
 
 /**
  * The caller's `signal` aborted while the client was waiting before an attempt: for the rate-limit window
- * (pacing), for the wait a 429 asked for, or for the backoff after a GET's 502/503/504 or network error.
+ * (pacing), for a free connection (`maxInFlight`), for the wait a 429 asked for, or for a read's backoff.
  * Its `name` is `'AbortError'`, like fetch's own abort errors, and `cause` is the signal's reason.
  *
  * Nothing is in flight during such a wait, so the outcome is known: a write (`POST`/`PUT`/`DELETE`) only
