@@ -60,13 +60,17 @@ export function contract(): Contract {
   const recorder = new ContractRecorder({
     spec,
     baseUrl: target.baseUrl,
-    onSuccess: (operationId, body, urlPath) => {
+    secrets: [apiKey],
+    onSuccess: (operationId, body, urlPath, requestBody) => {
       if (!ledger) return;
       const b = (body ?? {}) as Record<string, unknown>;
       const created = isCreate(operationId) ? CREATES[operationId] : null;
       if (created) {
         const id = b[created.from];
-        if (typeof id === 'string') ledger.add(created.kind, id);
+        // A lead named in the request existed before (or is listed already): only one Close made for
+        // this create belongs to the run.
+        const named = created.from === 'lead_id' && (requestBody as { lead_id?: unknown } | undefined)?.lead_id;
+        if (typeof id === 'string' && !named) ledger.add(created.kind, id);
       } else if (operationId === 'deleteLead') {
         const leadId = /\/lead\/([^/]+)\/?$/.exec(urlPath.slice(basePath.length))?.[1];
         if (leadId) ledger.remove(leadId);
