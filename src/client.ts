@@ -268,40 +268,6 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
   };
   const slots = new Slots(maxInFlight);
 
-  /** One attempt's answer with its body read, or the failure that left it without one. */
-  type Attempt =
-    | { response: Response; error?: undefined; status?: undefined; headers?: undefined }
-    | { response?: undefined; error: unknown; status?: number; headers?: Headers };
-
-  /**
-   * Sends one attempt while holding an in-flight slot, and reads its body before giving the slot back,
-   * while the attempt's timeout still runs: a body cut off or stalled is this attempt's failure, which
-   * the caller can classify (a read is retried, a 2xx write is reported as succeeded-but-unreadable),
-   * instead of a bare `TypeError: terminated` surfacing later inside openapi-fetch. Close answers JSON, so
-   * buffering costs nothing a caller needed.
-   */
-  async function attemptOnce(outgoing: Request, sendInit: RequestInit | undefined): Promise<Attempt> {
-    let response: Response;
-    try {
-      response = await baseFetch(outgoing, sendInit);
-    } catch (error) {
-      return { error };
-    }
-    const { status } = response;
-    // A browser's opaque redirect (status 0) has no readable body and cannot be copied.
-    if (status < 200 || status > 599 || NULL_BODY.has(status)) return { response };
-    let body: ArrayBuffer;
-    try {
-      body = await response.arrayBuffer();
-    } catch (error) {
-      return { error, status, headers: response.headers };
-    }
-    const copy = new Response(body, { status, statusText: response.statusText, headers: response.headers });
-    // A constructed Response has no URL of its own: keep the one the caller would have seen.
-    Object.defineProperty(copy, 'url', { value: response.url, enumerable: true });
-    return { response: copy };
-  }
-
   async function transport(request: Request, init?: RequestInit): Promise<Response> {
     // The credentials are on the Request only while this transport runs: the Request that middleware
     // sees (onRequest before, onResponse/onError after) never carries them, so logging it cannot leak
@@ -334,7 +300,9 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
       for (let attempt = 0; ; attempt++) {
         // A body can be read once: keep the original intact while another attempt may follow.
         const outgoing = reusable || attempt >= maxRetries ? request : request.clone();
-        const counted = pacer ? await cancellable(pacer.acquire(group, signal), attempt, 'pacing') : false;
+        // Synchronous when no wait is needed: the common case costs no extra turn of the event loop.
+        const taken = pacer ? pacer.acquire(group, signal) : false;
+        const counted = typeof taken === 'boolean' ? taken : await cancellable(taken, attempt, 'pacing');
         try {
           const slot = slots.acquire(signal);
           if (slot !== true) await cancellable(slot, attempt, 'queued');
@@ -348,39 +316,27 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
         // A followed 301/302/303 turns a POST into a GET of another URL whose answer would pass for the
         // write's success: a write's redirect is returned as an error instead.
         if (!read) sendInit = { ...sendInit, redirect: 'manual' };
-        let sent: Attempt;
+        // The slot is held until the answer's headers: its body is read by openapi-fetch right after.
+        let response: Response | undefined;
+        let failure: unknown;
         try {
-          sent = await attemptOnce(outgoing, sendInit);
+          response = await baseFetch(outgoing, sendInit);
+        } catch (err) {
+          failure = err;
         } finally {
           slots.release();
         }
-        pacer?.release(group, sent.response?.headers ?? sent.headers, counted);
-        if (sent.error !== undefined && request.signal.aborted) throw sent.error; // the caller's cancellation
-        if (sent.error !== undefined && sent.status !== undefined && sent.status < 300 && !read) {
-          // The write was answered 2xx, so it was processed: only its body was lost.
-          throw new CloseResponseParseError(
-            {
-              status: sent.status,
-              method,
-              path,
-              headers: sent.headers ?? new Headers(),
-              cause: sent.error,
-              problem: 'unreadable',
-            },
-            redact,
-          );
-        }
-        const response = sent.response;
+        pacer?.release(group, response?.headers, counted);
+        if (!response && request.signal.aborted) throw failure; // the caller's cancellation
         if (response?.ok) {
-          // A write's success may not parse (see parsedWrite): its error needs the method and path.
+          // A write's success may not parse or arrive whole (see readBody): its error needs the method and path.
           if (!read) rememberResponse(response, { method, path, redact });
           return response;
         }
         const decision = retryDecision({
           method,
           status: response?.status,
-          // A body that failed after a non-2xx status leaves the status itself: decided as that status.
-          error: response ? undefined : (sent.error ?? new Error('no answer')),
+          error: response ? undefined : failure,
           headers: response?.headers,
           attempt,
           maxRetries,
@@ -392,6 +348,8 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
         if (decision.retry) {
           const { delayMs, reason } = decision;
           const status = response?.status;
+          // The answer is not wanted: free its connection now rather than at garbage collection.
+          await response?.body?.cancel().catch(() => undefined);
           if (status === 429) pacer?.block(group, delayMs, parseRateLimit(response?.headers ?? new Headers())?.limit);
           onRetry?.({ method, path, retry: attempt + 1, reason, ...(status === undefined ? {} : { status }), delayMs });
           await cancellable(
@@ -409,11 +367,12 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
           // after being written can end in ECONNREFUSED on its retry; a custom `fetch`, a proxy or a
           // service mesh can do the same. No cause code proves that no attempt reached Close.
           throw new CloseNetworkError(
-            { method, path, attempts: attempt + 1, outcomeUnknown: !read, cause: sent.error },
+            { method, path, attempts: attempt + 1, outcomeUnknown: !read, cause: failure },
             redact,
           );
         }
         if (decision.why === 'too-long' && response.status === 429) {
+          await response.body?.cancel().catch(() => undefined);
           throw new CloseRateLimitError(
             {
               method,
@@ -448,27 +407,85 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
   });
   if (options.middleware?.length) client.use(...options.middleware);
 
+  type Loose = { parseAs?: string; fetch?: typeof transport; signal?: AbortSignal; [k: string]: unknown } | undefined;
+  type LooseResult = { data?: unknown; error?: unknown; response: Response };
+  type Send = (init: Loose) => Promise<LooseResult>;
+
+  /**
+   * Sends through openapi-fetch and classifies a failure while it reads a 2xx body (cut off: `TypeError:
+   * terminated`; stalled past `timeoutMs`: a timeout `DOMException`). The transport has returned by then,
+   * so it cannot see it: a per-call `fetch` notes the answer. A write answered 2xx was processed, so it
+   * throws CloseResponseParseError (`writeSucceeded: true`); a read is retried as `retryDecision` says,
+   * like a network failure. The body is not buffered in the transport: that would cost every call a
+   * copied Response.
+   */
+  const guarded = async (method: string, init: Loose, send: Send): Promise<LooseResult> => {
+    const inner = init?.fetch ?? transport;
+    for (let attempt = 0; ; attempt++) {
+      let answered: Response | undefined;
+      const tracked = (req: Request, ext?: RequestInit): Promise<Response> =>
+        inner(req, ext).then((r) => {
+          answered = r;
+          return r;
+        });
+      try {
+        return await send({ ...init, fetch: tracked });
+      } catch (err) {
+        // Failures before an answer are the transport's (typed there); a 2xx body that is not JSON is a
+        // SyntaxError, which re-reading would not fix; a cancelled call is the caller's.
+        if (!answered?.ok || err instanceof SyntaxError || init?.signal?.aborted) throw err;
+        const path = recallResponse(answered)?.path ?? pathOf(answered.url);
+        if (!isRead(method)) {
+          const { status, headers } = answered;
+          throw new CloseResponseParseError(
+            { status, method, path, headers, cause: err, problem: 'unreadable' },
+            redact,
+          );
+        }
+        const decision = retryDecision({
+          method,
+          error: err,
+          attempt,
+          maxRetries,
+          maxDelayMs,
+          baseDelayMs,
+          now: now(),
+          random: random(),
+        });
+        if (!decision.retry)
+          throw new CloseNetworkError(
+            { method, path, attempts: attempt + 1, outcomeUnknown: false, cause: err },
+            redact,
+          );
+        onRetry?.({ method, path, retry: attempt + 1, reason: decision.reason, delayMs: decision.delayMs });
+        try {
+          await abortableWait(sleep, decision.delayMs, init?.signal);
+        } catch (waitErr) {
+          if (init?.signal?.aborted)
+            throw new CloseAbortError(
+              { method, path, attempts: attempt + 1, phase: 'backoff', reason: init.signal.reason },
+              redact,
+            );
+          throw waitErr;
+        }
+      }
+    }
+  };
+
   // A 2xx write whose body does not parse would reject with openapi-fetch's bare SyntaxError, which reads
   // like a failure, and a retry could duplicate the write. Write methods therefore read the body as text
   // and parse it here, throwing CloseResponseParseError (`writeSucceeded: true`) instead. Error results and
   // a caller's own `parseAs` (text, blob, stream…) are left exactly as openapi-fetch returns them.
-  type Loose = { parseAs?: string; [k: string]: unknown } | undefined;
   const readOnlyPosts = new Set(
     Object.values<OperationInfo>(operations)
       .filter((op) => op.method === 'post' && op.safety === 'read')
       .map((op) => op.path),
   );
-  type LooseResult = { data?: unknown; error?: unknown; response: Response };
-  const parsedWrite = async (
-    method: string,
-    url: string,
-    init: Loose,
-    send: (init: Loose) => Promise<LooseResult>,
-  ): Promise<LooseResult> => {
+  const parsedWrite = async (method: string, url: string, init: Loose, send: Send): Promise<LooseResult> => {
     if (init?.parseAs !== undefined && init.parseAs !== 'json') return send(init);
     // A search sent as POST (`POST /data/search/`, safety `read` in the operations list) writes nothing.
     if (readOnlyPosts.has(url)) return send(init);
-    const result = await send({ ...init, parseAs: 'text' });
+    const result = await guarded(method, { ...init, parseAs: 'text' }, send);
     if (!result.response.ok || typeof result.data !== 'string') return result;
     if (result.data === '') return { data: undefined, response: result.response };
     try {
@@ -487,10 +504,12 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
     const send = client[name].bind(client) as (...args: unknown[]) => Promise<LooseResult>;
     loose[name] = (url: unknown, init?: unknown) => parsedWrite(name, String(url), init as Loose, (i) => send(url, i));
   }
+  const get = client.GET.bind(client) as (...args: unknown[]) => Promise<LooseResult>;
+  loose.GET = (url: unknown, init?: unknown) => guarded('GET', init as Loose, (i) => get(url, i));
   const request = client.request.bind(client) as (...args: unknown[]) => Promise<LooseResult>;
   loose.request = (method: unknown, url: unknown, init?: unknown) => {
     const upper = String(method).toUpperCase();
-    if (isRead(upper)) return request(method, url, init);
+    if (isRead(upper)) return guarded(upper, init as Loose, (i) => request(method, url, i));
     return parsedWrite(upper, String(url), init as Loose, (i) => request(method, url, i));
   };
   loose.call = makeCall(loose as unknown as Sender) as (...args: unknown[]) => Promise<LooseResult>;

@@ -302,37 +302,25 @@ export class Pacer {
       this.#clearTimer(s);
       return;
     }
+    // Waiters queue in arrival order with the same bound, so their deadlines only grow: the earliest is first.
     const now = this.#opts.now();
     let at: number;
     if (s.windowEnd !== Number.POSITIVE_INFINITY) {
       at = s.windowEnd + this.#opts.marginMs;
       // The reset comes later than these may wait: fail them now rather than at their deadline.
-      s.waiters = s.waiters.filter((w) => {
-        if (at <= w.deadline) return true;
-        w.settle(new PacingWaitTooLong(at - now));
-        return false;
-      });
-      if (s.waiters.length === 0) {
-        this.#clearTimer(s);
-        return;
-      }
+      while (s.waiters.length > 0 && (s.waiters[0] as Waiter).deadline < at)
+        (s.waiters.shift() as Waiter).settle(new PacingWaitTooLong(at - now));
     } else {
       // Waiting for an answer to tell the new window: those past their deadline go rather than wait on.
-      s.waiters = s.waiters.filter((w) => {
-        if (now < w.deadline) return true;
+      while (s.waiters.length > 0 && (s.waiters[0] as Waiter).deadline <= now) {
         s.inFlight += 1;
-        w.settle(true);
-        return false;
-      });
-      if (s.waiters.length === 0) {
-        this.#clearTimer(s);
-        return;
+        (s.waiters.shift() as Waiter).settle(true);
       }
-      at = Math.min(...s.waiters.map((w) => w.deadline));
-      if (at === Number.POSITIVE_INFINITY) {
-        this.#clearTimer(s);
-        return;
-      }
+      at = s.waiters[0]?.deadline ?? Number.POSITIVE_INFINITY;
+    }
+    if (s.waiters.length === 0 || at === Number.POSITIVE_INFINITY) {
+      this.#clearTimer(s);
+      return;
     }
     if (s.timer && s.timerAt === at) return;
     this.#clearTimer(s);

@@ -11,6 +11,7 @@ import { parseRetryAfter, rateLimitWaitMs } from './rate-limit.js';
 
 /** Safe methods (RFC 9110): sending one again changes nothing on the server. Everything else is a write. */
 export function isRead(method: string): boolean {
+  if (method === 'GET') return true; // the hot path: no case folding
   const m = method.toUpperCase();
   return m === 'GET' || m === 'HEAD' || m === 'OPTIONS' || m === 'TRACE';
 }
