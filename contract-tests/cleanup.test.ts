@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createCloseClient, unwrap } from '../src/index.js';
 import { startSandbox } from '../src/sandbox/index.js';
 import { cleanupLedger, targetBaseUrl } from './cleanup.js';
+import { recordOutcome } from './support/context.js';
 import { Ledger } from './support/ledger.js';
 
 const seen: Array<{ method: string; path: string; auth: string }> = [];
@@ -187,5 +188,22 @@ describe('where the key goes', () => {
       ['../../me', 0],
       ['pipe_x?y=1', 0],
     ]);
+  });
+});
+
+describe('what the ledger lists', () => {
+  test("a lead Close made for a contact is the run's; a pre-existing lead the contact named is not", () => {
+    const added: string[] = [];
+    const ledger = { add: (_kind: string, id: string) => void added.push(id), remove: () => undefined };
+    recordOutcome(ledger, 'createContact', { id: 'cont_a', lead_id: 'lead_made' }, '/contact/', { name: 'A' });
+    recordOutcome(ledger, 'createContact', { id: 'cont_b', lead_id: 'lead_old' }, '/contact/', {
+      name: 'B',
+      lead_id: 'lead_old',
+    });
+    recordOutcome(ledger, 'createOpportunity', { id: 'oppo_c', lead_id: 'lead_old' }, '/opportunity/', {
+      lead_id: 'lead_old',
+    });
+    recordOutcome(ledger, 'createLead', { id: 'lead_new' }, '/lead/', { name: 'New' });
+    expect(added).toEqual(['lead_made', 'lead_new']);
   });
 });
