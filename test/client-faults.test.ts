@@ -189,6 +189,25 @@ describe('rate limits', () => {
   }, 30_000);
 });
 
+describe('the in-flight cap', () => {
+  it('a request queued behind maxInFlight rejects on abort without being sent', async () => {
+    const server = await serve((_req, i) => (i === 0 ? { body: lead, delayMs: 400 } : { body: lead }));
+    const close = createCloseClient({ apiKey: KEY, baseUrl: server.baseUrl, maxInFlight: 1, pacing: false });
+    const first = close.GET('/lead/{lead_id}/', getLead);
+    const controller = new AbortController();
+    const queued = close.POST('/lead/', { body: { name: 'Queued' }, signal: controller.signal });
+    setTimeout(() => controller.abort(new Error('changed my mind')), 50);
+    await expect(queued).rejects.toMatchObject({
+      name: 'AbortError',
+      phase: 'queued',
+      attempts: 0,
+      outcomeUnknown: false,
+    });
+    expect((await first).data?.id).toBe('lead_1');
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
 describe('a body that fails after the status', () => {
   it('a 2xx write whose body is cut off is CloseResponseParseError with writeSucceeded, never a bare TypeError', async () => {
     const server = await serve(() => ({

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   abortableWait,
   Pacer,
+  PacingWaitTooLong,
   parseRateLimit,
   parseRetryAfter,
   rateLimitWaitMs,
@@ -151,6 +152,39 @@ describe('Pacer', () => {
     await held;
     expect(c.t).toBeGreaterThanOrEqual(2000);
     for (let i = 0; i < 50; i++) expect(pacer.acquire('g')).toBe(true);
+  });
+});
+
+describe('bounded waits', () => {
+  const bounded = (maxWaitMs: number) => {
+    const c = { t: 0 };
+    const pacer = new Pacer({
+      now: () => c.t,
+      sleep: (ms) => {
+        c.t += ms;
+        return Promise.resolve();
+      },
+      marginMs: 10,
+      maxWaitMs,
+    });
+    return { c, pacer };
+  };
+
+  it('rejects at once with PacingWaitTooLong when the window resets later than maxWaitMs', async () => {
+    const { c, pacer } = bounded(60_000);
+    pacer.release('g', rl('limit=10, remaining=0, reset=3600'), false);
+    const held = pacer.acquire('g');
+    await expect(held).rejects.toBeInstanceOf(PacingWaitTooLong);
+    await expect(held).rejects.toMatchObject({ askedMs: 3_600_010 });
+    expect(c.t).toBe(0);
+  });
+
+  it('stops waiting for an answer that does not come after maxWaitMs, and lets the request go', async () => {
+    const { c, pacer } = bounded(5000);
+    expect(pacer.acquire('g')).toBe(true);
+    expect(pacer.acquire('g')).toBe(true);
+    await expect(pacer.acquire('g')).resolves.toBe(true);
+    expect(c.t).toBe(5000);
   });
 });
 
