@@ -27,6 +27,8 @@ const REDOC_OPTIONS = {
   downloadUrls: DOWNLOADS,
   jsonSamplesExpandLevel: 3,
   sortRequiredPropsFirst: true,
+  // Redoc shows only the x-codeSamples whose label (or lang) is listed here; the default list lacks TypeScript.
+  codeSamples: { languages: [{ lang: 'curl' }, { lang: 'TypeScript' }] },
 };
 
 // The remote logo Redoc 3 shows next to "API docs by" (an <img> it adds after hydration).

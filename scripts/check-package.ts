@@ -39,7 +39,8 @@ if (!process.argv.includes('--no-build')) run('build', process.execPath, tsxArgs
 /** The part of `npm pack --json` output read here. */
 type Packed = { filename: string; size: number; files: { path: string }[] }[];
 const [pack] = JSON.parse(
-  run('npm pack', npm, ['pack', '--json', '--pack-destination', tmp], {
+  // --ignore-scripts: `prepare` would build again (dist/ was just built) and mix its output into the JSON.
+  run('npm pack', npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], {
     env: { ...process.env, npm_config_loglevel: 'error' },
   }).replace(/^[^[]*/, ''),
 ) as Packed;

@@ -1,16 +1,30 @@
 // Builds every artifact in generated/ from spec/:
-//   bundle  generated/openapi.yaml, generated/openapi.json (refs kept inside), generated/openapi.deref.json
+//   bundle  generated/openapi.json (refs kept inside) with generated `x-codeSamples` on every operation
+//           (scripts/code-samples.ts), then generated/openapi.yaml and generated/openapi.deref.json from it
 //   types   generated/schema.d.ts (openapi-typescript, then scripts/patch-types.ts), generated/operations.js
 //           + .d.ts and generated/aliases.d.ts (scripts/gen-operations.ts), and the README's operation table
 //   docs    generated/docs/index.html (Redoc, self-contained, scripts/build-docs.ts)
 // `tsx scripts/generate.ts [bundle|types|docs ...]` builds the named steps (all by default).
 // `--check` builds everything into a scratch folder and fails when generated/ (or the README's operation
-// table) differs from it.
+// table) differs from it. A full build also writes generated/inputs.sha256, the content hash of what it
+// was built from (scripts/lib/tree-hash.ts), which `npm start` compares to decide whether to rebuild (file
+// times cannot tell: a fresh clone gives every file the checkout time).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { addCodeSamples } from './code-samples.js';
 import { childOutput, tsxArgs } from './lib/cli.js';
+import { GENERATED_INPUTS_HASH_FILE, generatedInputsHash } from './lib/tree-hash.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name: string) => join(root, 'node_modules', '.bin', name);
@@ -33,9 +47,14 @@ const isStep = (name: string): name is Step => (order as readonly string[]).incl
 const steps: Record<Step, (out: string) => void> = {
   bundle(out) {
     const src = 'spec/openapi.yaml';
-    run('redocly', ['bundle', src, '-o', join(out, 'openapi.yaml')]);
-    run('redocly', ['bundle', src, '-o', join(out, 'openapi.json')]);
-    run('redocly', ['bundle', src, '--dereferenced', '-o', join(out, 'openapi.deref.json')]);
+    const json = join(out, 'openapi.json');
+    run('redocly', ['bundle', src, '-o', json]);
+    const doc = JSON.parse(readFileSync(json, 'utf8')) as Record<string, unknown>;
+    addCodeSamples(doc);
+    writeFileSync(json, `${JSON.stringify(doc, null, 2)}\n`);
+    // The YAML and the dereferenced bundle are made from the JSON, so all three carry the same samples.
+    run('redocly', ['bundle', json, '-o', join(out, 'openapi.yaml')]);
+    run('redocly', ['bundle', json, '--dereferenced', '-o', join(out, 'openapi.deref.json')]);
   },
   types(out) {
     run('openapi-typescript', [
@@ -86,6 +105,10 @@ function listFiles(dir: string): string[] {
 function build(out: string, names: readonly Step[]): void {
   mkdirSync(out, { recursive: true });
   for (const name of names) steps[name](out);
+  // Only a full build vouches for every output; a partial one leaves the old stamp, which then no longer
+  // matches a changed spec/, so `npm start` rebuilds.
+  if (names.length === order.length)
+    writeFileSync(join(out, GENERATED_INPUTS_HASH_FILE), `${generatedInputsHash(root)}\n`);
 }
 
 const args = process.argv.slice(2);

@@ -208,10 +208,20 @@ function parseViolations(header: string | string[] | undefined): PrismViolation[
 const isRequestError = (v: PrismViolation) =>
   Array.isArray(v.location) && v.location[0] === 'request' && v.severity === 'Error' && v.code !== 401;
 
+/**
+ * Prism's notice that a response carries a header the spec marks deprecated (the 429's legacy
+ * `X-Rate-Limit-*`): the mock sends them because the spec declares them, so it is not a break of the spec
+ * and is not logged as one (it was printed on every 429).
+ */
+const isDeprecatedHeaderNotice = (v: PrismViolation) =>
+  v.location?.[1] === 'header' && /^Header param \S+ is deprecated$/.test(v.message ?? '');
+
 /** Decides what the bridge sends for one Prism answer. */
 export function bridgeResponse(status: number, headers: Headers, body: Buffer): BridgedResponse {
   const violations = parseViolations(headers['sl-violations']);
-  const responseViolations = violations.filter((v) => Array.isArray(v.location) && v.location[0] === 'response');
+  const responseViolations = violations.filter(
+    (v) => Array.isArray(v.location) && v.location[0] === 'response' && !isDeprecatedHeaderNotice(v),
+  );
   let close: CloseValidationError | undefined;
   if (status === 400) {
     // The declared 400 example stands in for the real reasons: replace it. A 400 without request

@@ -10,9 +10,12 @@
 // arrive within 10 s and requests within 30 s, and CORS allows any origin without credentials.
 // Before serving, it rebuilds generated/ (bundle, types and operation list, docs: a few seconds) when a file
 // is missing or anything under spec/ is newer. `--no-build` skips that. Ctrl-C / SIGTERM stops all three.
-// $HOST changes the interface they listen on (default 127.0.0.1).
+// $HOST changes the interface they listen on (default 127.0.0.1). Every other flag is the sandbox's, as
+// `close-crm-openapi sandbox` takes them (src/cli.ts): `npm start -- --seed empty --rate-limit 20/10`;
+// `--port` and `--host` there override $SANDBOX_PORT and $HOST for the sandbox alone, `--quiet` also
+// silences the mock's request log. A bad flag exits 2 before anything starts.
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { dirname, join, resolve } from 'node:path';
 import { pipeline } from 'node:stream';
@@ -28,6 +31,7 @@ import {
   sendError,
 } from '../src/lib/http-guard.js';
 import { isMain, tsxArgs } from './lib/cli.js';
+import { GENERATED_INPUTS_HASH_FILE, generatedInputsHash } from './lib/tree-hash.js';
 import { type RunningServer, startMock, stopOnSignals } from './mock.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -128,24 +132,16 @@ function serveDocs(
   pipeline(createReadStream(file), res, () => {});
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(p));
-    else if (!entry.name.startsWith('_subset-')) newest = Math.max(newest, statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 /** Why generated/ must be rebuilt before serving, or null when it is fine. */
 function staleReason(): string | null {
   const outputs = ['openapi.yaml', 'openapi.json', join('docs', 'index.html')].map((f) => join(generated, f));
   const missing = outputs.find((f) => !existsSync(f));
   if (missing) return `${missing.slice(root.length + 1)} is missing`;
-  const oldest = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
-  const spec = join(root, 'spec');
-  if (existsSync(spec) && newestMtime(spec) > oldest) return 'spec/ changed since the last build';
+  // By content, not file times: a fresh clone's files all carry the checkout time.
+  if (!existsSync(join(root, 'spec'))) return null;
+  const stamp = join(generated, GENERATED_INPUTS_HASH_FILE);
+  const built = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
+  if (built !== generatedInputsHash(root)) return 'spec/ changed since the last build';
   return null;
 }
 
@@ -167,15 +163,43 @@ function port(name: string, fallback: number): number {
   return value;
 }
 
+const START_USAGE = `usage: npm start [-- options]
+
+Serves the sandbox (:4010, $SANDBOX_PORT), the Prism mock (:4011, $MOCK_PORT) and the reference
+(:8080, $DOCS_PORT) on $HOST (default 127.0.0.1).
+
+Options:
+  --no-build            do not rebuild generated/ when the spec changed
+  --quiet               no request log (sandbox and mock)
+  and the sandbox's own (close-crm-openapi sandbox --help): --seed demo|empty, --data FILE,
+  --rate-limit N/SECS, --fail-every N, --port N, --host HOST (these two for the sandbox only)`;
+
 if (isMain(import.meta.url)) {
+  // Imported here, not at the top: the sandbox compiles its request validators when loaded, which the
+  // docs tests that import startDocsServer from this module do not need.
+  const { parseSandboxArgs } = await import('../src/cli.js');
+  let args: ReturnType<typeof parseSandboxArgs>;
+  try {
+    args = parseSandboxArgs(process.argv.slice(2).filter((a) => a !== '--no-build'));
+  } catch (err) {
+    console.error(`start: ${err instanceof Error ? err.message : String(err)}\n\n${START_USAGE}`);
+    process.exit(2);
+  }
+  if (args.help) {
+    console.log(START_USAGE);
+    process.exit(0);
+  }
   try {
     if (!process.argv.includes('--no-build')) ensureBuilt();
     const host = process.env.HOST ?? '127.0.0.1';
-    const quiet = process.argv.includes('--quiet');
-    // Imported here, not at the top: the sandbox compiles its request validators when loaded, which the
-    // docs tests that import startDocsServer from this module do not need.
+    const { quiet } = args;
     const { startSandbox } = await import('../src/sandbox/index.js');
-    const sandbox = await startSandbox({ port: port('SANDBOX_PORT', 4010), host });
+    const sandbox = await startSandbox({
+      port: port('SANDBOX_PORT', 4010),
+      host,
+      ...args.options,
+      ...(quiet ? {} : { log: (line: string) => console.log(`[sandbox] ${line}`) }),
+    });
     const mock = await startMock({
       port: port('MOCK_PORT', 4011),
       host,
@@ -185,8 +209,8 @@ if (isMain(import.meta.url)) {
     stopOnSignals([sandbox, mock, docs]);
     const sandboxOrigin = sandbox.url.replace(/\/api\/v1$/, '');
     console.log(`
-Close API sandbox (stateful, demo data):      ${sandboxOrigin}
-    base URL for clients: ${sandbox.url}   (any API key; what you create stays until Ctrl-C)
+${`Close API sandbox (stateful, ${args.options.seed ?? 'demo'} data):`.padEnd(46)}${sandboxOrigin}
+    base URL for clients: ${sandbox.url}   (any API key; what you create stays until Ctrl-C${args.options.data ? `, then is saved to ${args.options.data}` : ''})
     e.g.  curl -u anykey: ${sandbox.url}/lead/
 Close API mock (Prism, stateless):            ${mock.url}
     base URL for clients: ${mock.url}/api/v1   (answers from the spec's examples; validates every request)

@@ -86,24 +86,24 @@ export type CloseClient = Omit<BaseClient, 'GET' | 'PUT' | 'POST' | 'DELETE'> & 
 /** The retry policy's bounds. The policy itself is `retryDecision()` in src/retry.ts. */
 export interface RetryOptions {
   /** Retries at most (which failures are retried: `retryDecision` in src/retry.ts). Default 5. */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /**
    * Longest single wait (ms): pacing, a 429's wait, a backoff. When the server asks for longer, the call
    * throws `CloseRateLimitError` (with `askedMs`) instead of waiting. Default 60 000.
    */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
   /** First backoff delay for 5xx/network retries of reads (ms), doubled per attempt, with jitter. Default 500. */
-  baseDelayMs?: number;
+  baseDelayMs?: number | undefined;
 }
 
 export interface PacingOptions {
   /** Extra wait after a rate-limit window's reset before using the new window (ms). Default 15. */
-  marginMs?: number;
+  marginMs?: number | undefined;
   /**
    * Maps a request to the rate-limit group it is paced in. Close limits per endpoint group (which it does
    * not publish); the default groups by method and first path segment (`POST /lead/`, `GET /activity/`).
    */
-  group?: (method: string, path: string) => string;
+  group?: ((method: string, path: string) => string) | undefined;
 }
 
 /** Reported before each retry. Contains no credentials. */
@@ -121,41 +121,41 @@ export interface RetryEvent {
 
 export interface CloseClientOptions {
   /** API key (sent as the HTTP Basic username with an empty password). Exactly one of apiKey/accessToken. */
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** OAuth access token (sent as `Authorization: Bearer`). Exactly one of apiKey/accessToken. */
-  accessToken?: string;
+  accessToken?: string | undefined;
   /** Default `https://api.close.com/api/v1`. */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** The fetch implementation (default: the global fetch). Receives a Request and an optional init with a signal. */
-  fetch?: (input: Request, init?: RequestInit) => Promise<Response>;
+  fetch?: ((input: Request, init?: RequestInit) => Promise<Response>) | undefined;
   /** Retry policy, or `false` to never retry. */
-  retry?: RetryOptions | false;
+  retry?: RetryOptions | false | undefined;
   /** Pace requests from the `RateLimit` header (default true), or `false` to only react to 429s. */
-  pacing?: PacingOptions | boolean;
+  pacing?: PacingOptions | boolean | undefined;
   /**
    * Per-attempt timeout (ms), body included. A timed-out GET is retried; a timed-out write throws
    * `CloseNetworkError` (outcome unknown), or `CloseResponseParseError` once it was answered 2xx.
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Requests on the wire at once; the rest wait in order (waits between retries hold no place). Default 64. */
-  maxInFlight?: number;
+  maxInFlight?: number | undefined;
   /** `User-Agent` header. Default `close-crm-openapi/<version>`. */
-  userAgent?: string;
+  userAgent?: string | undefined;
   /** Extra headers sent with every request. */
-  headers?: HeadersOptions;
+  headers?: HeadersOptions | undefined;
   /** openapi-fetch middleware (`onRequest`/`onResponse`/`onError`). Runs before the credentials are added. */
-  middleware?: Middleware[];
+  middleware?: Middleware[] | undefined;
   /** Called before each retry (for logging/metrics). */
-  onRetry?: (event: RetryEvent) => void;
+  onRetry?: ((event: RetryEvent) => void) | undefined;
   /**
    * Wait function (tests inject a fake one). Default `setTimeout`. It gets a signal that aborts when the
    * wait is cancelled (the caller's `signal`) or no longer needed: honour it to clear the timer.
    */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep?: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   /** Clock in ms (tests inject a fake one). Default `performance.now()`-based. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Random source in [0, 1) for jitter. Default `Math.random`. */
-  random?: () => number;
+  random?: (() => number) | undefined;
 }
 
 const realNow = (): number => performance.timeOrigin + performance.now();

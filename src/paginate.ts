@@ -21,9 +21,9 @@ export type PaginatedItem<P extends PaginatedPath> = PageOf<P> extends { data?: 
 /** Bounds of one `paginate()` run. */
 export interface PaginateOptions {
   /** Yield at most this many items, then stop (without fetching further pages). */
-  maxItems?: number;
+  maxItems?: number | undefined;
   /** Fetch at most this many pages, then stop. */
-  maxPages?: number;
+  maxPages?: number | undefined;
 }
 type Args<P extends PaginatedPath, O> =
   object extends PaginateInit<P> ? [init?: PaginateInit<P>, options?: O] : [init: PaginateInit<P>, options?: O];

@@ -185,6 +185,17 @@ if (!haveChromium) {
       await expect.poll(() => renderedText(section)).toContain('field-errors');
     }, 60_000);
 
+    it('an operation shows its generated code samples: curl and the TypeScript client', async () => {
+      const get = ops.find((o) => o.operationId === 'getLead');
+      if (!get) throw new Error('getLead is not in the spec');
+      const section = await openOperation(page, get.tag, get.operationId, get.summary);
+      await expect.poll(() => renderedText(section)).toContain('-u "$CLOSE_API_KEY:"');
+      // The samples panel names the shown language; its other languages are in a dropdown there.
+      await section.getByText('curl', { exact: true }).first().click();
+      await page.getByRole('menuitem', { name: 'TypeScript' }).first().click();
+      await expect.poll(() => renderedText(section)).toContain("close.call('getLead'");
+    }, 60_000);
+
     it('search finds "merge"', async () => {
       await page.keyboard.press('Escape');
       await page.locator('[data-testid="search-trigger"]').click();

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunningServer, startMock, toCloseError } from '../scripts/mock.js';
+import { bridgeResponse, type RunningServer, startMock, toCloseError } from '../scripts/mock.js';
 import { deref as followRef } from '../src/lib/json-pointer.js';
 import { rawExchange } from './support/raw-http.js';
 import { SpecValidator } from './support/spec-validator.js';
@@ -520,5 +520,25 @@ describe('toCloseError (Prism violation -> Close error body)', () => {
       },
     ]);
     expect(out['field-errors']).toEqual({ name: 'Must be string. Must NOT have fewer than 1 characters.' });
+  });
+});
+
+describe('the bridge log', () => {
+  it("does not call the 429's deprecated X-Rate-Limit-* headers a break of the spec, and still reports real breaks", () => {
+    const deprecated = [
+      {
+        location: ['response', 'header', 'X-Rate-Limit-Limit'],
+        message: 'Header param X-Rate-Limit-Limit is deprecated',
+      },
+      {
+        location: ['response', 'header', 'X-Rate-Limit-Reset'],
+        message: 'Header param X-Rate-Limit-Reset is deprecated',
+      },
+    ];
+    const real = { location: ['response', 'body', 'id'], message: 'Request body property id must match pattern' };
+    const answer = (violations: object[]) =>
+      bridgeResponse(429, { 'sl-violations': JSON.stringify(violations) }, Buffer.from('{}')).responseViolations;
+    expect(answer(deprecated)).toEqual([]);
+    expect(answer([...deprecated, real])).toEqual([real]);
   });
 });

@@ -12,12 +12,13 @@ import {
   hardenServer,
   parseRequestTarget,
   RequestAbortedError,
+  type RequestTarget,
   readBody,
   sendError,
   serverOptions,
 } from '../lib/http-guard.js';
 import { HttpError, requestError, UNAUTHORIZED } from './errors.js';
-import { type Ctx, extraRoutes, handlers, QueryValues, type Result } from './handlers/index.js';
+import { type Ctx, extraRoutes, handlers, JsonBody, QueryValues, type Result } from './handlers/index.js';
 import { randomHex, type Store } from './store.js';
 import { type CompiledOperation, compiledOperations, validateBody, validatePath, validateQuery } from './validate.js';
 
@@ -79,7 +80,27 @@ export interface HttpStats {
 
 /** The API key of a request: the user name of HTTP Basic credentials, or a Bearer token; null without. */
 export function credentials(req: http.IncomingMessage): string | null {
-  const auth = req.headers.authorization ?? '';
+  return keyOf(req.headers.authorization ?? '');
+}
+
+// The keys of the last Authorization headers seen: a client sends the same one on every request. At
+// most KEYS_KEPT entries of at most KEY_HEADER_MAX characters (emptied when full): hostile headers
+// cannot grow it past ~128 KB.
+const keys = new Map<string, string | null>();
+const KEYS_KEPT = 256;
+const KEY_HEADER_MAX = 512;
+
+function keyOf(auth: string): string | null {
+  const known = keys.get(auth);
+  if (known !== undefined) return known;
+  const key = parseKey(auth);
+  if (auth.length > KEY_HEADER_MAX) return key;
+  if (keys.size >= KEYS_KEPT) keys.clear();
+  keys.set(auth, key);
+  return key;
+}
+
+function parseKey(auth: string): string | null {
   const bearer = /^Bearer\s+(\S+)$/i.exec(auth);
   if (bearer?.[1]) return bearer[1];
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(auth);
@@ -87,6 +108,25 @@ export function credentials(req: http.IncomingMessage): string | null {
   const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   return colon > 0 ? decoded.slice(0, colon) : null;
+}
+
+// A request target made only of characters that WHATWG URL parsing leaves as they are and that need no
+// decoding: an absolute path of non-empty segments ending in a slash, and an optional query. Such a
+// target is split here; parseRequestTarget (a URL object per request) takes every other one.
+const PLAIN_TARGET = /^((?:\/[A-Za-z0-9_-]+)*\/)(\?[A-Za-z0-9_\-.,=&+*:~]*)?$/;
+
+/** parseRequestTarget(raw), without building a URL when the target is plain (see PLAIN_TARGET). */
+export function requestTarget(raw: string | undefined): RequestTarget | null {
+  const m = raw === undefined ? null : PLAIN_TARGET.exec(raw);
+  if (!m) return parseRequestTarget(raw);
+  const pathname = m[1] as string;
+  const search = m[2] && m[2].length > 1 ? m[2] : '';
+  return {
+    pathname,
+    search,
+    segments: pathname === '/' ? [] : pathname.slice(1, -1).split('/'),
+    query: new URLSearchParams(search),
+  };
 }
 
 interface Route {
@@ -118,6 +158,32 @@ function seconds(n: number): string {
 const HINT =
   'The sandbox serves the Close API at /api/v1/… (and at /…); every path ends with a slash, e.g. /api/v1/lead/.';
 
+/** A handler's context. The request id (for the event log) is drawn only when a handler reads it: reads emit no events. */
+function context(
+  method: string,
+  path: string,
+  store: Store,
+  operationId: Ctx['operationId'],
+  params: Record<string, string>,
+  query: QueryValues,
+  body: unknown,
+): Ctx {
+  let requestId: string | undefined;
+  return {
+    method,
+    path,
+    get requestId() {
+      requestId ??= `req_${randomHex(11)}`;
+      return requestId;
+    },
+    store,
+    operationId,
+    params,
+    query,
+    body,
+  };
+}
+
 /** Creates the sandbox's server (not listening yet). */
 export function createHttpServer(options: HttpAppOptions): {
   server: http.Server;
@@ -141,13 +207,26 @@ export function createHttpServer(options: HttpAppOptions): {
       res.destroy();
       return;
     }
-    const text = body === undefined || status === 204 ? '' : JSON.stringify(body);
-    res.writeHead(status, {
-      ...(text ? { 'Content-Type': 'application/json' } : {}),
-      'Content-Length': String(Buffer.byteLength(text)),
-      ...headers,
-    });
-    res.end(text);
+    // One UTF-8 encoding, whose length is the Content-Length (no separate byteLength pass).
+    const json =
+      body === undefined || status === 204
+        ? undefined
+        : body instanceof JsonBody
+          ? body
+          : new JsonBody(Buffer.from(JSON.stringify(body)));
+    const head: Record<string, string> = json
+      ? { 'Content-Type': 'application/json', 'Content-Length': String(json.length) }
+      : { 'Content-Length': '0' };
+    res.writeHead(status, Object.assign(head, headers));
+    if (!json) {
+      res.end();
+      return;
+    }
+    // Corked: the head and every part leave in one writev, none of them copied into another buffer.
+    res.cork();
+    const { parts } = json;
+    for (let i = 0; i < parts.length - 1; i++) res.write(parts[i]);
+    res.end(parts[parts.length - 1]);
   };
 
   // The operations a path can match, by its number of segments and its first segment (a parameter
@@ -206,7 +285,7 @@ export function createHttpServer(options: HttpAppOptions): {
     );
     if (cors(req, res)) return 204;
 
-    const target = parseRequestTarget(req.url);
+    const target = requestTarget(req.url);
     if (!target) {
       sendError(res, 400, 'Bad request: the URL could not be parsed (malformed percent-encoding or not a path).');
       return 400;
@@ -264,20 +343,22 @@ export function createHttpServer(options: HttpAppOptions): {
     if (options.failEvery > 0 && processed % options.failEvery === 0) return tooMany(1);
 
     const store = options.store();
-    const requestId = `req_${randomHex(11)}`;
-    const info = { method, path, requestId };
+    // Anything but a read may change the state: the store's cached renderings go, even when the
+    // handler throws half-way (handlers check before they write, but a stale answer must never be possible).
+    const reads = method === 'GET' || method === 'HEAD';
+    const run = (ctx: Ctx, handler: (ctx: Ctx) => Result): Result => {
+      if (reads) return handler(ctx);
+      try {
+        return handler(ctx);
+      } finally {
+        store.changed();
+      }
+    };
     let result: Result;
     if (route.extra) {
-      const id = route.params.id ?? '';
-      const ctx: Ctx = {
-        ...info,
-        store,
-        operationId: undefined,
-        params: route.params,
-        query: new QueryValues(),
-        body: undefined,
-      };
-      result = route.extra.handle(ctx, id);
+      const extra = route.extra;
+      const ctx = context(method, path, store, undefined, route.params, new QueryValues(), undefined);
+      result = run(ctx, (c) => extra.handle(c, route.params.id ?? ''));
       send(res, result.status ?? 200, result.body);
       return result.status ?? 200;
     }
@@ -297,15 +378,8 @@ export function createHttpServer(options: HttpAppOptions): {
       }
       validateBody(op, body);
     }
-    const ctx: Ctx = {
-      ...info,
-      store,
-      operationId: op.operationId,
-      params: route.params,
-      query: new QueryValues(query),
-      body,
-    };
-    result = handlers[op.operationId](ctx);
+    const ctx = context(method, path, store, op.operationId, route.params, new QueryValues(query), body);
+    result = run(ctx, handlers[op.operationId]);
     const status = result.status ?? op.successStatus;
     send(res, status, result.body);
     return status;

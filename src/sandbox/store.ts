@@ -200,6 +200,25 @@ export interface EventRecord {
   meta: Obj;
 }
 
+/**
+ * An event as the store keeps it: `data` and `previous_data` as JSON text. A string is one object to the
+ * garbage collector where the view it holds is dozens, and the log keeps up to 10,000 of them: under a
+ * stream of writes, tracing those graphs was a large part of each write's cost. Snapshots and answers
+ * carry the objects (toSnapshot, fromSnapshot, eventView convert).
+ */
+export type StoredEvent = Omit<EventRecord, 'data' | 'previous_data'> & {
+  data: string | null;
+  previous_data: string | null;
+};
+
+const toJsonText = (o: Obj | null | undefined): string | null => (o ? JSON.stringify(o) : null);
+const fromJsonText = (t: string | null): Obj | null => (t === null ? null : (JSON.parse(t) as Obj));
+
+/** A stored event with its `data` and `previous_data` as objects again. */
+export function eventRecord(e: StoredEvent): EventRecord {
+  return Object.assign({}, e, { data: fromJsonText(e.data), previous_data: fromJsonText(e.previous_data) });
+}
+
 /** Everything the sandbox knows. */
 export interface State {
   organization: OrganizationRecord;
@@ -216,7 +235,7 @@ export interface State {
   opportunities: Map<string, OpportunityRecord>;
   activities: Map<string, ActivityRecord>;
   tasks: Map<string, TaskRecord>;
-  events: EventRecord[];
+  events: StoredEvent[];
   eventSeq: number;
 }
 
@@ -280,13 +299,22 @@ export function makeId(prefix: string, random?: Random, length = 22): string {
   return `${prefix}_${out}`;
 }
 
-/** Classic Close timestamp: microseconds and an explicit `+00:00` (`2025-03-05T10:20:30.123000+00:00`). */
-export function stamp(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+/** The microseconds past the millisecond of the dates Store.now() gives (other dates have none). */
+const MICROS = new WeakMap<Date, number>();
+
+/** `YYYY-MM-DDTHH:mm:ss.ssssss`: toISOString (which always ends in `.sssZ`) with the microseconds. */
+function isoMicros(d: Date): string {
+  const us = MICROS.get(d) ?? 0;
+  return `${d.toISOString().slice(0, -1)}${us < 10 ? '00' : us < 100 ? '0' : ''}${us}`;
 }
-/** Naive UTC timestamp of the newer services (pipelines, event log): `2025-03-05T10:20:30.123000`. */
+
+/** Classic Close timestamp: microseconds and an explicit `+00:00` (`2025-03-05T10:20:30.123456+00:00`). */
+export function stamp(d: Date): string {
+  return `${isoMicros(d)}+00:00`;
+}
+/** Naive UTC timestamp of the newer services (pipelines, event log): `2025-03-05T10:20:30.123456`. */
 export function naive(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000');
+  return isoMicros(d);
 }
 /** `YYYY-MM-DD` (UTC). */
 export function isoDate(d: Date): string {
@@ -341,7 +369,7 @@ export function toSnapshot(state: State, now: Date): Snapshot {
     opportunities: [...state.opportunities.values()],
     activities: [...state.activities.values()],
     tasks: [...state.tasks.values()],
-    events: state.events,
+    events: state.events.map(eventRecord),
     eventSeq: state.eventSeq,
   };
   return { kind: SNAPSHOT_KIND, version: SNAPSHOT_VERSION, savedAt: stamp(now), state: structuredClone(plain) };
@@ -404,7 +432,9 @@ export function fromSnapshot(input: unknown): State {
     opportunities: byId(copy.opportunities),
     activities: byId(copy.activities),
     tasks: byId(copy.tasks),
-    events: copy.events,
+    events: copy.events.map((e) =>
+      Object.assign({}, e, { data: toJsonText(e.data), previous_data: toJsonText(e.previous_data) }),
+    ),
     eventSeq: typeof copy.eventSeq === 'number' ? copy.eventSeq : copy.events.reduce((n, e) => Math.max(n, e.seq), 0),
   };
 }
@@ -510,7 +540,7 @@ export interface RequestInfo {
 /** The state plus the few operations every handler needs: ids, the clock, ownership stamps and events. */
 export class Store {
   state: State;
-  private lastMs = 0;
+  private lastMicros = 0;
   private readonly index = {
     contacts: new LeadIndex(() => this.state.contacts),
     opportunities: new LeadIndex(() => this.state.opportunities),
@@ -525,11 +555,56 @@ export class Store {
     this.state = state;
   }
 
-  /** The current time, strictly later than the previous call's (so creation order is also date order). */
+  /**
+   * Rendered JSON by key (a record's id), for answers that are read far more often than written: each
+   * entry is its record's full view as the API sends it. Any change to the state clears all of it
+   * (`changed()`, which the HTTP layer calls after every request that may write), and so does a new
+   * UTC day (a task's `view` depends on the date), so an entry can never be stale. Bounded by the
+   * state: at most one entry per record.
+   */
+  private readonly json = new Map<string, Uint8Array>();
+  private jsonUntil = 0;
+
+  /** Drops every cached rendering: call after anything that may have changed the state. */
+  changed(): void {
+    this.json.clear();
+  }
+
+  /**
+   * The cached rendering (UTF-8 JSON) under `key`, or `render()`'s, stored until the next change or
+   * UTC day. Typed Uint8Array (it is a Buffer) so that the package's types need no node types.
+   */
+  cachedJson(key: string, render: () => unknown): Uint8Array {
+    const ms = this.clock().getTime();
+    if (ms >= this.jsonUntil) {
+      this.json.clear();
+      this.jsonUntil = (Math.floor(ms / 86_400_000) + 1) * 86_400_000;
+    }
+    let buf = this.json.get(key);
+    if (!buf) {
+      buf = Buffer.from(JSON.stringify(render()));
+      this.json.set(key, buf);
+    }
+    return buf;
+  }
+
+  /** Today (`YYYY-MM-DD`, UTC) by the store's clock; unlike now(), reading it does not move the clock on. */
+  today(): string {
+    return isoDate(this.clock());
+  }
+
+  /**
+   * The current time, strictly later than the previous call's (so creation order is also date order):
+   * a microsecond later at least, which stamp() and naive() write in the six fraction digits Close
+   * uses. (A millisecond at least, as before, ran the clock ahead of real time under load: a thousand
+   * writes a second, each taking two or three timestamps, made it gain two seconds a second.)
+   */
   now(): Date {
-    const ms = Math.max(this.clock().getTime(), this.lastMs + 1);
-    this.lastMs = ms;
-    return new Date(ms);
+    const micros = Math.max(this.clock().getTime() * 1000, this.lastMicros + 1);
+    this.lastMicros = micros;
+    const d = new Date(Math.floor(micros / 1000));
+    MICROS.set(d, micros % 1000);
+    return d;
   }
 
   /** A new id with Close's prefix (random: ids of created objects never repeat across resets). */
@@ -613,7 +688,7 @@ export class Store {
     record.updated_by = this.state.meId;
   }
 
-  /** Appends an event to the event log. */
+  /** Appends an event to the event log; returns its `data` as the JSON text it keeps (null without). */
   emit(
     req: RequestInfo,
     event: {
@@ -626,8 +701,9 @@ export class Store {
       previous?: Obj | null;
       meta?: Obj;
     },
-  ): void {
+  ): string | null {
     const at = this.now();
+    const data = toJsonText(event.data);
     const now = naive(at);
     const events = this.state.events;
     events.push({
@@ -643,12 +719,13 @@ export class Store {
       lead_id: event.leadId,
       action: event.action,
       changed_fields: event.changed ?? [],
-      data: event.data,
-      previous_data: event.previous ?? null,
+      data,
+      previous_data: toJsonText(event.previous),
       meta: { request_method: req.method, request_path: `/api/v1${req.path}`, ...(event.meta ?? {}) },
     });
     // The log is in date order (now() only moves forward): the oldest events are at its start.
     const cutoff = naive(new Date(at.getTime() - EVENT_LOG_DAYS * 86_400_000));
     while (events.length > EVENT_LOG_LIMIT || (events[0] && events[0].date_created < cutoff)) events.shift();
+    return data;
   }
 }

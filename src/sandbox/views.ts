@@ -2,25 +2,26 @@
 // `status_label`, `status_type`, `lead_name`, `expected_value`, ...), custom fields as flat
 // `custom.<field id>` keys (plus the deprecated name-keyed `custom` object on leads), a lead's
 // embedded contacts, opportunities and open tasks.
-import {
-  type ActivityRecord,
-  type AddressRecord,
-  type ContactRecord,
-  type CustomFieldRecord,
-  type CustomValue,
-  type EventRecord,
-  isoDate,
-  type LeadRecord,
-  type Obj,
-  type OpportunityRecord,
-  type OpportunityStatusRecord,
-  type PhoneRecord,
-  type PipelineRecord,
-  type SavedSearchRecord,
-  type Store,
-  type TaskRecord,
-  type UserRecord,
+
+import type {
+  ActivityRecord,
+  AddressRecord,
+  ContactRecord,
+  CustomFieldRecord,
+  CustomValue,
+  LeadRecord,
+  Obj,
+  OpportunityRecord,
+  OpportunityStatusRecord,
+  PhoneRecord,
+  PipelineRecord,
+  SavedSearchRecord,
+  Store,
+  StoredEvent,
+  TaskRecord,
+  UserRecord,
 } from './store.js';
+import { eventRecord } from './store.js';
 
 // Views are built by assigning properties to a fresh copy of the record (the rest of a destructuring,
 // or Object.assign({}, record)), never as `{ ...record, more }`: on Node 20 every property written
@@ -120,7 +121,7 @@ export function taskView(store: Store, t: TaskRecord): Obj {
   out.updated_by_name = store.userName(t.updated_by);
   // `due_date` is the deprecated mirror of `date`, null on dateless tasks.
   out.due_date = t.is_dateless ? null : t.date;
-  out.view = taskListOf(t, isoDate(store.now()));
+  out.view = taskListOf(t, store.today());
   return out;
 }
 
@@ -161,6 +162,11 @@ export function leadView(store: Store, l: LeadRecord): Obj {
   out.created_by_name = store.userName(l.created_by);
   out.updated_by_name = store.userName(l.updated_by);
   return addCustom(out, custom);
+}
+
+/** leadView as JSON (UTF-8), from the store's cache of renderings (dropped on every write). */
+export function leadJson(store: Store, l: LeadRecord): Uint8Array {
+  return store.cachedJson(l.id, () => leadView(store, l));
 }
 
 export function activityView(store: Store, a: ActivityRecord): Obj {
@@ -264,7 +270,7 @@ export function savedSearchView(store: Store, s: SavedSearchRecord): Obj {
   return { ...s, organization_id: store.state.organization.id, is_user_dependent: false, shared_with: null };
 }
 
-export function eventView(store: Store, e: EventRecord): Obj {
-  const { seq: _seq, ...rest } = e;
+export function eventView(store: Store, e: StoredEvent): Obj {
+  const { seq: _seq, ...rest } = eventRecord(e);
   return { ...rest, organization_id: store.state.organization.id };
 }

@@ -1,8 +1,16 @@
 // Helpers shared by the resource handlers: offset pages, `_fields`, references to other objects,
 // custom field values, ordering.
 import { DOES_NOT_EXIST, fieldError, requestError } from '../errors.js';
-import type { ContactRecord, CustomValue, LeadRecord, Obj, Stamped, Store } from '../store.js';
-import type { Ctx } from './context.js';
+import {
+  type ContactRecord,
+  type CustomValue,
+  type LeadRecord,
+  type Obj,
+  type Stamped,
+  type Store,
+  stamp,
+} from '../store.js';
+import { type Ctx, JsonBody } from './context.js';
 
 /** The body of a request (validated against the operation's request schema before the handler runs). */
 export function bodyOf(ctx: Ctx): Obj {
@@ -29,11 +37,52 @@ export function pickFields(obj: Obj, fields: readonly string[] | undefined): Obj
  * (Close's scripts use it to read `total_results` only).
  */
 export function page<T>(ctx: Ctx, items: readonly T[], render: (item: T) => Obj, extra: Obj = {}): Obj {
-  const skip = ctx.query.int('_skip') ?? 0;
-  const limit = ctx.query.int('_limit') ?? 100;
+  const { skip, limit } = pageBounds(ctx);
   const fields = ctx.query.list('_fields');
   const data = items.slice(skip, skip + limit).map((i) => pickFields(render(i), fields));
-  return { has_more: skip + limit < items.length, ...extra, data };
+  return { has_more: hasMore(skip, limit, items.length), ...extra, data };
+}
+
+function pageBounds(ctx: Ctx): { skip: number; limit: number } {
+  return { skip: ctx.query.int('_skip') ?? 0, limit: ctx.query.int('_limit') ?? 100 };
+}
+
+/**
+ * Whether items follow this page. A `_limit=0` page holds nothing and leads nowhere: false, so that a
+ * loop that pages on `has_more` (advancing `_skip` by the page size) ends. Close documents `has_more`
+ * only as telling whether the last page was reached; its scripts send `_limit=0` to read `total_results`.
+ */
+function hasMore(skip: number, limit: number, total: number): boolean {
+  return limit > 0 && skip + limit < total;
+}
+
+const DATA_OPEN = Buffer.from(',"data":[');
+const DATA_CLOSE = Buffer.from(']}');
+const COMMA = Buffer.from(',');
+
+/**
+ * page() for items whose full rendering is cached as JSON (`json`): the same answer, byte for byte,
+ * assembled from the cached renderings. With `_fields` it is page() itself (only full renderings are
+ * cached).
+ */
+export function pageJson<T>(
+  ctx: Ctx,
+  items: readonly T[],
+  render: (item: T) => Obj,
+  json: (item: T) => Uint8Array,
+  extra: Obj = {},
+): Obj | JsonBody {
+  if (ctx.query.has('_fields')) return page(ctx, items, render, extra);
+  const { skip, limit } = pageBounds(ctx);
+  const head = JSON.stringify({ has_more: hasMore(skip, limit, items.length), ...extra });
+  const parts: Uint8Array[] = [Buffer.from(head.slice(0, -1)), DATA_OPEN];
+  const end = Math.min(items.length, skip + limit);
+  for (let i = skip; i < end; i++) {
+    if (i > skip) parts.push(COMMA);
+    parts.push(json(items[i] as T));
+  }
+  parts.push(DATA_CLOSE);
+  return new JsonBody(...parts);
 }
 
 /** Newest first by `date_created`; among equal dates, the later created first. */
@@ -227,7 +276,7 @@ export function createdStamps(store: Store, backdate?: unknown): Stamped {
   const stamps = store.created();
   if (typeof backdate === 'string') {
     const d = parseDateTime(backdate, 'date_created');
-    stamps.date_created = d.toISOString().replace(/\.(\d{3})Z$/, '.$1000+00:00');
+    stamps.date_created = stamp(d);
   }
   return stamps;
 }

@@ -40,9 +40,25 @@ export interface Ctx extends RequestInfo {
   body: unknown;
 }
 
+/**
+ * A body already serialized as JSON (UTF-8), in parts sent one after the other as they are (renderings
+ * cached by the store): a page of leads is written without copying its leads into one buffer.
+ */
+export class JsonBody {
+  readonly parts: readonly Uint8Array[];
+  readonly length: number;
+  constructor(...parts: Uint8Array[]) {
+    this.parts = parts;
+    let n = 0;
+    for (const p of parts) n += p.length;
+    this.length = n;
+  }
+}
+
 /** What a handler answers: a status (default: the operation's success status) and a JSON body. */
 export interface Result {
   status?: number;
+  /** A value to serialize, or a JsonBody. */
   body: unknown;
 }
 

@@ -2,7 +2,7 @@
 // Close's cursors (`cursor_next` to older events, null on the last page; `cursor_previous` to newer
 // ones) and its documented filter combinations (anything else is a 400 listing them).
 import { fieldError, requestError } from '../errors.js';
-import type { EventRecord } from '../store.js';
+import type { StoredEvent } from '../store.js';
 import { eventView } from '../views.js';
 import { dateFilter } from './common.js';
 import type { Handler, HandlerMap } from './context.js';
@@ -58,12 +58,12 @@ const listEvents: Handler = (ctx) => {
         .join('; ')}; date_updated__gt/__gte/__lt/__lte can be added to any.`,
     );
   const limit = q.int('_limit') ?? 50;
-  let events: EventRecord[] = ctx.store.state.events.filter(
+  let events: StoredEvent[] = ctx.store.state.events.filter(
     (e) => used.every((f) => e[f] === q.string(f)) && dateFilter(e.date_updated, ctx, 'date_updated'),
   );
   const raw = q.string('_cursor');
   const cursor = raw ? decode(raw) : undefined;
-  let slice: EventRecord[];
+  let slice: StoredEvent[];
   if (cursor && 'after' in cursor) {
     // Newer events than the cursor's: the `limit` oldest of them, shown newest first.
     slice = events

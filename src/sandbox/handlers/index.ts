@@ -28,5 +28,5 @@ export const handlers = {
 } satisfies HandlerMap;
 
 export type { Ctx, Handler, HandlerMap, Result } from './context.js';
-export { QueryValues } from './context.js';
+export { JsonBody, QueryValues } from './context.js';
 export { extraRoutes } from './extra.js';

@@ -3,10 +3,10 @@
 import { BAD_CHOICE, DOES_NOT_EXIST, fieldError, HttpError, notFound } from '../errors.js';
 import { leadMatchesQuery, parseLeadQuery } from '../query.js';
 import type { AddressRecord, ContactRecord, LeadRecord, Obj, Store } from '../store.js';
-import { contactView, leadView } from '../views.js';
+import { contactView, leadJson, leadView } from '../views.js';
 import { activityObjectType, addActivity } from './activities.js';
-import { applyCustom, bodyOf, createdStamps, customUpdate, page, pickFields } from './common.js';
-import type { Ctx, Handler, HandlerMap } from './context.js';
+import { applyCustom, bodyOf, createdStamps, customUpdate, pageJson, pickFields } from './common.js';
+import { type Ctx, type Handler, type HandlerMap, JsonBody } from './context.js';
 
 export function addressesFrom(list: unknown): AddressRecord[] {
   if (!Array.isArray(list)) return [];
@@ -73,29 +73,25 @@ function statusFrom(store: Store, b: Obj): string | undefined {
 
 /** Creates a lead (and emits its events); used by createLead and by contact/opportunity creates without a lead. */
 export function insertLead(ctx: Ctx, fields: Partial<LeadRecord>): LeadRecord {
+  return insertLeadWithView(ctx, fields).lead;
+}
+
+/** insertLead, also returning the lead's view as JSON, as its `created` event keeps it. */
+function insertLeadWithView(ctx: Ctx, fields: Partial<LeadRecord>): { lead: LeadRecord; json: string } {
   const { store } = ctx;
   const first = store.state.leadStatuses[0];
   if (!first) throw fieldError('status', 'The organization has no lead status.');
-  const lead: LeadRecord = {
-    id: store.id('lead'),
-    name: null,
-    description: '',
-    url: null,
-    status_id: first.id,
-    addresses: [],
-    ...store.created(),
-    custom: {},
-    ...fields,
-  };
+  // Object.assign, not an object literal with spreads (see views.ts): the same keys in the same order.
+  const lead: LeadRecord = Object.assign(
+    { id: store.id('lead'), name: null, description: '', url: null, status_id: first.id, addresses: [] },
+    store.created(),
+    { custom: {} },
+    fields,
+  );
   store.addLead(lead);
-  store.emit(ctx, {
-    objectType: 'lead',
-    objectId: lead.id,
-    action: 'created',
-    leadId: lead.id,
-    data: leadView(store, lead),
-  });
-  return lead;
+  const data = leadView(store, lead);
+  const json = store.emit(ctx, { objectType: 'lead', objectId: lead.id, action: 'created', leadId: lead.id, data });
+  return { lead, json: json ?? JSON.stringify(data) };
 }
 
 function findLead(ctx: Ctx): LeadRecord {
@@ -137,7 +133,15 @@ const listLeads: Handler = (ctx) => {
     leads = leads.filter((l) => leadMatchesQuery(ctx.store, l, terms));
   }
   const extra = q !== undefined ? { total_results: leads.length } : {};
-  return { body: page(ctx, leads, (l) => leadView(ctx.store, l), extra) };
+  return {
+    body: pageJson(
+      ctx,
+      leads,
+      (l) => leadView(ctx.store, l),
+      (l) => leadJson(ctx.store, l),
+      extra,
+    ),
+  };
 };
 
 const createLead: Handler = (ctx) => {
@@ -148,14 +152,17 @@ const createLead: Handler = (ctx) => {
   applyCustom(store, custom, b, true);
   // The contacts are built (and checked) before the lead is stored: a 400 leaves no trace.
   const contacts = (Array.isArray(b.contacts) ? (b.contacts as Obj[]) : []).map((c) => newContact(store, '', c));
-  const lead = insertLead(ctx, {
+  const fields: Partial<LeadRecord> = {
     name: typeof b.name === 'string' ? b.name : null,
     description: typeof b.description === 'string' ? b.description : '',
     url: typeof b.url === 'string' ? b.url : null,
-    ...(statusId ? { status_id: statusId } : {}),
-    addresses: addressesFrom(b.addresses),
-    custom,
-  });
+  };
+  if (statusId) fields.status_id = statusId;
+  fields.addresses = addressesFrom(b.addresses);
+  fields.custom = custom;
+  const { lead, json } = insertLeadWithView(ctx, fields);
+  // Without contacts the answer is the view the `created` event keeps: serialized once for both.
+  if (contacts.length === 0) return { body: new JsonBody(Buffer.from(json)) };
   for (const contact of contacts) {
     contact.lead_id = lead.id;
     store.add('contacts', contact);
@@ -170,7 +177,11 @@ const createLead: Handler = (ctx) => {
   return { body: leadView(store, lead) };
 };
 
-const getLead: Handler = (ctx) => ({ body: pickFields(leadView(ctx.store, findLead(ctx)), ctx.query.list('_fields')) });
+const getLead: Handler = (ctx) => {
+  const lead = findLead(ctx);
+  const fields = ctx.query.list('_fields');
+  return { body: fields ? pickFields(leadView(ctx.store, lead), fields) : new JsonBody(leadJson(ctx.store, lead)) };
+};
 
 const updateLead: Handler = (ctx) => {
   const { store } = ctx;

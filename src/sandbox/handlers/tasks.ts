@@ -25,7 +25,7 @@ function findTask(ctx: Ctx): TaskRecord {
 
 const listTasks: Handler = (ctx) => {
   const q = ctx.query;
-  const today = isoDate(ctx.store.now());
+  const today = ctx.store.today();
   const type = q.string('_type') ?? (q.has('_type__in') ? undefined : 'lead');
   const types = q.list('_type__in');
   let tasks = [...ctx.store.state.tasks.values()].filter(

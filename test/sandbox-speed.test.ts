@@ -1,0 +1,222 @@
+// What the sandbox does to be fast must not change what it answers: lead renderings are cached as JSON
+// (store.cachedJson) and dropped on every write and at midnight UTC, so after each kind of write that
+// shows in a lead, the cached answers (GET /lead/{id}/, GET /lead/) must equal a fresh rendering (the
+// same request with `_fields` naming every key, which is never cached). Also: rendering does not move
+// the store's clock, a `_limit=0` page does not claim there is more, and the HTTP layer's fast parse of
+// plain request targets gives what the general one does.
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { parseRequestTarget, type RequestTarget } from '../src/lib/http-guard.js';
+import { requestTarget } from '../src/sandbox/http.js';
+import { createSeed } from '../src/sandbox/seed.js';
+import { type LeadRecord, naive, Store, seededRandom, stamp } from '../src/sandbox/store.js';
+import { leadJson, leadView } from '../src/sandbox/views.js';
+import { type Harness, startHarness } from './support/sandbox.js';
+
+type Obj = Record<string, unknown>;
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ seed: 'demo' });
+});
+afterAll(async () => {
+  await h.sandbox.close();
+});
+beforeEach(() => {
+  h.sandbox.reset();
+});
+
+async function ok(method: string, path: string, body?: unknown): Promise<Obj> {
+  const a = await h.call(method, path, body === undefined ? {} : { body });
+  expect(a.status, `${method} ${path}: ${JSON.stringify(a.body)}`).toBeLessThan(300);
+  return (a.body ?? {}) as Obj;
+}
+
+/** The cached answers for `leadId` (its GET and its row in the list) against fresh renderings. */
+async function expectFresh(leadId: string, what: string): Promise<Obj> {
+  const cached = await ok('GET', `/lead/${leadId}/`);
+  const fields = Object.keys(cached).join(',');
+  const fresh = await ok('GET', `/lead/${leadId}/?_fields=${encodeURIComponent(fields)}`);
+  expect(cached, `${what}: GET /lead/{id}/`).toEqual(fresh);
+  const list = (await ok('GET', '/lead/?_limit=100')).data as Obj[];
+  const freshList = (await ok('GET', `/lead/?_limit=100&_fields=${encodeURIComponent(fields)}`)).data as Obj[];
+  expect(list, `${what}: GET /lead/`).toEqual(freshList);
+  expect(
+    list.find((l) => l.id === leadId),
+    `${what}: the lead in the list`,
+  ).toEqual(cached);
+  return cached;
+}
+
+describe('cached lead renderings never go stale', () => {
+  test('after every kind of write that shows in a lead', async () => {
+    const leads = (await ok('GET', '/lead/?_limit=100')).data as Obj[];
+    const lead = leads.find((l) => (l.opportunities as Obj[]).length > 0 && (l.contacts as Obj[]).length > 0);
+    const other = leads.find((l) => l.id !== lead?.id);
+    if (!lead || !other) throw new Error('the demo seed has no lead with an opportunity and a contact');
+    const id = lead.id as string;
+    const oppo = (lead.opportunities as Obj[])[0] as Obj;
+    const contact = (lead.contacts as Obj[])[0] as Obj;
+    const pipelines = (await ok('GET', '/pipeline/')).data as Obj[];
+    const pipeline = pipelines.find((p) => p.id === oppo.pipeline_id) as Obj;
+    const won = (pipeline.statuses as Obj[]).find((s) => s.type === 'won') as Obj;
+    const source = ((await ok('GET', '/custom_field/lead/')).data as Obj[]).find((f) => f.name === 'Source') as Obj;
+    await expectFresh(id, 'before any write');
+
+    const writes: [string, () => Promise<unknown>, (view: Obj) => void][] = [
+      [
+        'PUT /lead/',
+        () => ok('PUT', `/lead/${id}/`, { name: 'Renamed' }),
+        (v) => expect(v.display_name).toBe('Renamed'),
+      ],
+      [
+        'PUT /lead/ custom field',
+        () => ok('PUT', `/lead/${id}/`, { [`custom.${source.id}`]: 'Referral' }),
+        (v) => expect(v[`custom.${source.id}`]).toBe('Referral'),
+      ],
+      [
+        'POST /contact/',
+        () => ok('POST', '/contact/', { lead_id: id, name: 'New Person' }),
+        (v) => expect((v.contacts as Obj[]).map((c) => c.name)).toContain('New Person'),
+      ],
+      [
+        'PUT /contact/',
+        () => ok('PUT', `/contact/${contact.id}/`, { title: 'Chief Tester' }),
+        (v) => expect((v.contacts as Obj[]).find((c) => c.id === contact.id)?.title).toBe('Chief Tester'),
+      ],
+      [
+        'PUT /opportunity/ (status)',
+        () => ok('PUT', `/opportunity/${oppo.id}/`, { status_id: won.id }),
+        (v) => expect((v.opportunities as Obj[]).find((o) => o.id === oppo.id)?.status_type).toBe('won'),
+      ],
+      [
+        'PUT /pipeline/ (renamed)',
+        () => ok('PUT', `/pipeline/${pipeline.id}/`, { name: 'Renamed pipeline' }),
+        (v) => expect((v.opportunities as Obj[])[0]?.pipeline_name).toBe('Renamed pipeline'),
+      ],
+      [
+        'POST /task/',
+        () => ok('POST', '/task/', { lead_id: id, text: 'Call back' }),
+        (v) => expect((v.tasks as Obj[]).map((t) => t.text)).toContain('Call back'),
+      ],
+      [
+        'PUT /task/ (completed)',
+        async () => {
+          const task = ((await ok('GET', `/lead/${id}/`)).tasks as Obj[]).find((t) => t.text === 'Call back');
+          return ok('PUT', `/task/${task?.id}/`, { is_complete: true });
+        },
+        (v) => expect((v.tasks as Obj[]).map((t) => t.text)).not.toContain('Call back'),
+      ],
+      [
+        'POST /lead/merge/',
+        () => ok('POST', '/lead/merge/', { source: other.id, destination: id }),
+        (v) =>
+          expect((v.contacts as Obj[]).length).toBe(
+            (lead.contacts as Obj[]).length + 1 + (other.contacts as Obj[]).length,
+          ),
+      ],
+      [
+        'DELETE /custom_field/lead/',
+        () => ok('DELETE', `/custom_field/lead/${source.id}/`),
+        (v) => expect(v).not.toHaveProperty(`custom.${source.id}`),
+      ],
+    ];
+    for (const [what, write, check] of writes) {
+      await write();
+      check(await expectFresh(id, `after ${what}`));
+    }
+    // A failed write (a 400) changes nothing and answers the same as before.
+    const before = await expectFresh(id, 'before a failed write');
+    expect((await h.call('PUT', `/lead/${id}/`, { body: { status_id: 'stat_doesnotexist' } })).status).toBe(400);
+    expect(await expectFresh(id, 'after a failed write')).toEqual(before);
+  });
+
+  test('a new UTC day renders again: a task due tomorrow moves from future to inbox', () => {
+    let now = Date.parse('2026-03-10T23:59:00Z');
+    const store = new Store(createSeed('demo'), () => new Date(now));
+    const lead = store
+      .leadsNewestFirst()
+      .find((l) => store.childrenOf('tasks', l.id).some((t) => !t.is_complete)) as LeadRecord;
+    const task = store.childrenOf('tasks', lead.id).find((t) => !t.is_complete);
+    if (!task) throw new Error('the demo seed has no open task');
+    Object.assign(task, { date: '2026-03-11', is_dateless: false });
+    store.changed(); // written directly, not through a handler
+    const view = () => (JSON.parse(Buffer.from(leadJson(store, lead)).toString('utf8')) as { tasks: Obj[] }).tasks;
+    expect(view().find((t) => t.id === task.id)?.view).toBe('future');
+    now += 2 * 60_000; // 00:01 the next day
+    expect(view().find((t) => t.id === task.id)?.view).toBe('inbox');
+    expect(JSON.parse(Buffer.from(leadJson(store, lead)).toString('utf8'))).toEqual(leadView(store, lead));
+  });
+});
+
+test('rendering reads the clock without moving it on (timestamps of later writes stay true)', () => {
+  const now = Date.parse('2026-03-10T12:00:00Z');
+  const store = new Store(createSeed('demo'), () => new Date(now));
+  const withTasks = store.leadsNewestFirst().filter((l) => store.childrenOf('tasks', l.id).length > 0);
+  expect(withTasks.length).toBeGreaterThan(0);
+  for (let i = 0; i < 200; i++) for (const l of withTasks) leadView(store, l);
+  // Before: each rendered task took a millisecond from now(), so reads pushed the clock into the future.
+  expect(store.now().getTime() - now).toBeLessThanOrEqual(1);
+});
+
+describe('_limit=0', () => {
+  test('answers no items and has_more false (a loop on has_more ends); total_results with a query', async () => {
+    for (const path of ['/lead/', '/contact/', '/opportunity/', '/activity/', '/task/']) {
+      const page = await ok('GET', `${path}?_limit=0`);
+      expect(page, path).toMatchObject({ has_more: false, data: [] });
+    }
+    expect(await ok('GET', '/lead/?_limit=0&query=*')).toMatchObject({ has_more: false, total_results: 30, data: [] });
+    const next = await ok('GET', '/lead/?_limit=1');
+    expect(next.has_more).toBe(true);
+  });
+});
+
+describe('the plain-target fast path parses as parseRequestTarget does', () => {
+  const view = (t: RequestTarget | null) =>
+    t && { pathname: t.pathname, search: t.search, segments: t.segments, query: [...t.query] };
+  test('hand-picked and random targets', () => {
+    const targets = [
+      '/',
+      '/api/v1/lead/',
+      '/api/v1/lead/?_limit=25',
+      '/api/v1/lead/?',
+      '/api/v1/lead/?_limit=25&_skip=0&_fields=id,name',
+      '/api/v1/lead/?query=name:Acme+Corp&x=%41',
+      '/api/v1/lead/?a=1&a=2',
+      '/api/v1/lead',
+      '//lead/',
+      '/lead//',
+      '/lead/%ff/',
+      '/lead/./x/',
+      '/lead/../x/',
+      '/lead/?q=a b',
+      '/lead/?q=%zz',
+      'http://example.com/lead/',
+    ];
+    const random = seededRandom(9);
+    const alphabet = 'aZ09_-/.?=&,+*:~%# \u00e9\'"';
+    for (let i = 0; i < 3000; i++) {
+      let t = '/';
+      const n = Math.floor(random() * 24);
+      for (let j = 0; j < n; j++) t += alphabet[Math.floor(random() * alphabet.length)];
+      targets.push(t);
+    }
+    let fast = 0;
+    for (const t of targets) {
+      expect(view(requestTarget(t)), t).toEqual(view(parseRequestTarget(t)));
+      if (/^[/A-Za-z0-9_-]*\/(\?[A-Za-z0-9_\-.,=&+*:~]*)?$/.test(t) && !t.includes('//')) fast++;
+    }
+    expect(fast).toBeGreaterThan(100); // the random targets reach the fast path too
+  });
+});
+
+test('under a burst of writes the store clock keeps to real time: each timestamp a microsecond later, not a millisecond', () => {
+  const now = Date.parse('2026-03-10T12:00:00Z');
+  const store = new Store(createSeed('empty'), () => new Date(now));
+  const stamps = Array.from({ length: 3000 }, () => stamp(store.now()));
+  expect(stamps[0]).toBe('2026-03-10T12:00:00.000000+00:00');
+  expect(stamps[1]).toBe('2026-03-10T12:00:00.000001+00:00');
+  expect(stamps.at(-1)).toBe('2026-03-10T12:00:00.002999+00:00');
+  expect([...stamps].sort()).toEqual(stamps); // strictly in order as strings too
+  expect(new Set(stamps).size).toBe(stamps.length);
+  expect(naive(store.now())).toBe('2026-03-10T12:00:00.003000');
+});
