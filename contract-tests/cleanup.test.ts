@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createCloseClient, unwrap } from '../src/index.js';
 import { startSandbox } from '../src/sandbox/index.js';
-import { cleanupLedger } from './cleanup.js';
+import { cleanupLedger, targetBaseUrl } from './cleanup.js';
+import { recordOutcome } from './support/context.js';
 import { Ledger } from './support/ledger.js';
 
 const seen: Array<{ method: string; path: string; auth: string }> = [];
@@ -137,5 +138,72 @@ describe('cleanup against the sandbox', () => {
     } finally {
       await sandbox.close();
     }
+  });
+});
+
+describe('where the key goes', () => {
+  test('a ledger naming another base URL is refused, even given by name: the key goes only to the target', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'contract-ledger-'));
+    const planted = join(dir, 'ledger-planted.json');
+    // The ledger points at this server, but the target (CLOSE_BASE_URL) is elsewhere.
+    writeFileSync(planted, JSON.stringify({ baseUrl, runId: 'x', entries: [{ kind: 'lead', id: 'lead_one' }] }));
+    seen.length = 0;
+    const logs: string[] = [];
+    const result = await cleanupLedger(planted, {
+      apiKey: 'key_secret',
+      baseUrl: 'https://api.close.com/api/v1',
+      log: (l) => logs.push(l),
+    });
+    expect(result.refused).toBe(true);
+    expect(seen).toEqual([]);
+    expect(existsSync(planted)).toBe(true);
+    expect(logs.join('\n')).toMatch(/refused/);
+    expect(logs.join('\n')).not.toContain('key_secret');
+  });
+
+  test('the default target is CLOSE_BASE_URL, else Close itself', () => {
+    expect(targetBaseUrl({ CLOSE_BASE_URL: 'http://127.0.0.1:4010/api/v1/' })).toBe('http://127.0.0.1:4010/api/v1');
+    expect(targetBaseUrl({})).toBe('https://api.close.com/api/v1');
+  });
+
+  test('ids are encoded and must look like Close ids: ../../me is never sent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'contract-ledger-'));
+    const file = join(dir, 'ledger-ids.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        baseUrl,
+        runId: 'ids',
+        entries: [
+          { kind: 'lead', id: '../../me' },
+          { kind: 'lead', id: 'lead_ok1' },
+          { kind: 'pipeline', id: 'pipe_x?y=1' },
+        ],
+      }),
+    );
+    seen.length = 0;
+    const result = await cleanupLedger(file, { apiKey: 'k_secret', baseUrl, log: () => {} });
+    expect(seen.map((s) => s.path)).toEqual(['/lead/lead_ok1/']);
+    expect(result.failed.map((f) => [f.id, f.status])).toEqual([
+      ['../../me', 0],
+      ['pipe_x?y=1', 0],
+    ]);
+  });
+});
+
+describe('what the ledger lists', () => {
+  test("a lead Close made for a contact is the run's; a pre-existing lead the contact named is not", () => {
+    const added: string[] = [];
+    const ledger = { add: (_kind: string, id: string) => void added.push(id), remove: () => undefined };
+    recordOutcome(ledger, 'createContact', { id: 'cont_a', lead_id: 'lead_made' }, '/contact/', { name: 'A' });
+    recordOutcome(ledger, 'createContact', { id: 'cont_b', lead_id: 'lead_old' }, '/contact/', {
+      name: 'B',
+      lead_id: 'lead_old',
+    });
+    recordOutcome(ledger, 'createOpportunity', { id: 'oppo_c', lead_id: 'lead_old' }, '/opportunity/', {
+      lead_id: 'lead_old',
+    });
+    recordOutcome(ledger, 'createLead', { id: 'lead_new' }, '/lead/', { name: 'New' });
+    expect(added).toEqual(['lead_made', 'lead_new']);
   });
 });

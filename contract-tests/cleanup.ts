@@ -11,6 +11,11 @@
 // deleted through endpoints outside the spec's operations (DELETE /status/opportunity/{id}/,
 // /pipeline/{id}/, /custom_field/lead/{id}/). A 404 means the object is already gone. 429s are
 // waited out (Retry-After). The API key is read from the environment and never written anywhere.
+//
+// Where the key goes: only to the target, CLOSE_BASE_URL (default Close's own https://api.close.com/api/v1),
+// never to the base URL a ledger file names: a ledger for another base URL is refused, so a planted or
+// stale file cannot send the key elsewhere. Ids must look like Close ids and are URL-encoded (an id of
+// `../../me` would otherwise become `DELETE /api/me/`).
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +42,8 @@ export interface CleanupResult {
   deleted: number;
   gone: number;
   failed: Array<LedgerEntry & { status: number }>;
+  /** The ledger names another base URL than the target: nothing was sent. */
+  refused?: boolean;
 }
 
 const ORDER: readonly string[] = ['lead', 'opportunityStatus', 'pipeline', 'leadCustomField'];
@@ -47,6 +54,13 @@ const PATHS: Record<LedgerKind, (id: string) => string> = {
   leadCustomField: (id) => `/custom_field/lead/${id}/`,
 };
 const isKind = (kind: string): kind is LedgerKind => Object.hasOwn(PATHS, kind);
+/** Close ids are a prefix and base62 (`lead_…`, `stat_…`, `pipe_…`, `cf_…`): nothing else is deleted. */
+const ID_RE = /^[A-Za-z0-9]+_[A-Za-z0-9]+$/;
+
+/** The target from the environment: CLOSE_BASE_URL, else Close's own API. */
+export function targetBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  return (env.CLOSE_BASE_URL || DEFAULT_BASE_URL).replace(/\/+$/, '');
+}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -74,21 +88,25 @@ async function del(baseUrl: string, apiKey: string, path: string): Promise<numbe
 
 /**
  * Deletes the entries of a ledger (in dependency order) and removes the file when nothing is left.
- * Entries that could not be deleted stay in the file for a later run. Only a ledger for `baseUrl` (when
- * given) is touched.
+ * Entries that could not be deleted stay in the file for a later run. The key is only ever sent to
+ * `baseUrl` (the target: CLOSE_BASE_URL or Close's API); a ledger written for another base URL is refused.
  */
 export async function cleanupLedger(
   file: string,
   {
     apiKey = process.env.CLOSE_API_KEY,
-    baseUrl,
+    baseUrl = targetBaseUrl(),
     log = (l) => console.error(l),
   }: { apiKey?: string | undefined; baseUrl?: string; log?: (line: string) => void } = {},
 ): Promise<CleanupResult> {
   const result: CleanupResult = { deleted: 0, gone: 0, failed: [] };
   if (!existsSync(file)) return result;
   const ledger = JSON.parse(readFileSync(file, 'utf8')) as LedgerFile;
-  if (baseUrl && ledger.baseUrl !== baseUrl) return result; // another target's leftovers
+  const target = baseUrl.replace(/\/+$/, '');
+  if (typeof ledger.baseUrl !== 'string' || ledger.baseUrl.replace(/\/+$/, '') !== target) {
+    log(`[contract cleanup] ${file} was written for another base URL than ${target}: refused, nothing sent`);
+    return { ...result, refused: true };
+  }
   if (!apiKey) {
     log(
       `[contract cleanup] CLOSE_API_KEY is not set; ${ledger.entries.length} object(s) listed in ${file} were not deleted`,
@@ -99,8 +117,14 @@ export async function cleanupLedger(
   const entries = [...ledger.entries].sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind));
   for (const entry of entries) {
     if (!isKind(entry.kind)) continue;
-    const path = PATHS[entry.kind](entry.id);
-    const status = await del(ledger.baseUrl, apiKey, path);
+    if (typeof entry.id !== 'string' || !ID_RE.test(entry.id)) {
+      // Not a Close id: never sent, kept in the file for a person to look at.
+      result.failed.push({ ...entry, status: 0 });
+      left.push(entry);
+      continue;
+    }
+    const path = PATHS[entry.kind](encodeURIComponent(entry.id));
+    const status = await del(target, apiKey, path);
     if (status >= 200 && status < 300) result.deleted++;
     else if (status === 404) result.gone++;
     else {
@@ -111,7 +135,7 @@ export async function cleanupLedger(
   if (left.length) writeFileSync(file, JSON.stringify({ ...ledger, entries: left }, null, 2));
   else rmSync(file, { force: true });
   log(
-    `[contract cleanup] run ${ledger.runId}: deleted ${result.deleted}, already gone ${result.gone}, failed ${result.failed.length}${result.failed.length ? ` (${result.failed.map((f) => `${f.kind} ${f.id}: ${f.status || 'network error'}`).join(', ')})` : ''}`,
+    `[contract cleanup] run ${ledger.runId}: deleted ${result.deleted}, already gone ${result.gone}, failed ${result.failed.length}${result.failed.length ? ` (${result.failed.map((f) => `${f.kind} ${JSON.stringify(f.id).slice(0, 60)}: ${f.status || 'not sent'}`).join(', ')})` : ''}`,
   );
   return result;
 }
@@ -132,10 +156,13 @@ export function leftoverLedgers(baseUrl: string): string[] {
 }
 
 if (isMain(import.meta.url)) {
-  const baseUrl = (process.env.CLOSE_BASE_URL ?? DEFAULT_BASE_URL).replace(/\/+$/, '');
+  const baseUrl = targetBaseUrl();
   const files = process.argv.length > 2 ? process.argv.slice(2) : leftoverLedgers(baseUrl);
   let failed = 0;
-  for (const f of files) failed += (await cleanupLedger(f, {})).failed.length;
+  for (const f of files) {
+    const r = await cleanupLedger(f, { baseUrl });
+    failed += r.failed.length + (r.refused ? 1 : 0);
+  }
   if (!files.length) console.error('[contract cleanup] nothing to clean up');
   process.exit(failed ? 1 : 0);
 }

@@ -5,12 +5,14 @@
 //                        median of 3 processes
 //   bench/bulk.ts        2,000 creates under a Close-style rate limit: achieved/allowed (goal >= 0.9),
 //                        429s received, leads lost or duplicated (goal 0)
+//   bench/burst.ts       400 creates started at once by a fresh client against 100/s: achieved/allowed
+//                        (goal >= 0.9), 429s drawn (goal <= 5), lost or duplicated (goal 0)
 //   bench/pagination.ts  100,000 items: requests vs the minimum, heap growth (goal: minimum, flat)
 //   bench/sandbox.ts     the sandbox vs the Prism mock, same calls (list, get, create) and concurrency:
 //                        req/s and p99, sandbox/Prism req/s (goal >= 10 for each call; also printed: the
 //                        ceiling, a trivial server with answers of the same sizes), the sandbox's heap
 //                        and RSS over 100,000 requests (goal: heap flat), errors (goal 0)
-// `tsx scripts/bench.ts [overhead|bulk|pagination|sandbox ...]`. Exits 1 when a goal is missed. Not part of npm test.
+// `tsx scripts/bench.ts [overhead|bulk|burst|pagination|sandbox ...]`. Exits 1 when a goal is missed. Not part of npm test.
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 type Values = Record<string, number | string | boolean>;
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const all = ['overhead', 'bulk', 'pagination', 'sandbox'];
+const all = ['overhead', 'bulk', 'burst', 'pagination', 'sandbox'];
 const picked = process.argv.slice(2).filter((a) => all.includes(a));
 const summary: [name: string, values: Values][] = [];
 let ok = true;
@@ -87,9 +89,11 @@ for (const [name, v] of summary) {
       ? `client/openapi-fetch ${fmt(v.clientVsBare)} (goal <= 1.05; median of runs ${v.runs}), openapi-fetch/fetch ${fmt(v.bareVsFetch)}, client/fetch ${fmt(v.clientVsFetch)}`
       : name === 'bulk'
         ? `achieved/allowed ${fmt(v.ratio)} (goal >= 0.9), 429s ${v.rateLimited}, lost ${v.lost}, duplicated ${v.duplicated}`
-        : name === 'pagination'
-          ? `requests ${v.offsetRequests} offset / ${v.cursorRequests} cursor vs minimum ${v.minimum}; retained heap max ${fmt(v.offsetRetainedMB)} / ${fmt(v.cursorRetainedMB)} MB`
-          : `sandbox/Prism req/s min ${fmt(v.minRatio)} (goal >= 10; list ${fmt(v.listRatio)}, get ${fmt(v.getRatio)}, create ${fmt(v.createRatio)}; a trivial server's ceiling: list ${fmt(v.listCeilingRatio)}, get ${fmt(v.getCeilingRatio)}, create ${fmt(v.createCeilingRatio)}), heap growth over 100,000 requests ${fmt(v.heapGrowthMB)} MB (goal < 2), errors ${v.errors}`;
+        : name === 'burst'
+          ? `cold burst achieved/allowed ${fmt(v.ratio)} (goal >= 0.9), 429s ${v.rateLimited} (goal <= 5; pacing off: ${v.reactive429}), lost ${v.lost}, duplicated ${v.duplicated}`
+          : name === 'pagination'
+            ? `requests ${v.offsetRequests} offset / ${v.cursorRequests} cursor vs minimum ${v.minimum}; retained heap max ${fmt(v.offsetRetainedMB)} / ${fmt(v.cursorRetainedMB)} MB`
+            : `sandbox/Prism req/s min ${fmt(v.minRatio)} (goal >= 10; list ${fmt(v.listRatio)}, get ${fmt(v.getRatio)}, create ${fmt(v.createRatio)}; a trivial server's ceiling: list ${fmt(v.listCeilingRatio)}, get ${fmt(v.getCeilingRatio)}, create ${fmt(v.createCeilingRatio)}), heap growth over 100,000 requests ${fmt(v.heapGrowthMB)} MB (goal < 2), errors ${v.errors}`;
   console.log(`  ${v.goalMet ? '✔' : '✖'} ${name.padEnd(10)} ${text}`);
 }
 process.exit(ok ? 0 : 1);

@@ -12,11 +12,15 @@ import {
   CloseAbortError,
   type CloseAbortPhase,
   CloseNetworkError,
+  CloseRateLimitError,
   CloseResponseParseError,
   recallResponse,
   rememberResponse,
 } from './errors.js';
-import { abortableWait, Pacer, parseRateLimit, parseRetryAfter, rateLimitWaitMs, timerSleep } from './rate-limit.js';
+import { abortableWait, MAX_TIMER_MS, Pacer, PacingWaitTooLong, parseRateLimit, timerSleep } from './rate-limit.js';
+import { makeRedactor } from './redact.js';
+import { isRead, type RetryReason, retryDecision } from './retry.js';
+import { Slots } from './slots.js';
 
 /** The production base URL of the Close REST API. */
 export const DEFAULT_BASE_URL = 'https://api.close.com/api/v1';
@@ -184,15 +188,16 @@ export type CloseClient = Omit<BaseClient, 'GET' | 'PUT' | 'POST' | 'DELETE'> & 
   call: CloseCall;
 };
 
+/** The retry policy's bounds. The policy itself is `retryDecision()` in src/retry.ts. */
 export interface RetryOptions {
-  /** Retries after a 429 (any method) or a 502/503/504/network error (GET only). Default 5. */
+  /** Retries at most (which failures are retried: `retryDecision` in src/retry.ts). Default 5. */
   maxRetries?: number | undefined;
   /**
-   * Longest single wait (ms). A 429 asking for a longer wait is returned to the caller instead of being
-   * retried early; backoff delays are capped at this value. Default 60 000.
+   * Longest single wait (ms): pacing, a 429's wait, a backoff. When the server asks for longer, the call
+   * throws `CloseRateLimitError` (with `askedMs`) instead of waiting. Default 60 000.
    */
   maxDelayMs?: number | undefined;
-  /** First backoff delay for 5xx/network retries of GETs (ms), doubled per attempt, with jitter. Default 500. */
+  /** First backoff delay for 5xx/network retries of reads (ms), doubled per attempt, with jitter. Default 500. */
   baseDelayMs?: number | undefined;
 }
 
@@ -212,10 +217,10 @@ export interface RetryEvent {
   path: string;
   /** 1 for the first retry. */
   retry: number;
-  reason: 'rate-limited' | 'server-error' | 'network-error';
+  reason: RetryReason;
   /** The status that caused the retry (absent for network errors). */
   status?: number;
-  /** How long the client waits before sending again (ms). */
+  /** How long the client waits before sending again: whole milliseconds, exactly what it then waits. */
   delayMs: number;
 }
 
@@ -232,8 +237,13 @@ export interface CloseClientOptions {
   retry?: RetryOptions | false | undefined;
   /** Pace requests from the `RateLimit` header (default true), or `false` to only react to 429s. */
   pacing?: PacingOptions | boolean | undefined;
-  /** Per-attempt timeout (ms). A timed-out GET is retried; a timed-out write throws (outcome unknown). */
+  /**
+   * Per-attempt timeout (ms), body included. A timed-out GET is retried; a timed-out write throws
+   * `CloseNetworkError` (outcome unknown), or `CloseResponseParseError` once it was answered 2xx.
+   */
   timeoutMs?: number | undefined;
+  /** Requests on the wire at once; the rest wait in order (waits between retries hold no place). Default 64. */
+  maxInFlight?: number | undefined;
   /** `User-Agent` header. Default `close-crm-openapi/<version>`. */
   userAgent?: string | undefined;
   /** Extra headers sent with every request. */
@@ -258,17 +268,6 @@ const realNow = (): number => performance.timeOrigin + performance.now();
 function defaultGroup(method: string, path: string): string {
   const end = path.indexOf('/', 1);
   return `${method} ${end === -1 ? path : path.slice(0, end + 1)}`;
-}
-
-function makeRedactor(secret: string, authorization: string): (text: string) => string {
-  const needles = [
-    ...new Set([authorization, authorization.split(' ')[1] ?? '', secret, encodeURIComponent(secret)]),
-  ].filter((n) => n.length >= 4);
-  return (text) => {
-    let out = text;
-    for (const n of needles) if (out.includes(n)) out = out.split(n).join('[REDACTED]');
-    return out;
-  };
 }
 
 function credentials(options: CloseClientOptions): { authorization: string; secret: string } {
@@ -332,18 +331,18 @@ function checkBaseUrl(raw: string): string {
 
 /**
  * Creates a typed Close API client: an openapi-fetch client whose transport adds the credentials,
- * paces requests from the `RateLimit` header, retries 429s (any method) and 502/503/504/network errors
- * (GET only), and never retries a write whose outcome is unknown.
+ * paces requests from the `RateLimit` header, caps requests in flight, and retries as `retryDecision`
+ * (src/retry.ts) decides.
  */
 export function createCloseClient(options: CloseClientOptions): CloseClient {
   const { authorization, secret } = credentials(options);
-  const redact = makeRedactor(secret, authorization);
+  const redact = makeRedactor([authorization, secret]);
   const baseUrl = checkBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL);
   const basePath = new URL(baseUrl).pathname.replace(/\/+$/, '');
   const baseFetch = options.fetch ?? ((input: Request, init?: RequestInit) => globalThis.fetch(input, init));
   const retry = options.retry === false ? { maxRetries: 0 } : (options.retry ?? {});
   const maxRetries = retry.maxRetries ?? 5;
-  const maxDelayMs = retry.maxDelayMs ?? 60_000;
+  const maxDelayMs = Math.min(retry.maxDelayMs ?? 60_000, MAX_TIMER_MS);
   const baseDelayMs = retry.baseDelayMs ?? 500;
   const sleep = options.sleep ?? timerSleep;
   const now = options.now ?? realNow;
@@ -357,7 +356,10 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
       : options.pacing === true || options.pacing === undefined
         ? {}
         : options.pacing;
-  const pacer = pacingOpts ? new Pacer({ now, sleep, marginMs: pacingOpts.marginMs ?? 15 }) : undefined;
+  const pacer = pacingOpts
+    ? new Pacer({ now, sleep, marginMs: pacingOpts.marginMs ?? 15, maxWaitMs: maxDelayMs })
+    : undefined;
+  const maxInFlight = Math.max(1, options.maxInFlight ?? 64);
   const groupOf = pacingOpts?.group ?? defaultGroup;
 
   const urlPrefix = new URL(baseUrl).href.replace(/\/+$/, '');
@@ -369,11 +371,7 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
     const u = new URL(url);
     return u.pathname.startsWith(basePath) ? u.pathname.slice(basePath.length) || '/' : u.pathname;
   };
-  const backoff = (retryNo: number): number =>
-    Math.min(maxDelayMs, baseDelayMs * 2 ** (retryNo - 1) * (0.5 + random() / 2));
-  // Jitter is only ever added to the wait the server asked for, never taken off it, and a wait with its
-  // jitter is clamped to maxDelayMs (a server asking for exactly the cap is still retried, after the cap).
-  const jitter = (waitMs: number): number => random() * Math.min(1000, Math.max(25, waitMs * 0.05));
+  const slots = new Slots(maxInFlight);
 
   async function transport(request: Request, init?: RequestInit): Promise<Response> {
     // The credentials are on the Request only while this transport runs: the Request that middleware
@@ -385,59 +383,88 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
       const method = request.method;
       const path = pathOf(request.url);
       const group = pacer ? groupOf(method, path) : '';
-      const isRead = method === 'GET' || method === 'HEAD';
+      const read = isRead(method);
       const reusable = request.body === null;
       const signal = request.signal;
       // Waits end as soon as the caller's signal aborts. Nothing is on the wire then, so the error says so.
-      const wait = async (ms: number, attempts: number, phase: CloseAbortPhase): Promise<void> => {
+      const cancellable = async <T>(waiting: T | Promise<T>, attempts: number, phase: CloseAbortPhase): Promise<T> => {
         try {
-          await abortableWait(sleep, ms, signal);
+          return await waiting;
         } catch (err) {
           if (signal.aborted)
             throw new CloseAbortError({ method, path, attempts, phase, reason: signal.reason }, redact);
+          if (err instanceof PacingWaitTooLong)
+            throw new CloseRateLimitError(
+              { method, path, askedMs: err.askedMs, maxDelayMs, phase: 'pacing', attempts },
+              redact,
+            );
           throw err;
         }
       };
 
       for (let attempt = 0; ; attempt++) {
-        const mayRetry = attempt < maxRetries;
         // A body can be read once: keep the original intact while another attempt may follow.
-        const outgoing = reusable || !mayRetry ? request : request.clone();
-        let counted = false;
-        if (pacer) {
-          const a = pacer.acquire(group, signal);
-          if (a === true || a === false) counted = a;
-          else {
-            try {
-              counted = await a;
-            } catch (err) {
-              if (signal.aborted)
-                throw new CloseAbortError(
-                  { method, path, attempts: attempt, phase: 'pacing', reason: signal.reason },
-                  redact,
-                );
-              throw err;
-            }
-          }
+        const outgoing = reusable || attempt >= maxRetries ? request : request.clone();
+        // Synchronous when no wait is needed: the common case costs no extra turn of the event loop.
+        const taken = pacer ? pacer.acquire(group, signal) : false;
+        const counted = typeof taken === 'boolean' ? taken : await cancellable(taken, attempt, 'pacing');
+        try {
+          const slot = slots.acquire(signal);
+          if (slot !== true) await cancellable(slot, attempt, 'queued');
+        } catch (err) {
+          pacer?.release(group, undefined, counted);
+          throw err;
         }
         let sendInit = init;
         if (timeoutMs !== undefined)
           sendInit = { ...init, signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), request.signal]) };
         // A followed 301/302/303 turns a POST into a GET of another URL whose answer would pass for the
         // write's success: a write's redirect is returned as an error instead.
-        if (!isRead) sendInit = { ...sendInit, redirect: 'manual' };
-        let response: Response;
+        if (!read) sendInit = { ...sendInit, redirect: 'manual' };
+        // The slot is held until the answer's headers: its body is read by openapi-fetch right after.
+        let response: Response | undefined;
+        let failure: unknown;
         try {
           response = await baseFetch(outgoing, sendInit);
         } catch (err) {
-          pacer?.release(group, undefined, counted);
-          if (request.signal.aborted) throw err; // cancelled by the caller: not ours to retry or wrap
-          if (isRead && mayRetry) {
-            const delayMs = backoff(attempt + 1);
-            onRetry?.({ method, path, retry: attempt + 1, reason: 'network-error', delayMs });
-            await wait(delayMs, attempt + 1, 'backoff');
-            continue;
-          }
+          failure = err;
+        } finally {
+          slots.release();
+        }
+        pacer?.release(group, response?.headers, counted);
+        if (!response && request.signal.aborted) throw failure; // the caller's cancellation
+        if (response?.ok) {
+          // A write's success may not parse or arrive whole (see readBody): its error needs the method and path.
+          if (!read) rememberResponse(response, { method, path, redact });
+          return response;
+        }
+        const decision = retryDecision({
+          method,
+          status: response?.status,
+          error: response ? undefined : failure,
+          headers: response?.headers,
+          attempt,
+          maxRetries,
+          maxDelayMs,
+          baseDelayMs,
+          now: now(),
+          random: random(),
+        });
+        if (decision.retry) {
+          const { delayMs, reason } = decision;
+          const status = response?.status;
+          // The answer is not wanted: free its connection now rather than at garbage collection.
+          await response?.body?.cancel().catch(() => undefined);
+          if (status === 429) pacer?.block(group, delayMs, parseRateLimit(response?.headers ?? new Headers())?.limit);
+          onRetry?.({ method, path, retry: attempt + 1, reason, ...(status === undefined ? {} : { status }), delayMs });
+          await cancellable(
+            abortableWait(sleep, delayMs, signal),
+            attempt + 1,
+            reason === 'rate-limited' ? 'rate-limited' : 'backoff',
+          );
+          continue;
+        }
+        if (!response) {
           // Deliberately conservative: a failed write is always `outcomeUnknown`, even when the cause looks
           // like "never sent" (ECONNREFUSED, ENOTFOUND, a connect timeout). The error only describes the last
           // thing that went wrong below fetch, not every attempt: undici's RetryAgent (if installed as the
@@ -445,44 +472,24 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
           // after being written can end in ECONNREFUSED on its retry; a custom `fetch`, a proxy or a
           // service mesh can do the same. No cause code proves that no attempt reached Close.
           throw new CloseNetworkError(
-            { method, path, attempts: attempt + 1, outcomeUnknown: !isRead, cause: err },
+            { method, path, attempts: attempt + 1, outcomeUnknown: !read, cause: failure },
             redact,
           );
         }
-        pacer?.release(group, response.headers, counted);
-        const status = response.status;
-        if (mayRetry && (status === 429 || (isRead && (status === 502 || status === 503 || status === 504)))) {
-          let delayMs: number | undefined;
-          if (status === 429) {
-            const wait = rateLimitWaitMs(response.headers, now()) ?? backoff(attempt + 1);
-            if (wait <= maxDelayMs) {
-              pacer?.block(group, wait, parseRateLimit(response.headers)?.limit);
-              delayMs = Math.min(maxDelayMs, wait + jitter(wait));
-            }
-          } else {
-            // The server's own ask decides whether to retry; the jitter on top never goes past the cap.
-            const asked = parseRetryAfter(response.headers.get('retry-after'), now());
-            if (asked === undefined) delayMs = backoff(attempt + 1);
-            else if (asked <= maxDelayMs) delayMs = Math.min(maxDelayMs, asked + jitter(asked));
-          }
-          if (delayMs !== undefined) {
-            await response.body?.cancel().catch(() => undefined);
-            onRetry?.({
+        if (decision.why === 'too-long' && response.status === 429) {
+          await response.body?.cancel().catch(() => undefined);
+          throw new CloseRateLimitError(
+            {
               method,
               path,
-              retry: attempt + 1,
-              reason: status === 429 ? 'rate-limited' : 'server-error',
-              status,
-              delayMs,
-            });
-            await wait(delayMs, attempt + 1, status === 429 ? 'rate-limited' : 'backoff');
-            continue;
-          }
-        }
-        if (response.ok) {
-          // A write's success may not parse (see parsedWrite): its error needs the method and path.
-          if (!isRead) rememberResponse(response, { method, path, redact });
-          return response;
+              askedMs: decision.askedMs ?? 0,
+              maxDelayMs,
+              phase: 'rate-limited',
+              attempts: attempt + 1,
+              headers: response.headers,
+            },
+            redact,
+          );
         }
         // Errors need the method and path later (unwrap, paginate). A server may echo the credentials
         // into an error's body or headers, which the caller gets as `error`/`response`: redact them.
@@ -505,27 +512,85 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
   });
   if (options.middleware?.length) client.use(...options.middleware);
 
+  type Loose = { parseAs?: string; fetch?: typeof transport; signal?: AbortSignal; [k: string]: unknown } | undefined;
+  type LooseResult = { data?: unknown; error?: unknown; response: Response };
+  type Send = (init: Loose) => Promise<LooseResult>;
+
+  /**
+   * Sends through openapi-fetch and classifies a failure while it reads a 2xx body (cut off: `TypeError:
+   * terminated`; stalled past `timeoutMs`: a timeout `DOMException`). The transport has returned by then,
+   * so it cannot see it: a per-call `fetch` notes the answer. A write answered 2xx was processed, so it
+   * throws CloseResponseParseError (`writeSucceeded: true`); a read is retried as `retryDecision` says,
+   * like a network failure. The body is not buffered in the transport: that would cost every call a
+   * copied Response.
+   */
+  const guarded = async (method: string, init: Loose, send: Send): Promise<LooseResult> => {
+    const inner = init?.fetch ?? transport;
+    for (let attempt = 0; ; attempt++) {
+      let answered: Response | undefined;
+      const tracked = (req: Request, ext?: RequestInit): Promise<Response> =>
+        inner(req, ext).then((r) => {
+          answered = r;
+          return r;
+        });
+      try {
+        return await send({ ...init, fetch: tracked });
+      } catch (err) {
+        // Failures before an answer are the transport's (typed there); a 2xx body that is not JSON is a
+        // SyntaxError, which re-reading would not fix; a cancelled call is the caller's.
+        if (!answered?.ok || err instanceof SyntaxError || init?.signal?.aborted) throw err;
+        const path = recallResponse(answered)?.path ?? pathOf(answered.url);
+        if (!isRead(method)) {
+          const { status, headers } = answered;
+          throw new CloseResponseParseError(
+            { status, method, path, headers, cause: err, problem: 'unreadable' },
+            redact,
+          );
+        }
+        const decision = retryDecision({
+          method,
+          error: err,
+          attempt,
+          maxRetries,
+          maxDelayMs,
+          baseDelayMs,
+          now: now(),
+          random: random(),
+        });
+        if (!decision.retry)
+          throw new CloseNetworkError(
+            { method, path, attempts: attempt + 1, outcomeUnknown: false, cause: err },
+            redact,
+          );
+        onRetry?.({ method, path, retry: attempt + 1, reason: decision.reason, delayMs: decision.delayMs });
+        try {
+          await abortableWait(sleep, decision.delayMs, init?.signal);
+        } catch (waitErr) {
+          if (init?.signal?.aborted)
+            throw new CloseAbortError(
+              { method, path, attempts: attempt + 1, phase: 'backoff', reason: init.signal.reason },
+              redact,
+            );
+          throw waitErr;
+        }
+      }
+    }
+  };
+
   // A 2xx write whose body does not parse would reject with openapi-fetch's bare SyntaxError, which reads
   // like a failure, and a retry could duplicate the write. Write methods therefore read the body as text
   // and parse it here, throwing CloseResponseParseError (`writeSucceeded: true`) instead. Error results and
   // a caller's own `parseAs` (text, blob, stream…) are left exactly as openapi-fetch returns them.
-  type Loose = { parseAs?: string; [k: string]: unknown } | undefined;
   const readOnlyPosts = new Set(
     Object.values<OperationInfo>(operations)
       .filter((op) => op.method === 'post' && op.safety === 'read')
       .map((op) => op.path),
   );
-  type LooseResult = { data?: unknown; error?: unknown; response: Response };
-  const parsedWrite = async (
-    method: string,
-    url: string,
-    init: Loose,
-    send: (init: Loose) => Promise<LooseResult>,
-  ): Promise<LooseResult> => {
+  const parsedWrite = async (method: string, url: string, init: Loose, send: Send): Promise<LooseResult> => {
     if (init?.parseAs !== undefined && init.parseAs !== 'json') return send(init);
     // A search sent as POST (`POST /data/search/`, safety `read` in the operations list) writes nothing.
     if (readOnlyPosts.has(url)) return send(init);
-    const result = await send({ ...init, parseAs: 'text' });
+    const result = await guarded(method, { ...init, parseAs: 'text' }, send);
     if (!result.response.ok || typeof result.data !== 'string') return result;
     if (result.data === '') return { data: undefined, response: result.response };
     try {
@@ -544,11 +609,12 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
     const send = client[name].bind(client) as (...args: unknown[]) => Promise<LooseResult>;
     loose[name] = (url: unknown, init?: unknown) => parsedWrite(name, String(url), init as Loose, (i) => send(url, i));
   }
+  const get = client.GET.bind(client) as (...args: unknown[]) => Promise<LooseResult>;
+  loose.GET = (url: unknown, init?: unknown) => guarded('GET', init as Loose, (i) => get(url, i));
   const request = client.request.bind(client) as (...args: unknown[]) => Promise<LooseResult>;
   loose.request = (method: unknown, url: unknown, init?: unknown) => {
     const upper = String(method).toUpperCase();
-    if (upper === 'GET' || upper === 'HEAD' || upper === 'OPTIONS' || upper === 'TRACE')
-      return request(method, url, init);
+    if (isRead(upper)) return guarded(upper, init as Loose, (i) => request(method, url, i));
     return parsedWrite(upper, String(url), init as Loose, (i) => request(method, url, i));
   };
   loose.call = makeCall(loose as unknown as Sender) as (...args: unknown[]) => Promise<LooseResult>;

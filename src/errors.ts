@@ -5,6 +5,7 @@
  */
 import type { components } from '../generated/schema.js';
 import { rateLimitWaitMs } from './rate-limit.js';
+import { isRead } from './retry.js';
 
 /** The error body of a 4xx response (`error`, or `errors` + `field-errors`). */
 export type CloseErrorBody = components['schemas']['ApiError'];
@@ -221,10 +222,12 @@ export class CloseNetworkError extends Error {
 }
 
 /**
- * A write (`POST`/`PUT`/`DELETE`) got a 2xx answer whose body is not valid JSON (a proxy's HTML page, a
- * truncated body). The write **succeeded**: Close processed it, so sending it again could create a
- * duplicate; read the object back instead. Thrown by the client's write methods in place of the bare
- * `SyntaxError` openapi-fetch would throw. `cause` is a redacted copy of the parser's message.
+ * A write (`POST`/`PUT`/`DELETE`) got a 2xx answer whose body could not be read or is not valid JSON (a
+ * proxy's HTML page, a connection closed mid-body, a body stalled past `timeoutMs`). The write
+ * **succeeded**: Close processed it, so sending it again could create a duplicate; read the object back
+ * instead. Thrown by the client's write methods in place of the bare `SyntaxError`, `TypeError:
+ * terminated` or timeout `DOMException` that would surface otherwise. `cause` is a redacted copy of the
+ * underlying error's message.
  */
 export class CloseResponseParseError extends Error {
   override readonly name = 'CloseResponseParseError';
@@ -240,20 +243,32 @@ export class CloseResponseParseError extends Error {
   /** The response's request/trace id header, when the server sent one. */
   readonly traceId: string | undefined;
 
+  /** `unreadable`: the body failed while being read (cut off, stalled); `invalid-json`: it did not parse. */
+  readonly problem: 'unreadable' | 'invalid-json';
+
   constructor(
-    init: { status: number; method: string; path: string; headers: Headers; cause: unknown },
+    init: {
+      status: number;
+      method: string;
+      path: string;
+      headers: Headers;
+      cause: unknown;
+      problem?: 'unreadable' | 'invalid-json';
+    },
     redact: (s: string) => string,
   ) {
     const contentType = init.headers.get('content-type') ?? undefined;
+    const problem = init.problem ?? 'invalid-json';
     super(
       redact(
-        `Close API ${init.method} ${init.path} succeeded with ${init.status}, but its response body is not valid JSON` +
+        `Close API ${init.method} ${init.path} succeeded with ${init.status}, but its response body ${problem === 'unreadable' ? 'could not be read' : 'is not valid JSON'}` +
           `${contentType ? ` (${contentType})` : ''}: the write was processed, do not send it again (read the result back instead).`,
       ),
     );
     this.status = init.status;
     this.method = init.method;
     this.path = redact(init.path);
+    this.problem = problem;
     this.contentType = contentType === undefined ? undefined : redact(contentType);
     const traceId = traceIdOf(init.headers);
     this.traceId = traceId === undefined ? undefined : redact(traceId);
@@ -274,18 +289,122 @@ export class CloseResponseParseError extends Error {
       method: this.method,
       path: this.path,
       writeSucceeded: this.writeSucceeded,
+      problem: this.problem,
       contentType: this.contentType,
       traceId: this.traceId,
     };
   }
 }
 
+/**
+ * The server asked the client to wait longer than `maxDelayMs` before sending: a 429 whose `RateLimit`
+ * reset or `Retry-After` is beyond it, or pacing, when the rate-limit window a request must wait for
+ * resets later than that. The request was not sent (pacing) or was answered 429, which Close did not
+ * process: it is safe to send again after `askedMs`.
+ */
+export class CloseRateLimitError extends Error {
+  override readonly name = 'CloseRateLimitError';
+  readonly method: string;
+  readonly path: string;
+  /** How long the server asked to wait (ms, rounded up). */
+  readonly askedMs: number;
+  /** The client's longest wait (`retry.maxDelayMs`). */
+  readonly maxDelayMs: number;
+  /** `rate-limited`: a 429 asked for the wait; `pacing`: an earlier answer's window is spent until then. */
+  readonly phase: 'rate-limited' | 'pacing';
+  /** Attempts sent (0: the request never went out). */
+  readonly attempts: number;
+  /** Always false: nothing Close processed. */
+  readonly outcomeUnknown = false;
+  /** The 429's status (absent for pacing) and request/trace id header, when there was an answer. */
+  readonly status: number | undefined;
+  readonly traceId: string | undefined;
+
+  constructor(
+    init: {
+      method: string;
+      path: string;
+      askedMs: number;
+      maxDelayMs: number;
+      phase: 'rate-limited' | 'pacing';
+      attempts: number;
+      headers?: Headers;
+    },
+    redact: (s: string) => string,
+  ) {
+    const asked = Math.ceil(init.askedMs);
+    const why =
+      init.phase === 'pacing'
+        ? `the rate-limit window reported by an earlier answer resets in ${asked} ms`
+        : `the server answered 429 and asked to wait ${asked} ms`;
+    super(
+      redact(
+        `Close API ${init.method} ${init.path}: ${why}, longer than maxDelayMs (${init.maxDelayMs} ms). ` +
+          'It was not processed; send it again after that wait.',
+      ),
+    );
+    this.method = init.method;
+    this.path = redact(init.path);
+    this.askedMs = asked;
+    this.maxDelayMs = init.maxDelayMs;
+    this.phase = init.phase;
+    this.attempts = init.attempts;
+    this.status = init.headers ? 429 : undefined;
+    const traceId = init.headers ? traceIdOf(init.headers) : undefined;
+    this.traceId = traceId === undefined ? undefined : redact(traceId);
+  }
+
+  /** Always true (like `CloseApiError.isRateLimited` for a 429). */
+  get isRateLimited(): boolean {
+    return true;
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      method: this.method,
+      path: this.path,
+      askedMs: this.askedMs,
+      maxDelayMs: this.maxDelayMs,
+      phase: this.phase,
+      attempts: this.attempts,
+      status: this.status,
+      traceId: this.traceId,
+    };
+  }
+}
+
+/** Why `paginate()` stopped a listing that would not end. */
+export type ClosePaginationProblem = 'repeated-page' | 'repeated-cursor' | 'no-progress';
+
+/**
+ * `paginate()` stopped because the server's pages would never end: a page repeating the previous page's
+ * items (a server ignoring `_skip`), a cursor seen before (`cursor_next` pointing back), or `has_more`
+ * with a cursor but no way forward. Items already yielded were yielded once each.
+ */
+export class ClosePaginationError extends Error {
+  override readonly name = 'ClosePaginationError';
+  /** Path of the list below the base URL. */
+  readonly path: string;
+  readonly problem: ClosePaginationProblem;
+  /** Pages fetched, the one that revealed the problem included. */
+  readonly pages: number;
+
+  constructor(init: { path: string; problem: ClosePaginationProblem; pages: number; detail: string }) {
+    super(`paginate: ${init.path} ${init.detail} (after ${init.pages} page${init.pages === 1 ? '' : 's'})`);
+    this.path = init.path;
+    this.problem = init.problem;
+    this.pages = init.pages;
+  }
+}
+
 /** What a cancelled request was waiting for when its `signal` aborted. */
-export type CloseAbortPhase = 'pacing' | 'rate-limited' | 'backoff';
+export type CloseAbortPhase = 'pacing' | 'queued' | 'rate-limited' | 'backoff';
 
 /**
  * The caller's `signal` aborted while the client was waiting before an attempt: for the rate-limit window
- * (pacing), for the wait a 429 asked for, or for the backoff after a GET's 502/503/504 or network error.
+ * (pacing), for a free connection (`maxInFlight`), for the wait a 429 asked for, or for a read's backoff.
  * Its `name` is `'AbortError'`, like fetch's own abort errors, and `cause` is the signal's reason.
  *
  * Nothing is in flight during such a wait, so the outcome is known: a write (`POST`/`PUT`/`DELETE`) only
@@ -310,10 +429,11 @@ export class CloseAbortError extends Error {
   ) {
     const waiting = {
       pacing: 'waiting for the rate-limit window',
+      queued: 'waiting for a free connection (maxInFlight)',
       'rate-limited': 'waiting to retry after a 429',
       backoff: 'waiting to retry',
     }[init.phase];
-    const isWrite = init.method !== 'GET' && init.method !== 'HEAD';
+    const isWrite = !isRead(init.method);
     const safety =
       init.attempts === 0
         ? 'nothing was sent, so it is safe to send again'

@@ -42,17 +42,34 @@ export {
   getCustomField,
   isCustomFieldId,
 } from './custom-fields.js';
-export type { CloseAbortPhase, CloseErrorBody, CloseFieldError, CloseRateLimitBody } from './errors.js';
+export type {
+  CloseAbortPhase,
+  CloseErrorBody,
+  CloseFieldError,
+  ClosePaginationProblem,
+  CloseRateLimitBody,
+} from './errors.js';
 export {
   CloseAbortError,
   CloseApiError,
   CloseNetworkError,
+  ClosePaginationError,
+  CloseRateLimitError,
   CloseResponseParseError,
   TRACE_ID_HEADERS,
   unwrap,
 } from './errors.js';
-export type { PaginatedFieldsItem, PaginatedItem, PaginatedPath, PaginateInit } from './paginate.js';
-export { paginate } from './paginate.js';
+export type {
+  Page,
+  PaginatedFieldsItem,
+  PaginatedItem,
+  PaginatedPath,
+  PaginateInit,
+  PaginateOptions,
+} from './paginate.js';
+export { collectItems, paginate, paginatePages } from './paginate.js';
 export type { RateLimitInfo } from './rate-limit.js';
 export { parseRateLimit, parseRetryAfter } from './rate-limit.js';
+export type { RetryDecision, RetryInput, RetryReason } from './retry.js';
+export { isRead, retryDecision } from './retry.js';
 export type * from './types.js';

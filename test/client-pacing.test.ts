@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   abortableWait,
   Pacer,
+  PacingWaitTooLong,
   parseRateLimit,
   parseRetryAfter,
   rateLimitWaitMs,
@@ -66,9 +67,31 @@ describe('rate-limit headers', () => {
 });
 
 describe('Pacer', () => {
-  it('does not pace a group it has no reading for', () => {
+  it('lets only a few requests out in a group with no reading, then learns from the first answer', async () => {
     const { pacer } = fake();
-    expect(pacer.acquire('GET /lead/')).toBe(false);
+    expect(pacer.acquire('POST /lead/')).toBe(true);
+    expect(pacer.acquire('POST /lead/')).toBe(true);
+    const third = pacer.acquire('POST /lead/');
+    expect(third).toBeInstanceOf(Promise);
+    let started = false;
+    void (third as Promise<boolean>).then(() => (started = true));
+    await Promise.resolve();
+    expect(started).toBe(false);
+    // the first answer reports 96 left while one more of ours is in flight: 95 may go out at once
+    pacer.release('POST /lead/', rl('limit=100, remaining=96, reset=1'), true);
+    await expect(third).resolves.toBe(true);
+    for (let i = 0; i < 94; i++) expect(pacer.acquire('POST /lead/')).toBe(true);
+    expect(pacer.acquire('POST /lead/')).toBeInstanceOf(Promise);
+  });
+
+  it('stops pacing a group whose answers carry no reading', async () => {
+    const { pacer } = fake();
+    expect(pacer.acquire('GET /x/')).toBe(true);
+    expect(pacer.acquire('GET /x/')).toBe(true);
+    const third = pacer.acquire('GET /x/');
+    pacer.release('GET /x/', new Headers(), true);
+    await expect(third).resolves.toBe(false);
+    for (let i = 0; i < 50; i++) expect(pacer.acquire('GET /x/')).toBe(false);
   });
 
   it('spends the reported budget, then waits for the window to reset', async () => {
@@ -80,8 +103,8 @@ describe('Pacer', () => {
     expect(third).toBeInstanceOf(Promise);
     await expect(third).resolves.toBe(true);
     expect(c.t).toBeGreaterThanOrEqual(1000 + 10);
-    // other groups are unaffected
-    expect(pacer.acquire('GET /lead/')).toBe(false);
+    // other groups are unaffected (a cold group lets its first requests out)
+    expect(pacer.acquire('GET /lead/')).toBe(true);
   });
 
   it('counts requests in flight against the budget', async () => {
@@ -129,6 +152,39 @@ describe('Pacer', () => {
     await held;
     expect(c.t).toBeGreaterThanOrEqual(2000);
     for (let i = 0; i < 50; i++) expect(pacer.acquire('g')).toBe(true);
+  });
+});
+
+describe('bounded waits', () => {
+  const bounded = (maxWaitMs: number) => {
+    const c = { t: 0 };
+    const pacer = new Pacer({
+      now: () => c.t,
+      sleep: (ms) => {
+        c.t += ms;
+        return Promise.resolve();
+      },
+      marginMs: 10,
+      maxWaitMs,
+    });
+    return { c, pacer };
+  };
+
+  it('rejects at once with PacingWaitTooLong when the window resets later than maxWaitMs', async () => {
+    const { c, pacer } = bounded(60_000);
+    pacer.release('g', rl('limit=10, remaining=0, reset=3600'), false);
+    const held = pacer.acquire('g');
+    await expect(held).rejects.toBeInstanceOf(PacingWaitTooLong);
+    await expect(held).rejects.toMatchObject({ askedMs: 3_600_010 });
+    expect(c.t).toBe(0);
+  });
+
+  it('stops waiting for an answer that does not come after maxWaitMs, and lets the request go', async () => {
+    const { c, pacer } = bounded(5000);
+    expect(pacer.acquire('g')).toBe(true);
+    expect(pacer.acquire('g')).toBe(true);
+    await expect(pacer.acquire('g')).resolves.toBe(true);
+    expect(c.t).toBe(5000);
   });
 });
 

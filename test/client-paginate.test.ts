@@ -105,7 +105,7 @@ describe('paginate', () => {
     expect((err as Error).message).toContain('max_skip = 100');
   });
 
-  it('stops on an empty-string cursor, on has_more with an empty page, and on a cursor page without items', async () => {
+  it('stops on an empty-string cursor, on an empty last page, and on a cursor page without items', async () => {
     const events = await serve(() => ({ body: { data: [{ id: 'ev_1' }], cursor_next: '' } }));
     const ec = createCloseClient({ apiKey: 'k_test1234', baseUrl: events.baseUrl, ...noWait });
     const evIds: (string | undefined)[] = [];
@@ -113,7 +113,7 @@ describe('paginate', () => {
     expect(evIds).toEqual(['ev_1']);
     expect(events.requests).toHaveLength(1);
 
-    const offset = await serve(() => ({ body: { has_more: true, data: [] } }));
+    const offset = await serve(() => ({ body: { has_more: false, data: [] } }));
     const oc = createCloseClient({ apiKey: 'k_test1234', baseUrl: offset.baseUrl, ...noWait });
     let n = 0;
     for await (const _ of paginate(oc, '/lead/')) n++;

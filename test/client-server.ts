@@ -20,6 +20,11 @@ export interface Reply {
   destroy?: boolean;
   /** Wait before answering (ms). */
   delayMs?: number;
+  /**
+   * Send the status, the headers (with the full Content-Length) and half the body, then `cut` the
+   * connection or `stall` (never send the rest).
+   */
+  partial?: 'cut' | 'stall';
 }
 
 export type Handler = (req: Recorded, index: number) => Reply | Promise<Reply>;
@@ -64,6 +69,11 @@ export async function startServer(handler: Handler, options: { record?: boolean 
             'content-length': Buffer.byteLength(body),
             ...reply.headers,
           });
+          if (reply.partial) {
+            res.write(body.slice(0, Math.floor(body.length / 2)));
+            if (reply.partial === 'cut') setTimeout(() => req.socket.destroy(), 20);
+            return;
+          }
           res.end(body);
         },
         (err: unknown) => {

@@ -7,6 +7,7 @@ import {
   CloseApiError,
   type CloseClientOptions,
   CloseNetworkError,
+  CloseRateLimitError,
   CloseResponseParseError,
   createCloseClient,
   type RetryEvent,
@@ -231,11 +232,12 @@ describe('rate limits', () => {
     }
   });
 
-  it('does not retry early when the server asks for longer than maxDelayMs', async () => {
+  it('does not retry early when the server asks for longer than maxDelayMs: it throws CloseRateLimitError', async () => {
     const server = await serve(() => ({ status: 429, headers: { 'retry-after': '120' } }));
     const { close } = client(server, { retry: { maxDelayMs: 30_000 } });
-    const res = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } });
-    expect(res.response.status).toBe(429);
+    const err = await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } }).catch((e) => e);
+    expect(err).toBeInstanceOf(CloseRateLimitError);
+    expect(err).toMatchObject({ askedMs: 120_000, maxDelayMs: 30_000 });
     expect(server.requests).toHaveLength(1);
   });
 

@@ -48,6 +48,31 @@ const CREATES: { [K in CreateOperation]: { kind: LedgerKind; from: 'id' | 'lead_
 };
 const isCreate = (id: string): id is CreateOperation => isOperationId(id) && operations[id].safety === 'create';
 
+/**
+ * Updates the ledger after a 2xx answer: what a create made (its own id, or the lead Close made for a
+ * contact or opportunity posted without one) is added; a lead the request named is not, because it
+ * existed before the create (a pre-existing lead merely referenced) or is listed already. A deleted lead
+ * leaves the ledger. `path` is below the base URL.
+ */
+export function recordOutcome(
+  ledger: Pick<Ledger, 'add' | 'remove'>,
+  operationId: string,
+  body: unknown,
+  path: string,
+  requestBody: unknown,
+): void {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const created = isCreate(operationId) ? CREATES[operationId] : null;
+  if (created) {
+    const id = b[created.from];
+    const named = created.from === 'lead_id' && (requestBody as { lead_id?: unknown } | undefined)?.lead_id;
+    if (typeof id === 'string' && !named) ledger.add(created.kind, id);
+  } else if (operationId === 'deleteLead') {
+    const leadId = /\/lead\/([^/]+)\/?$/.exec(path)?.[1];
+    if (leadId) ledger.remove(leadId);
+  }
+}
+
 export function contract(): Contract {
   if (shared) return shared;
   const target = inject('contractTarget');
@@ -60,17 +85,9 @@ export function contract(): Contract {
   const recorder = new ContractRecorder({
     spec,
     baseUrl: target.baseUrl,
-    onSuccess: (operationId, body, urlPath) => {
-      if (!ledger) return;
-      const b = (body ?? {}) as Record<string, unknown>;
-      const created = isCreate(operationId) ? CREATES[operationId] : null;
-      if (created) {
-        const id = b[created.from];
-        if (typeof id === 'string') ledger.add(created.kind, id);
-      } else if (operationId === 'deleteLead') {
-        const leadId = /\/lead\/([^/]+)\/?$/.exec(urlPath.slice(basePath.length))?.[1];
-        if (leadId) ledger.remove(leadId);
-      }
+    secrets: [apiKey],
+    onSuccess: (operationId, body, urlPath, requestBody) => {
+      if (ledger) recordOutcome(ledger, operationId, body, urlPath.slice(basePath.length), requestBody);
     },
   });
   const client = createCloseClient({

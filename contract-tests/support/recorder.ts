@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parsePointer } from '../../src/lib/json-pointer.js';
 import { requestedFields } from '../../src/lib/spec-validator.js';
+import { makeRedactor } from '../../src/redact.js';
 import { type JsonSchema, SchemaWalker } from './schema-walk.js';
 import { pathParts } from './spec.js';
 
@@ -87,8 +88,17 @@ export interface RecorderOptions {
   baseUrl: string;
   /** The transport underneath (default global fetch). */
   fetch?: (input: Request, init?: RequestInit) => Promise<Response>;
-  /** Called with every parsed 2xx JSON body (the live-mode ledger registers created objects here). */
-  onSuccess?: (operationId: string, body: unknown, urlPath: string) => void;
+  /**
+   * Called with every parsed 2xx JSON body and the request's own JSON body (the live-mode ledger
+   * registers created objects here).
+   */
+  onSuccess?: (operationId: string, body: unknown, urlPath: string, requestBody: unknown) => void;
+  /**
+   * Credentials to keep out of everything the recorder holds and writes (violation messages, drift.json,
+   * coverage.json): its fetch sits below the client's redaction, so a server echoing the key would
+   * otherwise land verbatim in a report or a test failure.
+   */
+  secrets?: readonly string[];
 }
 
 export class ContractRecorder {
@@ -99,8 +109,10 @@ export class ContractRecorder {
   private readonly undeclared = new Map<string, Counted<Violation & { type: string; pointer: string }>>();
   private readonly wrongTypes = new Map<string, Counted<Violation & { expected: string[]; actual: string }>>();
   private seq = 0;
+  private readonly redact: (text: string) => string;
 
   constructor(private readonly options: RecorderOptions) {
+    this.redact = makeRedactor(options.secrets ?? []);
     this.walker = new SchemaWalker(options.spec.doc);
     this.basePath = new URL(options.baseUrl).pathname.replace(/\/+$/, '');
     this.inner = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -110,6 +122,7 @@ export class ContractRecorder {
   readonly fetch = async (input: Request, init?: RequestInit): Promise<Response> => {
     const method = input.method.toUpperCase();
     const url = new URL(input.url);
+    const sent = this.options.onSuccess && input.body ? await input.clone().text() : '';
     const response = await this.inner(input, init);
     const text = await response.clone().text();
     const rec = this.record(method, url.pathname, response.status, response.headers, text, requestedFields(input.url));
@@ -120,7 +133,13 @@ export class ContractRecorder {
       } catch {
         body = undefined;
       }
-      this.options.onSuccess(rec.operationId, body, url.pathname);
+      let requestBody: unknown;
+      try {
+        requestBody = sent ? JSON.parse(sent) : undefined;
+      } catch {
+        requestBody = undefined;
+      }
+      this.options.onSuccess(rec.operationId, body, url.pathname, requestBody);
     }
     return response;
   };
@@ -148,7 +167,9 @@ export class ContractRecorder {
     this.records.push(rec);
     const base = { operationId: rec.operationId, method, path: rec.path, status };
     const violate = (v: Omit<Violation, keyof typeof base>): void => {
-      rec.violations.push({ ...base, ...v });
+      const clean = { ...v, message: this.redact(v.message) };
+      if (v.field !== undefined) clean.field = this.redact(v.field);
+      rec.violations.push({ ...base, ...clean });
     };
     if (!op) {
       violate({ kind: 'unknown-operation', message: `${method} ${rel} matches no operation of the spec` });
@@ -318,10 +339,12 @@ export class ContractRecorder {
 
   writeReports(dir: string, meta: Record<string, unknown>, opts: { drift: boolean; suffix?: string }): void {
     mkdirSync(dir, { recursive: true });
-    const coverage = `${JSON.stringify(this.coverage(meta), null, 2)}\n`;
+    // Redacted as written text too: the redactor also matches the key's JSON-escaped forms.
+    const coverage = this.redact(`${JSON.stringify(this.coverage(meta), null, 2)}\n`);
     writeFileSync(join(dir, 'coverage.json'), coverage);
     if (opts.suffix) writeFileSync(join(dir, `coverage.${opts.suffix}.json`), coverage);
-    if (opts.drift) writeFileSync(join(dir, 'drift.json'), `${JSON.stringify(this.drift(meta), null, 2)}\n`);
+    if (opts.drift)
+      writeFileSync(join(dir, 'drift.json'), this.redact(`${JSON.stringify(this.drift(meta), null, 2)}\n`));
   }
 }
 
