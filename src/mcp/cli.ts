@@ -1,0 +1,275 @@
+// `close-crm-openapi mcp`: runs the MCP server over stdio (default) or Streamable HTTP on 127.0.0.1.
+// Scope: argument parsing, where the key comes from (CLOSE_API_KEY or a private --key-file, never a
+// tool argument), the client the tools execute through, the in-process sandbox, and the HTTP
+// listener's guards (bounded bodies, timeouts, Host check, one bad request never stops it).
+// Logs go to stderr only: on stdio, stdout is the protocol.
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Safety } from '../../generated/operations.js';
+import { createCloseClient, DEFAULT_BASE_URL } from '../client.js';
+import { type RunningSandbox, startSandbox } from '../sandbox/index.js';
+import { DEFAULT_TEXT_BUDGET } from './execute.js';
+import { createCloseMcpServer, keyRedactor, parseAllow } from './server.js';
+
+export const MCP_USAGE = `usage: close-crm-openapi mcp [options]
+
+An MCP server with one tool per Close API operation (or three with --tools dynamic), intent
+search (search_operations) and the workflows/ as prompts. Speaks stdio unless --http is given.
+The API key comes from CLOSE_API_KEY or --key-file; models never see it.
+
+Options:
+  --allow KINDS        what tools may do: read (default), or a list of read,create,update,delete
+  --tools all|dynamic  one tool per operation (default), or only search/describe/call_operation
+  --sandbox            start the local sandbox (demo data) and point the tools at it
+  --base-url URL       the Close API to call (default ${DEFAULT_BASE_URL})
+  --key-file FILE      read the API key from FILE (must not be readable by group or others)
+  --http PORT          serve Streamable HTTP at http://127.0.0.1:PORT/mcp instead of stdio
+  --text-budget N      largest answer in characters (default ${DEFAULT_TEXT_BUDGET})
+  --quiet              no log lines on stderr
+  -h, --help           this help`;
+
+export class McpUsageError extends Error {
+  override name = 'McpUsageError';
+}
+
+export interface McpArgs {
+  allow: Set<Safety>;
+  tools: 'all' | 'dynamic';
+  sandbox: boolean;
+  baseUrl?: string;
+  keyFile?: string;
+  http?: number;
+  textBudget: number;
+  quiet: boolean;
+  help: boolean;
+}
+
+export function parseMcpArgs(argv: readonly string[]): McpArgs {
+  const out: McpArgs = {
+    allow: new Set(['read']),
+    tools: 'all',
+    sandbox: false,
+    textBudget: DEFAULT_TEXT_BUDGET,
+    quiet: false,
+    help: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const value = (): string => {
+      if (eq > 0) return arg.slice(eq + 1);
+      const next = argv[++i];
+      if (next === undefined || next.startsWith('--')) throw new McpUsageError(`${flag} needs a value`);
+      return next;
+    };
+    const whole = (raw: string, min: number, max: number): number => {
+      if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+        throw new McpUsageError(`${flag} takes a whole number from ${min} to ${max}, got "${raw}"`);
+      return Number(raw);
+    };
+    switch (flag) {
+      case '--allow':
+        try {
+          out.allow = parseAllow(value());
+        } catch (err) {
+          throw new McpUsageError((err as Error).message);
+        }
+        break;
+      case '--tools': {
+        const v = value();
+        if (v !== 'all' && v !== 'dynamic') throw new McpUsageError(`--tools is all or dynamic, got "${v}"`);
+        out.tools = v;
+        break;
+      }
+      case '--sandbox':
+        out.sandbox = true;
+        break;
+      case '--base-url': {
+        const v = value();
+        if (!/^https?:\/\/[^\s]+$/.test(v)) throw new McpUsageError(`--base-url must be an http(s) URL, got "${v}"`);
+        out.baseUrl = v.replace(/\/+$/, '');
+        break;
+      }
+      case '--key-file':
+        out.keyFile = value();
+        break;
+      case '--http':
+        out.http = whole(value(), 0, 65535);
+        break;
+      case '--text-budget':
+        out.textBudget = whole(value(), 1000, 1_000_000);
+        break;
+      case '--quiet':
+        out.quiet = true;
+        break;
+      case '--help':
+      case '-h':
+        out.help = true;
+        break;
+      default:
+        throw new McpUsageError(arg.startsWith('-') ? `unknown option ${flag}` : `unexpected argument "${arg}"`);
+    }
+  }
+  if (out.sandbox && out.baseUrl) throw new McpUsageError('--sandbox and --base-url exclude each other');
+  return out;
+}
+
+/** Reads the key file, refusing one that the group or others can read (as ssh does for private keys). */
+export function readKeyFile(file: string): string {
+  const st = statSync(file);
+  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0)
+    throw new McpUsageError(
+      `${file} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 ${file}`,
+    );
+  const key = readFileSync(file, 'utf8').trim();
+  if (!key) throw new McpUsageError(`${file} is empty`);
+  return key;
+}
+
+const MAX_BODY = 1_000_000;
+
+async function readBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw Object.assign(new Error('body too large'), { status: 413 });
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw Object.assign(new Error('body is not JSON'), { status: 400 });
+  }
+}
+
+function reply(res: ServerResponse, status: number, message: string): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+}
+
+export interface RunningMcp {
+  close(): Promise<void>;
+  /** The HTTP endpoint (with --http), e.g. http://127.0.0.1:3000/mcp. */
+  url?: string;
+  sandboxUrl?: string;
+}
+
+/** Starts the server as the flags say; resolves once it is listening. */
+export async function startMcp(args: McpArgs, env: NodeJS.ProcessEnv = process.env): Promise<RunningMcp> {
+  const log = args.quiet ? () => {} : (line: string) => process.stderr.write(`[mcp] ${line}\n`);
+  let key = args.keyFile ? readKeyFile(args.keyFile) : env.CLOSE_API_KEY?.trim() || undefined;
+  let sandbox: RunningSandbox | undefined;
+  if (args.sandbox) {
+    sandbox = await startSandbox({ port: 0, seed: 'demo' });
+    // The sandbox accepts any key; a random one keeps a real key out of local traffic.
+    key ??= `sandbox_${randomBytes(12).toString('hex')}`;
+    log(`sandbox with demo data at ${sandbox.url}`);
+  }
+  if (!key) throw new McpUsageError('no API key: set CLOSE_API_KEY, pass --key-file FILE, or use --sandbox');
+  const redact = keyRedactor(key);
+  const baseUrl = sandbox?.url ?? args.baseUrl ?? DEFAULT_BASE_URL;
+  const close = createCloseClient({ apiKey: key, baseUrl, timeoutMs: 30_000 });
+  const make = () =>
+    createCloseMcpServer({
+      call: close.call as (id: string, init?: unknown) => Promise<unknown>,
+      redact,
+      allow: args.allow,
+      tools: args.tools,
+      textBudget: args.textBudget,
+      openWorld: !sandbox,
+      log,
+    });
+  log(`tools ${args.tools}, allow ${[...args.allow].join(',')}, API ${redact(baseUrl)}`);
+
+  if (args.http === undefined) {
+    const server = make();
+    await server.connect(new StdioServerTransport());
+    return {
+      sandboxUrl: sandbox?.url,
+      close: async () => {
+        await server.close();
+        await sandbox?.close();
+      },
+    };
+  }
+
+  const http = createServer((req, res) => {
+    void (async () => {
+      try {
+        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+        if (url.pathname !== '/mcp') return reply(res, 404, 'not found: the endpoint is /mcp');
+        if (req.method !== 'POST') return reply(res, 405, 'POST only (stateless server)');
+        const body = await readBody(req);
+        // Stateless: a fresh server and transport per request, so no request can wedge another.
+        const server = make();
+        const port = (http.address() as { port: number }).port;
+        const transport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: undefined,
+          enableJsonResponse: true,
+          enableDnsRebindingProtection: true,
+          allowedHosts: [`127.0.0.1:${port}`, `localhost:${port}`],
+        });
+        res.on('close', () => {
+          void transport.close();
+          void server.close();
+        });
+        await server.connect(transport);
+        await transport.handleRequest(req, res, body);
+      } catch (err) {
+        const status = (err as { status?: number }).status ?? 500;
+        if (status >= 500) log(`request failed: ${err instanceof Error ? err.message : String(err)}`);
+        reply(res, status, err instanceof Error ? redact(err.message) : 'error');
+      }
+    })();
+  });
+  http.headersTimeout = 10_000;
+  http.requestTimeout = 60_000;
+  http.on('clientError', (_err, socket) => socket.destroy());
+  await new Promise<void>((ok, ko) => {
+    http.once('error', ko);
+    http.listen(args.http, '127.0.0.1', () => ok());
+  });
+  const port = (http.address() as { port: number }).port;
+  const url = `http://127.0.0.1:${port}/mcp`;
+  log(`Streamable HTTP at ${url}`);
+  return {
+    url,
+    sandboxUrl: sandbox?.url,
+    close: async () => {
+      await new Promise<void>((ok) => http.close(() => ok()));
+      http.closeAllConnections();
+      await sandbox?.close();
+    },
+  };
+}
+
+/** The `mcp` subcommand: runs until stdin closes (stdio) or a signal arrives. */
+export async function runMcp(argv: readonly string[]): Promise<void> {
+  const args = parseMcpArgs(argv);
+  if (args.help) {
+    console.log(MCP_USAGE);
+    return;
+  }
+  const running = await startMcp(args);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  if (args.http === undefined) process.stdin.on('close', stop);
+}
