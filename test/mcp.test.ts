@@ -5,7 +5,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../generated/operations.js';
 import { type RunningSandbox, startSandbox } from '../src/sandbox/index.js';
-import { call, type Connected, connect, errorText, structured } from './support/mcp.js';
+import { type Connected, call, connect, errorText, structured } from './support/mcp.js';
 
 let sandbox: RunningSandbox;
 beforeAll(async () => {
@@ -20,8 +20,7 @@ const everything = ['read', 'create', 'update', 'delete'] as const;
 
 function hasKey(node: unknown, key: string): boolean {
   if (Array.isArray(node)) return node.some((n) => hasKey(n, key));
-  if (node && typeof node === 'object')
-    return Object.entries(node).some(([k, v]) => k === key || hasKey(v, key));
+  if (node && typeof node === 'object') return Object.entries(node).some(([k, v]) => k === key || hasKey(v, key));
   return false;
 }
 
@@ -55,7 +54,10 @@ describe('tools/list', () => {
         destructiveHint: false,
         idempotentHint: false,
       });
-      expect(byName.get('update_opportunity')?.annotations).toMatchObject({ destructiveHint: true, idempotentHint: true });
+      expect(byName.get('update_opportunity')?.annotations).toMatchObject({
+        destructiveHint: true,
+        idempotentHint: true,
+      });
       expect(byName.get('merge_leads')?.annotations).toMatchObject({ destructiveHint: true, idempotentHint: false });
       expect(byName.get('delete_lead')?.inputSchema.required).toContain('confirm');
       // Server-side and import-only fields are not offered to the model.
@@ -125,7 +127,9 @@ describe('tool calls against the sandbox', () => {
       expect(page.data.length).toBeLessThan(30);
       expect(JSON.stringify(page).length).toBeLessThanOrEqual(3000);
       expect(text.length).toBeLessThan(3200);
-      const all = structured<{ data: { id: string }[] }>(await call(c.client, 'list_leads', { limit: 30, fields: ['id'] }));
+      const all = structured<{ data: { id: string }[] }>(
+        await call(c.client, 'list_leads', { limit: 30, fields: ['id'] }),
+      );
       const next = structured<{ data: { id: string }[] }>(
         await call(small.client, 'list_leads', { limit: 1, cursor: page.next_cursor, fields: ['id'] }),
       );
@@ -137,9 +141,10 @@ describe('tool calls against the sandbox', () => {
 
   it('answers a dry run with the request and sends nothing', async () => {
     const before = sandbox.stats().requests;
-    const r = structured<{ dry_run: boolean; request: { method: string; path: string; body: Record<string, unknown> } }>(
-      await call(c.client, 'create_lead', { name: 'Dry Run Inc', dry_run: true }),
-    );
+    const r = structured<{
+      dry_run: boolean;
+      request: { method: string; path: string; body: Record<string, unknown> };
+    }>(await call(c.client, 'create_lead', { name: 'Dry Run Inc', dry_run: true }));
     expect(r).toEqual({ dry_run: true, request: { method: 'POST', path: '/lead/', body: { name: 'Dry Run Inc' } } });
     const del = structured<{ request: { method: string; path: string } }>(
       await call(c.client, 'delete_lead', { lead_id: 'lead_abc', confirm: true, dry_run: true }),
@@ -149,7 +154,9 @@ describe('tool calls against the sandbox', () => {
   });
 
   it('refuses a delete without confirm: true', async () => {
-    const lead = structured<{ data: { id: string }[] }>(await call(c.client, 'list_leads', { limit: 1, fields: ['id'] }));
+    const lead = structured<{ data: { id: string }[] }>(
+      await call(c.client, 'list_leads', { limit: 1, fields: ['id'] }),
+    );
     const id = lead.data[0]?.id ?? '';
     const r = await call(c.client, 'delete_lead', { lead_id: id });
     expect(r.isError).toBe(true);
@@ -173,7 +180,9 @@ describe('tool calls against the sandbox', () => {
   });
 
   it('creates through the client and the result matches its output schema', async () => {
-    const lead = structured<{ id: string; display_name: string }>(await call(c.client, 'create_lead', { name: 'MCP Test Co' }));
+    const lead = structured<{ id: string; display_name: string }>(
+      await call(c.client, 'create_lead', { name: 'MCP Test Co' }),
+    );
     expect(lead.id).toMatch(/^lead_/);
     expect(lead.display_name).toBe('MCP Test Co');
   });
@@ -184,8 +193,9 @@ describe('search_operations', () => {
     const c = await connect(sandbox.url, { allow: [...everything] });
     try {
       const top = async (query: string) =>
-        structured<{ results: { operationId: string; tool: string }[] }>(await call(c.client, 'search_operations', { query }))
-          .results[0];
+        structured<{ results: { operationId: string; tool: string }[] }>(
+          await call(c.client, 'search_operations', { query }),
+        ).results[0];
       expect(await top('log a 15-minute call with Acme')).toMatchObject({
         operationId: 'createCallActivity',
         tool: 'create_call_activity',
@@ -217,7 +227,10 @@ describe('--tools dynamic', () => {
         await call(c.client, 'call_operation', { operationId: 'listLeads', arguments: { limit: 2 } }),
       );
       expect(r.data).toHaveLength(2);
-      const del = await call(c.client, 'call_operation', { operationId: 'deleteLead', arguments: { lead_id: 'x', confirm: true } });
+      const del = await call(c.client, 'call_operation', {
+        operationId: 'deleteLead',
+        arguments: { lead_id: 'x', confirm: true },
+      });
       expect(del.isError).toBe(true);
       const unknown = await call(c.client, 'list_leads', {});
       expect(unknown.isError).toBe(true);

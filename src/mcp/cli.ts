@@ -202,21 +202,26 @@ export async function startMcp(args: McpArgs, env: NodeJS.ProcessEnv = process.e
     };
   }
 
+  const allowedHosts = () => {
+    const port = (http.address() as { port: number }).port;
+    return [`127.0.0.1:${port}`, `localhost:${port}`];
+  };
   const http = createServer((req, res) => {
     void (async () => {
       try {
         const url = new URL(req.url ?? '/', 'http://127.0.0.1');
         if (url.pathname !== '/mcp') return reply(res, 404, 'not found: the endpoint is /mcp');
         if (req.method !== 'POST') return reply(res, 405, 'POST only (stateless server)');
+        // DNS rebinding: a web page's request through a hostile name carries that name in Host.
+        if (!allowedHosts().includes(req.headers.host ?? '')) return reply(res, 403, 'Host not allowed');
         const body = await readBody(req);
         // Stateless: a fresh server and transport per request, so no request can wedge another.
         const server = make();
-        const port = (http.address() as { port: number }).port;
         const transport = new StreamableHTTPServerTransport({
           sessionIdGenerator: undefined,
           enableJsonResponse: true,
           enableDnsRebindingProtection: true,
-          allowedHosts: [`127.0.0.1:${port}`, `localhost:${port}`],
+          allowedHosts: allowedHosts(),
         });
         res.on('close', () => {
           void transport.close();

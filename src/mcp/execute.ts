@@ -126,7 +126,8 @@ export async function execute(
     const list = isList(op);
     const limit = typeof args.limit === 'number' ? args.limit : DEFAULT_LIMIT;
     const state: CursorState = typeof args.cursor === 'string' ? decodeCursor(args.cursor) : {};
-    const fields = Array.isArray(args.fields) ? (args.fields as string[]) : undefined;
+    // An array of names for query `_fields`; Advanced Filtering's body takes names per object type.
+    const fields = args.fields ?? undefined;
     const seen = state.seen ?? 0;
     const pageLimit = state.pageLimit ?? limit;
     if (op.pagination === 'body-cursor') {

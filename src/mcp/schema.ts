@@ -45,10 +45,11 @@ export function inline(doc: JsonObject, node: unknown, depth = 0, seen: readonly
   let refs = seen;
   if (isRef(node)) {
     // Counted in `$ref`s followed, not in nesting: Advanced Filtering's query tree nests refs deeply.
-    if (depth >= MAX_REF_DEPTH) return { type: 'object', description: 'See describe_operation or the docs.' };
+    // No `type` on purpose: the cut-off part may be a string id as well as an object.
+    if (depth >= MAX_REF_DEPTH) return { description: 'Nested deeper than shown here; see the docs.' };
     depth += 1;
-    // A recursive schema (a node refers back to an ancestor) becomes a plain object past its first level.
-    if (seen.includes(node.$ref)) return { type: 'object' };
+    // A recursive schema (a node refers back to an ancestor) is left open past its first level.
+    if (seen.includes(node.$ref)) return { description: 'The same shape as its parent.' };
     refs = [...seen, node.$ref];
     const { $ref: _ignored, ...siblings } = node;
     base = { ...(resolveRef(doc, node.$ref) as JsonObject), ...siblings };
@@ -68,6 +69,10 @@ export function inline(doc: JsonObject, node: unknown, depth = 0, seen: readonly
         props[name] = inline(doc, sub, depth, refs);
       }
       out.properties = props;
+    } else if (key === 'oneOf') {
+      // anyOf, not oneOf: a member cut short at MAX_REF_DEPTH accepts any object, and would make
+      // "exactly one" fail for valid input. Close still checks the exact shape.
+      out.anyOf = inline(doc, value, depth, refs);
     } else if (key === 'readOnly' || key === 'deprecated') {
     } else out[key] = inline(doc, value, depth, refs);
   }
@@ -82,7 +87,7 @@ export function inline(doc: JsonObject, node: unknown, depth = 0, seen: readonly
 
 /** Merges the members of a top-level union into one object schema (some clients reject unions there). */
 function flattenUnion(schema: JsonObject): JsonObject {
-  const members = (schema.oneOf ?? schema.anyOf) as JsonObject[] | undefined;
+  const members = schema.anyOf as JsonObject[] | undefined;
   const { oneOf: _o, anyOf: _a, if: _if, then: _then, else: _else, ...rest } = schema;
   if (!Array.isArray(members)) return rest;
   const properties: JsonObject = { ...((rest.properties as JsonObject | undefined) ?? {}) };
@@ -141,7 +146,14 @@ function listControls(op: OperationInfo): JsonObject {
     },
     cursor: { type: 'string', description: 'The `next_cursor` of the previous page, to get the next one.' },
   };
-  if (op.queryParams.includes('_fields') || op.requestSchema !== null)
+  if (op.pagination === 'body-cursor')
+    controls.fields = {
+      type: 'object',
+      additionalProperties: { type: 'array', items: { type: 'string' } },
+      description:
+        'Fields to return per object type (Close `_fields`), e.g. {"lead":["id","display_name"]}. Without it only ids.',
+    };
+  else if (op.queryParams.includes('_fields'))
     controls.fields = {
       type: 'array',
       items: { type: 'string' },
