@@ -21,7 +21,7 @@ export interface SearchResult {
 
 /** Words that say nothing about which operation is meant. */
 const STOP = new Set(
-  'a an the to for of on in at with and or my me i we us our your you it its this that these those is are be was am do does did please can could would should will just all some any from by as into about up so then now there here what which whose how me'.split(
+  'a an the to for of on in at with and or my me i we us our your you it its this that these those is are be was am do does did have has had they them their please can could would should will just all some any from by as into about up so then now there here what which whose how me'.split(
     ' ',
   ),
 );
@@ -83,10 +83,18 @@ const SYNONYMS: Record<string, string[]> = {
   teammate: ['user'],
   colleague: ['user'],
   org: ['organization'],
+  settings: ['organization'],
   organisation: ['organization'],
   workspace: ['organization'],
   field: ['custom'],
   filter: ['search'],
+  query: ['search'],
+  where: ['search'],
+  members: ['user'],
+  member: ['user'],
+  talk: ['activity'],
+  talked: ['activity'],
+  discussed: ['activity'],
   audit: ['event'],
   dedupe: ['merge', 'duplicate'],
   combine: ['merge'],
@@ -155,6 +163,8 @@ const ENTITIES = [
 ].map((w) => normalise(w) ?? w);
 const FIRST_ENTITY_BOOST = 1.5;
 const LATER_ENTITY_BOOST = 0.75;
+/** How much an operation doing the asked-for action (list, get, create, update, delete) is preferred. */
+const ACTION_BOOST = 2;
 
 function termBoosts(query: string): Map<string, number> {
   const boosts = new Map<string, number>();
@@ -186,9 +196,9 @@ const ACTION_WORDS: [Action, RegExp][] = [
   ],
   [
     'create',
-    /\b(set up|add|create|new|log|record|save|make|set up|put|jot|write|draft|send|text|schedule|remind|import|define|register|open a|start|i (just )?(called|spoke|talked|had|sent|emailed|texted|met))\b/,
+    /\b(set up|add|create|new|log|record|save|make|set up|put|jot|write|draft|send|text|schedule|remind|import|define|register|open (a|an|new)|start|i (just )?(called|spoke|talked|had|sent|emailed|texted|met))\b/,
   ],
-  ['get', /\b(details?|by id|this|that|one|single|[a-z]+_[a-z0-9]+|who am i|my own|profile|read)\b/],
+  ['get', /\b(details?|by id|this|that|one|single|[a-z]+_[a-z0-9]+|who am i|my (own )?(user|profile|account|id)|profile|read)\b/],
   ['list', /\b(list|show|all|browse|which|what|how many|find|search|any|every|my|recent|overdue|due|history)\b/],
 ];
 
@@ -199,7 +209,7 @@ const PLURAL_ENTITY =
 export function actionOf(query: string): Action | undefined {
   const q = query.toLowerCase();
   const found = ACTION_WORDS.find(([, re]) => re.test(q))?.[0];
-  return (found === undefined || found === 'get') && PLURAL_ENTITY.test(q) ? 'list' : found;
+  return found === undefined && PLURAL_ENTITY.test(q) ? 'list' : found;
 }
 
 function actionOfOperation(op: OperationInfo): Action {
@@ -268,7 +278,7 @@ export class OperationSearch {
         const op = this.#ops.get(String(id));
         if (!op || action === undefined) return 1;
         const own = actionOfOperation(op);
-        if (own === action) return 1.6;
+        if (own === action) return ACTION_BOOST;
         // "show the deal" may be a list or a get: a read is closer than a write.
         return reads && (own === 'list' || own === 'get') ? 1.25 : 1;
       },
