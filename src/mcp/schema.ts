@@ -17,9 +17,9 @@ export type JsonSchema = JsonObject;
 const IMPORT_ONLY = new Set(['organization_id', 'created_by', 'created_by_id', 'date_created']);
 /** The list controls the tools own; the operation's own paging parameters are hidden behind them. */
 const PAGING_KEYS = new Set(['_limit', '_skip', '_fields', '_cursor', 'cursor', 'limit']);
-const MAX_PROP_DESCRIPTION = 240;
+const MAX_PROP_DESCRIPTION = 160;
 /** How many `$ref`s deep a schema is inlined before the rest is left as a plain object. */
-const MAX_REF_DEPTH = 5;
+const MAX_REF_DEPTH = 3;
 /** Keywords that only document, or that validators of some MCP clients reject. */
 const DROP_KEYWORDS = new Set(['title', 'example', 'externalDocs', 'discriminator', 'xml', '$schema', '$id']);
 
