@@ -62,7 +62,7 @@ describe('the five workflows through tool calls', () => {
 
   it('moves an opportunity to Closed Won with its value', async () => {
     const pipelines = data(await tool('list_pipelines'));
-    const won = (pipelines[0]?.statuses as Obj[]).find((s) => s.label === 'Closed Won');
+    const won = ((pipelines[0]?.statuses ?? []) as Obj[]).find((s) => s.label === 'Closed Won');
     expect(won?.type).toBe('won');
     const open = data(await tool('list_opportunities', { status_type: 'active', limit: 1, fields: ['id'] }));
     expect(await find('move the deal to Closed Won')).toBe('update_opportunity');

@@ -196,9 +196,12 @@ const ACTION_WORDS: [Action, RegExp][] = [
   ],
   [
     'create',
-    /\b(set up|add|create|new|log|record|save|make|set up|put|jot|write|draft|send|text|schedule|remind|import|define|register|open (a|an|new)|start|i (just )?(called|spoke|talked|had|sent|emailed|texted|met))\b/,
+    /\b(set up|add|create|new|log|record|save|make|put|jot|write|draft|send|text|schedule|remind|import|define|register|open (a|an|new)|start|i (just )?(called|spoke|talked|had|sent|emailed|texted|met))\b/,
   ],
-  ['get', /\b(details?|by id|this|that|one|single|[a-z]+_[a-z0-9]+|who am i|my (own )?(user|profile|account|id)|profile|read)\b/],
+  [
+    'get',
+    /\b(details?|by id|this|that|one|single|[a-z]+_[a-z0-9]+|who am i|my (own )?(user|profile|account|id)|profile|read)\b/,
+  ],
   ['list', /\b(list|show|all|browse|which|what|how many|find|search|any|every|my|recent|overdue|due|history)\b/],
 ];
 
