@@ -136,7 +136,7 @@ describe('where the key comes from', () => {
   });
 
   it('has no flag or tool argument for the key itself', () => {
-    expect(() => parseMcpArgs(['--key', CANARY])).toThrow(/unknown option --key/);
+    expect(() => parseMcpArgs(['--key', CANARY])).toThrow(/unknown option '--key'/i);
     expect(() => parseMcpArgs(['--allow', 'read,write'])).toThrow(/--allow/);
     expect(parseMcpArgs(['--allow', 'read,delete']).allow).toEqual(new Set(['read', 'delete']));
   });

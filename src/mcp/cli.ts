@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Safety } from '../../generated/operations.js';
@@ -47,73 +48,68 @@ export interface McpArgs {
   help: boolean;
 }
 
+/** Parses the flags with node's util.parseArgs (`--flag value` or `--flag=value`; unknown flags are errors). */
 export function parseMcpArgs(argv: readonly string[]): McpArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        allow: { type: 'string' },
+        tools: { type: 'string' },
+        sandbox: { type: 'boolean' },
+        'base-url': { type: 'string' },
+        'key-file': { type: 'string' },
+        http: { type: 'string' },
+        'text-budget': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new McpUsageError((err as Error).message);
+  }
+  const whole = (flag: string, raw: string, min: number, max: number): number => {
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+      throw new McpUsageError(`--${flag} takes a whole number from ${min} to ${max}, got "${raw}"`);
+    return Number(raw);
+  };
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
   const out: McpArgs = {
     allow: new Set(['read']),
     tools: 'all',
-    sandbox: false,
+    sandbox: values.sandbox === true,
     textBudget: DEFAULT_TEXT_BUDGET,
-    quiet: false,
-    help: false,
+    quiet: values.quiet === true,
+    help: values.help === true,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const value = (): string => {
-      if (eq > 0) return arg.slice(eq + 1);
-      const next = argv[++i];
-      if (next === undefined || next.startsWith('--')) throw new McpUsageError(`${flag} needs a value`);
-      return next;
-    };
-    const whole = (raw: string, min: number, max: number): number => {
-      if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
-        throw new McpUsageError(`${flag} takes a whole number from ${min} to ${max}, got "${raw}"`);
-      return Number(raw);
-    };
-    switch (flag) {
-      case '--allow':
-        try {
-          out.allow = parseAllow(value());
-        } catch (err) {
-          throw new McpUsageError((err as Error).message);
-        }
-        break;
-      case '--tools': {
-        const v = value();
-        if (v !== 'all' && v !== 'dynamic') throw new McpUsageError(`--tools is all or dynamic, got "${v}"`);
-        out.tools = v;
-        break;
-      }
-      case '--sandbox':
-        out.sandbox = true;
-        break;
-      case '--base-url': {
-        const v = value();
-        if (!/^https?:\/\/[^\s]+$/.test(v)) throw new McpUsageError(`--base-url must be an http(s) URL, got "${v}"`);
-        out.baseUrl = v.replace(/\/+$/, '');
-        break;
-      }
-      case '--key-file':
-        out.keyFile = value();
-        break;
-      case '--http':
-        out.http = whole(value(), 0, 65535);
-        break;
-      case '--text-budget':
-        out.textBudget = whole(value(), 1000, 1_000_000);
-        break;
-      case '--quiet':
-        out.quiet = true;
-        break;
-      case '--help':
-      case '-h':
-        out.help = true;
-        break;
-      default:
-        throw new McpUsageError(arg.startsWith('-') ? `unknown option ${flag}` : `unexpected argument "${arg}"`);
+  const allow = str('allow');
+  if (allow !== undefined) {
+    try {
+      out.allow = parseAllow(allow);
+    } catch (err) {
+      throw new McpUsageError((err as Error).message);
     }
   }
+  const tools = str('tools');
+  if (tools !== undefined) {
+    if (tools !== 'all' && tools !== 'dynamic') throw new McpUsageError(`--tools is all or dynamic, got "${tools}"`);
+    out.tools = tools;
+  }
+  const baseUrl = str('base-url');
+  if (baseUrl !== undefined) {
+    if (!/^https?:\/\/\S+$/.test(baseUrl))
+      throw new McpUsageError(`--base-url must be an http(s) URL, got "${baseUrl}"`);
+    out.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+  const keyFile = str('key-file');
+  if (keyFile !== undefined) out.keyFile = keyFile;
+  const http = str('http');
+  if (http !== undefined) out.http = whole('http', http, 0, 65535);
+  const budget = str('text-budget');
+  if (budget !== undefined) out.textBudget = whole('text-budget', budget, 1000, 1_000_000);
   if (out.sandbox && out.baseUrl) throw new McpUsageError('--sandbox and --base-url exclude each other');
   return out;
 }

@@ -106,6 +106,14 @@ export function operationTools(allow: ReadonlySet<Safety>, openWorld = true, doc
     });
 }
 
+/** Where an operation lives: the fields search results and descriptions share. */
+const OPERATION_REF = {
+  operationId: { type: 'string' },
+  tool: { type: 'string' },
+  method: { type: 'string' },
+  path: { type: 'string' },
+} as const;
+
 const SEARCH_TOOL: Tool = {
   name: 'search_operations',
   title: 'Find the Close API operation for a task',
@@ -127,13 +135,7 @@ const SEARCH_TOOL: Tool = {
         type: 'array',
         items: {
           type: 'object',
-          properties: {
-            operationId: { type: 'string' },
-            tool: { type: 'string' },
-            method: { type: 'string' },
-            path: { type: 'string' },
-            summary: { type: 'string' },
-          },
+          properties: { ...OPERATION_REF, summary: { type: 'string' } },
           required: ['operationId', 'tool', 'method', 'path', 'summary'],
         },
       },
@@ -168,10 +170,7 @@ const DESCRIBE_TOOL: Tool = {
   outputSchema: {
     type: 'object',
     properties: {
-      operationId: { type: 'string' },
-      tool: { type: 'string' },
-      method: { type: 'string' },
-      path: { type: 'string' },
+      ...OPERATION_REF,
       safety: { type: 'string' },
       description: { type: 'string' },
       inputSchema: { type: 'object' },
