@@ -11,6 +11,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { McpUsageError, parseMcpArgs, readKeyFile, startMcp } from '../src/mcp/cli.js';
+import { fireHostileRequests, summaryLine } from './support/hostile.js';
 import { call, connect } from './support/mcp.js';
 
 // Printable ASCII without spaces or colons (what the client accepts), with characters that JSON and
@@ -120,7 +121,7 @@ describe('the canary key', () => {
     }
     expect(stderr).toContain('[mcp] tool list_leads');
     expectClean(stderr);
-  }, 30_000);
+  }, 90_000);
 });
 
 describe('where the key comes from', () => {
@@ -144,30 +145,23 @@ describe('where the key comes from', () => {
 
 describe('Streamable HTTP', () => {
   it('serves on 127.0.0.1 and survives hostile requests', async () => {
-    const running = await startMcp({ ...parseMcpArgs(['--sandbox', '--http', '0', '--quiet']) }, {});
+    const limits = { headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 };
+    const running = await startMcp({ ...parseMcpArgs(['--sandbox', '--http', '0', '--quiet']) }, {}, limits);
     try {
       const url = running.url ?? '';
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
-      const hostile: [RequestInit & { path?: string }, number][] = [
-        [{ method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } }, 400],
-        [{ method: 'POST', body: 'x'.repeat(2_000_000), headers: { 'content-type': 'application/json' } }, 413],
-        [{ method: 'GET' }, 405],
-        [
-          {
-            method: 'POST',
-            body: '{}',
-            headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-          },
-          400,
-        ],
-      ];
-      for (const [init, status] of hostile) {
-        const res = await fetch(url, init).catch(() => undefined);
-        if (res) {
-          expect(res.status, `${init.method} ${String(init.body).slice(0, 20)}`).toBe(status);
-          await res.body?.cancel();
-        }
-      }
+      const summary = await fireHostileRequests(url.replace(/\/mcp$/, ''), {
+        probe: { method: 'GET', path: '/mcp', status: 405 },
+        bodyPath: '/mcp',
+        serverLimits: { ...limits, maxBodyBytes: 1_000_000 },
+        oversizedBytes: 4_000_000,
+        total: 1500,
+        deadlineMs: 40_000,
+      });
+      console.log(summaryLine('mcp http', summary));
+      expect(summary.problems).toEqual([]);
+      expect(summary.stillAnswers).toBe(true);
+      expect(summary.oversize.status).toBe(413);
       // fetch cannot set Host; a raw request can (as a DNS-rebinding page's browser would send it).
       const wrongHost = await new Promise<number>((ok, ko) => {
         const req = request(
@@ -192,5 +186,5 @@ describe('Streamable HTTP', () => {
     } finally {
       await running.close();
     }
-  }, 30_000);
+  }, 90_000);
 });

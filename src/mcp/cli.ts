@@ -5,12 +5,21 @@
 // Logs go to stderr only: on stdio, stdout is the protocol.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { Safety } from '../../generated/operations.js';
 import { createCloseClient, DEFAULT_BASE_URL } from '../client.js';
+import {
+  type GuardLimits,
+  hardenServer,
+  parseRequestTarget,
+  readBody,
+  resolveLimits,
+  sendError,
+  serverOptions,
+} from '../lib/http-guard.js';
 import { type RunningSandbox, startSandbox } from '../sandbox/index.js';
 import { DEFAULT_TEXT_BUDGET } from './execute.js';
 import { createCloseMcpServer, keyRedactor, parseAllow } from './server.js';
@@ -126,30 +135,12 @@ export function readKeyFile(file: string): string {
   return key;
 }
 
+/** Largest JSON-RPC message accepted over HTTP: tool arguments are small; 1 MB is generous. */
 const MAX_BODY = 1_000_000;
 
-async function readBody(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) throw Object.assign(new Error('body too large'), { status: 413 });
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    throw Object.assign(new Error('body is not JSON'), { status: 400 });
-  }
-}
-
+/** Transport-level refusals in the house shape `{"error": "..."}` (src/lib/http-guard.ts sendError). */
 function reply(res: ServerResponse, status: number, message: string): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+  sendError(res, status, message);
 }
 
 export interface RunningMcp {
@@ -159,8 +150,12 @@ export interface RunningMcp {
   sandboxUrl?: string;
 }
 
-/** Starts the server as the flags say; resolves once it is listening. */
-export async function startMcp(args: McpArgs, env: NodeJS.ProcessEnv = process.env): Promise<RunningMcp> {
+/** Starts the server as the flags say; resolves once it is listening. `limits`: the HTTP guards (tests shorten them). */
+export async function startMcp(
+  args: McpArgs,
+  env: NodeJS.ProcessEnv = process.env,
+  limits: Partial<GuardLimits> = {},
+): Promise<RunningMcp> {
   const log = args.quiet ? () => {} : (line: string) => process.stderr.write(`[mcp] ${line}\n`);
   let key = args.keyFile ? readKeyFile(args.keyFile) : env.CLOSE_API_KEY?.trim() || undefined;
   let sandbox: RunningSandbox | undefined;
@@ -202,15 +197,30 @@ export async function startMcp(args: McpArgs, env: NodeJS.ProcessEnv = process.e
     const port = (http.address() as { port: number }).port;
     return [`127.0.0.1:${port}`, `localhost:${port}`];
   };
-  const http = createServer((req, res) => {
+  const guard: Partial<GuardLimits> = {
+    maxBodyBytes: MAX_BODY,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 60_000,
+    ...limits,
+  };
+  // The project's guards (src/lib/http-guard.ts): node's timeouts checked every second, parse errors
+  // answered, bodies refused past the limit while they stream.
+  const http = createServer(serverOptions(guard), (req, res) => {
     void (async () => {
       try {
-        const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-        if (url.pathname !== '/mcp') return reply(res, 404, 'not found: the endpoint is /mcp');
+        const target = parseRequestTarget(req.url);
+        if (!target) return reply(res, 400, 'malformed request target');
+        if (target.pathname !== '/mcp') return reply(res, 404, 'not found: the endpoint is /mcp');
         if (req.method !== 'POST') return reply(res, 405, 'POST only (stateless server)');
         // DNS rebinding: a web page's request through a hostile name carries that name in Host.
         if (!allowedHosts().includes(req.headers.host ?? '')) return reply(res, 403, 'Host not allowed');
-        const body = await readBody(req);
+        const raw = await readBody(req, resolveLimits(guard).maxBodyBytes);
+        let body: unknown;
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          return reply(res, 400, 'the body is not JSON');
+        }
         // Stateless: a fresh server and transport per request, so no request can wedge another.
         const server = make();
         const transport = new StreamableHTTPServerTransport({
@@ -232,9 +242,7 @@ export async function startMcp(args: McpArgs, env: NodeJS.ProcessEnv = process.e
       }
     })();
   });
-  http.headersTimeout = 10_000;
-  http.requestTimeout = 60_000;
-  http.on('clientError', (_err, socket) => socket.destroy());
+  hardenServer(http, guard);
   await new Promise<void>((ok, ko) => {
     http.once('error', ko);
     http.listen(args.http, '127.0.0.1', () => ok());
