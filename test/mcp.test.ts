@@ -67,6 +67,8 @@ describe('tools/list', () => {
       expect(call).not.toHaveProperty('organization_id');
       expect(call).not.toHaveProperty('date_created');
       expect(byName.get('list_leads')?.inputSchema.properties).toHaveProperty('cursor');
+      // The event log's `_limit` stops at 50: the tool's `limit` says so rather than earning a 400.
+      expect(byName.get('list_events')?.inputSchema.properties?.limit).toMatchObject({ maximum: 50 });
     } finally {
       await c.close();
     }

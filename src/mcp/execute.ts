@@ -124,7 +124,7 @@ export async function execute(
       else if (schemas.args.body.includes(k) || (schemas.args.bodyPatterns && k.startsWith('custom.'))) body[k] = v;
     }
     const list = isList(op);
-    const limit = typeof args.limit === 'number' ? args.limit : DEFAULT_LIMIT;
+    const limit = typeof args.limit === 'number' ? args.limit : DEFAULT_LIMIT; // within the schema's maximum
     const state: CursorState = typeof args.cursor === 'string' ? decodeCursor(args.cursor) : {};
     // An array of names for query `_fields`; Advanced Filtering's body takes names per object type.
     const fields = args.fields ?? undefined;

@@ -136,13 +136,21 @@ export interface ToolSchemas {
   args: ArgumentMap;
 }
 
-function listControls(op: OperationInfo): JsonObject {
+/** The largest page the operation's own `_limit` allows (the event log: 50), capped at MAX_LIMIT. */
+export function maxLimit(op: OperationInfo, doc: JsonObject = loadBundledSpec()): number {
+  const param = parametersOf(doc, op).find((p) => p.name === '_limit');
+  const max = isObj(param?.schema) ? param.schema.maximum : undefined;
+  return typeof max === 'number' ? Math.min(max, MAX_LIMIT) : MAX_LIMIT;
+}
+
+function listControls(op: OperationInfo, doc: JsonObject): JsonObject {
+  const max = maxLimit(op, doc);
   const controls: JsonObject = {
     limit: {
       type: 'integer',
       minimum: 1,
-      maximum: MAX_LIMIT,
-      description: `How many items to return (default ${DEFAULT_LIMIT}, at most ${MAX_LIMIT}).`,
+      maximum: max,
+      description: `How many items to return (default ${Math.min(DEFAULT_LIMIT, max)}, at most ${max}).`,
     },
     cursor: { type: 'string', description: 'The `next_cursor` of the previous page, to get the next one.' },
   };
@@ -223,7 +231,7 @@ export function toolSchemas(op: OperationInfo, doc: JsonObject = loadBundledSpec
       args.bodyPatterns = true;
     }
   }
-  if (list) Object.assign(properties, listControls(op));
+  if (list) Object.assign(properties, listControls(op, doc));
   else if (op.queryParams.includes('_fields') && !('fields' in properties))
     properties.fields = {
       type: 'array',
