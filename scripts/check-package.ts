@@ -96,7 +96,17 @@ execFileSync('tar', ['xzf', tarball, '-C', pkgDir, '--strip-components=1']);
 const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
   dependencies?: Record<string, string>;
 };
-const RUNTIME_DEPENDENCIES = ['ajv', 'ajv-formats', 'openapi-fetch'];
+// The MCP server (`close-crm-openapi mcp`) brings the SDK (and its zod peer), minisearch, stemmer and yaml.
+const RUNTIME_DEPENDENCIES = [
+  '@modelcontextprotocol/sdk',
+  'ajv',
+  'ajv-formats',
+  'minisearch',
+  'openapi-fetch',
+  'stemmer',
+  'yaml',
+  'zod',
+];
 const deps = Object.keys(manifest.dependencies ?? {}).sort();
 if (deps.join() !== RUNTIME_DEPENDENCIES.join()) {
   console.error(
@@ -106,8 +116,10 @@ if (deps.join() !== RUNTIME_DEPENDENCIES.join()) {
 }
 console.log(`✔ runtime dependencies: ${RUNTIME_DEPENDENCIES.join(', ')}`);
 // Node resolves a symlinked package from its real path, so their own dependencies are found too.
-for (const dep of RUNTIME_DEPENDENCIES)
+for (const dep of RUNTIME_DEPENDENCIES) {
+  mkdirSync(dirname(join(consumer, 'node_modules', dep)), { recursive: true });
   symlinkSync(join(root, 'node_modules', dep), join(consumer, 'node_modules', dep), 'dir');
+}
 
 writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
 writeFileSync(

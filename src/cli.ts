@@ -3,12 +3,14 @@
 // `npm run sandbox` in this repository).
 //
 //   sandbox   a stateful local Close API (src/sandbox/) at http://127.0.0.1:4010/api/v1
+//   mcp       an MCP server over the operations, for agents (src/mcp/)
 //
 // Exit codes: 0 after a clean stop (SIGINT/SIGTERM; the --data snapshot is written first), 1 when the
 // sandbox cannot start (port in use, unreadable --data file), 2 for a usage error (unknown command or
 // flag, a bad value).
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { McpUsageError, runMcp } from './mcp/cli.js';
 import { type SandboxOptions, type SeedName, startSandbox } from './sandbox/index.js';
 
 const USAGE = `usage: close-crm-openapi <command> [options]
@@ -16,6 +18,8 @@ const USAGE = `usage: close-crm-openapi <command> [options]
 Commands:
   sandbox          Run a stateful, in-memory Close API on this machine: every operation of the
                    spec with state, Close's errors, rate-limit headers and pagination.
+  mcp              An MCP server for agents: one tool per operation, intent search, scopes,
+                   dry runs; the API key stays out of the model's context.
 
 Run "close-crm-openapi <command> --help" for a command's options.`;
 
@@ -162,12 +166,15 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
       await runSandbox(rest);
       return undefined;
     }
+    if (command === 'mcp') {
+      await runMcp(rest);
+      return undefined;
+    }
     throw new UsageError(`unknown command "${command}"`);
   } catch (err) {
-    if (err instanceof UsageError) {
-      console.error(
-        `close-crm-openapi: ${err.message}\n(run "close-crm-openapi ${command === 'sandbox' ? 'sandbox ' : ''}--help")`,
-      );
+    if (err instanceof UsageError || err instanceof McpUsageError) {
+      const sub = command === 'sandbox' || command === 'mcp' ? `${command} ` : '';
+      console.error(`close-crm-openapi: ${err.message}\n(run "close-crm-openapi ${sub}--help")`);
       return 2;
     }
     const e = err as NodeJS.ErrnoException;

@@ -1,0 +1,284 @@
+// `close-crm-openapi mcp`: runs the MCP server over stdio (default) or Streamable HTTP on 127.0.0.1.
+// Scope: argument parsing, where the key comes from (CLOSE_API_KEY or a private --key-file, never a
+// tool argument), the client the tools execute through, the in-process sandbox, and the HTTP
+// listener's guards (bounded bodies, timeouts, Host check, one bad request never stops it).
+// Logs go to stderr only: on stdio, stdout is the protocol.
+import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { createServer, type ServerResponse } from 'node:http';
+import { parseArgs } from 'node:util';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Safety } from '../../generated/operations.js';
+import { createCloseClient, DEFAULT_BASE_URL } from '../client.js';
+import {
+  type GuardLimits,
+  hardenServer,
+  parseRequestTarget,
+  readBody,
+  resolveLimits,
+  sendError,
+  serverOptions,
+} from '../lib/http-guard.js';
+import { type RunningSandbox, startSandbox } from '../sandbox/index.js';
+import { DEFAULT_TEXT_BUDGET } from './execute.js';
+import { createCloseMcpServer, keyRedactor, parseAllow } from './server.js';
+
+export const MCP_USAGE = `usage: close-crm-openapi mcp [options]
+
+An MCP server with one tool per Close API operation (or three with --tools dynamic), intent
+search (search_operations) and the workflows/ as prompts. Speaks stdio unless --http is given.
+The API key comes from CLOSE_API_KEY or --key-file; models never see it.
+
+Options:
+  --allow KINDS        what tools may do: read (default), or a list of read,create,update,delete
+  --tools all|dynamic  one tool per operation (default), or only search/describe/call_operation
+  --sandbox            start the local sandbox (demo data) and point the tools at it
+  --base-url URL       the Close API to call (default ${DEFAULT_BASE_URL})
+  --key-file FILE      read the API key from FILE (must not be readable by group or others)
+  --http PORT          serve Streamable HTTP at http://127.0.0.1:PORT/mcp instead of stdio
+  --text-budget N      largest answer in characters (default ${DEFAULT_TEXT_BUDGET})
+  --quiet              no log lines on stderr
+  -h, --help           this help`;
+
+export class McpUsageError extends Error {
+  override name = 'McpUsageError';
+}
+
+export interface McpArgs {
+  allow: Set<Safety>;
+  tools: 'all' | 'dynamic';
+  sandbox: boolean;
+  baseUrl?: string;
+  keyFile?: string;
+  http?: number;
+  textBudget: number;
+  quiet: boolean;
+  help: boolean;
+}
+
+/** Parses the flags with node's util.parseArgs (`--flag value` or `--flag=value`; unknown flags are errors). */
+export function parseMcpArgs(argv: readonly string[]): McpArgs {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        allow: { type: 'string' },
+        tools: { type: 'string' },
+        sandbox: { type: 'boolean' },
+        'base-url': { type: 'string' },
+        'key-file': { type: 'string' },
+        http: { type: 'string' },
+        'text-budget': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new McpUsageError((err as Error).message);
+  }
+  const whole = (flag: string, raw: string, min: number, max: number): number => {
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
+      throw new McpUsageError(`--${flag} takes a whole number from ${min} to ${max}, got "${raw}"`);
+    return Number(raw);
+  };
+  const str = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : undefined);
+  const out: McpArgs = {
+    allow: new Set(['read']),
+    tools: 'all',
+    sandbox: values.sandbox === true,
+    textBudget: DEFAULT_TEXT_BUDGET,
+    quiet: values.quiet === true,
+    help: values.help === true,
+  };
+  const allow = str('allow');
+  if (allow !== undefined) {
+    try {
+      out.allow = parseAllow(allow);
+    } catch (err) {
+      throw new McpUsageError((err as Error).message);
+    }
+  }
+  const tools = str('tools');
+  if (tools !== undefined) {
+    if (tools !== 'all' && tools !== 'dynamic') throw new McpUsageError(`--tools is all or dynamic, got "${tools}"`);
+    out.tools = tools;
+  }
+  const baseUrl = str('base-url');
+  if (baseUrl !== undefined) {
+    if (!/^https?:\/\/\S+$/.test(baseUrl))
+      throw new McpUsageError(`--base-url must be an http(s) URL, got "${baseUrl}"`);
+    out.baseUrl = baseUrl.replace(/\/+$/, '');
+  }
+  const keyFile = str('key-file');
+  if (keyFile !== undefined) out.keyFile = keyFile;
+  const http = str('http');
+  if (http !== undefined) out.http = whole('http', http, 0, 65535);
+  const budget = str('text-budget');
+  if (budget !== undefined) out.textBudget = whole('text-budget', budget, 1000, 1_000_000);
+  if (out.sandbox && out.baseUrl) throw new McpUsageError('--sandbox and --base-url exclude each other');
+  return out;
+}
+
+/** Reads the key file, refusing one that the group or others can read (as ssh does for private keys). */
+export function readKeyFile(file: string): string {
+  const st = statSync(file);
+  if (process.platform !== 'win32' && (st.mode & 0o077) !== 0)
+    throw new McpUsageError(
+      `${file} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}); run chmod 600 ${file}`,
+    );
+  const key = readFileSync(file, 'utf8').trim();
+  if (!key) throw new McpUsageError(`${file} is empty`);
+  return key;
+}
+
+/** Largest JSON-RPC message accepted over HTTP: tool arguments are small; 1 MB is generous. */
+const MAX_BODY = 1_000_000;
+
+/** Transport-level refusals in the house shape `{"error": "..."}` (src/lib/http-guard.ts sendError). */
+function reply(res: ServerResponse, status: number, message: string): void {
+  sendError(res, status, message);
+}
+
+export interface RunningMcp {
+  close(): Promise<void>;
+  /** The HTTP endpoint (with --http), e.g. http://127.0.0.1:3000/mcp. */
+  url?: string;
+  sandboxUrl?: string;
+}
+
+/** Starts the server as the flags say; resolves once it is listening. `limits`: the HTTP guards (tests shorten them). */
+export async function startMcp(
+  args: McpArgs,
+  env: NodeJS.ProcessEnv = process.env,
+  limits: Partial<GuardLimits> = {},
+): Promise<RunningMcp> {
+  const log = args.quiet ? () => {} : (line: string) => process.stderr.write(`[mcp] ${line}\n`);
+  let key = args.keyFile ? readKeyFile(args.keyFile) : env.CLOSE_API_KEY?.trim() || undefined;
+  let sandbox: RunningSandbox | undefined;
+  if (args.sandbox) {
+    sandbox = await startSandbox({ port: 0, seed: 'demo' });
+    // The sandbox accepts any key; a random one keeps a real key out of local traffic.
+    key ??= `sandbox_${randomBytes(12).toString('hex')}`;
+    log(`sandbox with demo data at ${sandbox.url}`);
+  }
+  if (!key) throw new McpUsageError('no API key: set CLOSE_API_KEY, pass --key-file FILE, or use --sandbox');
+  const redact = keyRedactor(key);
+  const baseUrl = sandbox?.url ?? args.baseUrl ?? DEFAULT_BASE_URL;
+  const close = createCloseClient({ apiKey: key, baseUrl, timeoutMs: 30_000 });
+  const make = () =>
+    createCloseMcpServer({
+      call: close.call as (id: string, init?: unknown) => Promise<unknown>,
+      redact,
+      allow: args.allow,
+      tools: args.tools,
+      textBudget: args.textBudget,
+      openWorld: !sandbox,
+      log,
+    });
+  log(`tools ${args.tools}, allow ${[...args.allow].join(',')}, API ${redact(baseUrl)}`);
+
+  if (args.http === undefined) {
+    const server = make();
+    await server.connect(new StdioServerTransport());
+    return {
+      sandboxUrl: sandbox?.url,
+      close: async () => {
+        await server.close();
+        await sandbox?.close();
+      },
+    };
+  }
+
+  const allowedHosts = () => {
+    const port = (http.address() as { port: number }).port;
+    return [`127.0.0.1:${port}`, `localhost:${port}`];
+  };
+  const guard: Partial<GuardLimits> = {
+    maxBodyBytes: MAX_BODY,
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 60_000,
+    ...limits,
+  };
+  // The project's guards (src/lib/http-guard.ts): node's timeouts checked every second, parse errors
+  // answered, bodies refused past the limit while they stream.
+  const http = createServer(serverOptions(guard), (req, res) => {
+    void (async () => {
+      try {
+        const target = parseRequestTarget(req.url);
+        if (!target) return reply(res, 400, 'malformed request target');
+        if (target.pathname !== '/mcp') return reply(res, 404, 'not found: the endpoint is /mcp');
+        if (req.method !== 'POST') return reply(res, 405, 'POST only (stateless server)');
+        // DNS rebinding: a web page's request through a hostile name carries that name in Host.
+        if (!allowedHosts().includes(req.headers.host ?? '')) return reply(res, 403, 'Host not allowed');
+        const raw = await readBody(req, resolveLimits(guard).maxBodyBytes);
+        let body: unknown;
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          return reply(res, 400, 'the body is not JSON');
+        }
+        // Stateless: a fresh server and transport per request, so no request can wedge another.
+        const server = make();
+        const transport = new StreamableHTTPServerTransport({
+          sessionIdGenerator: undefined,
+          enableJsonResponse: true,
+          enableDnsRebindingProtection: true,
+          allowedHosts: allowedHosts(),
+        });
+        res.on('close', () => {
+          void transport.close();
+          void server.close();
+        });
+        await server.connect(transport);
+        await transport.handleRequest(req, res, body);
+      } catch (err) {
+        const status = (err as { status?: number }).status ?? 500;
+        if (status >= 500) log(`request failed: ${err instanceof Error ? err.message : String(err)}`);
+        reply(res, status, err instanceof Error ? redact(err.message) : 'error');
+      }
+    })();
+  });
+  hardenServer(http, guard);
+  await new Promise<void>((ok, ko) => {
+    http.once('error', ko);
+    http.listen(args.http, '127.0.0.1', () => ok());
+  });
+  const port = (http.address() as { port: number }).port;
+  const url = `http://127.0.0.1:${port}/mcp`;
+  log(`Streamable HTTP at ${url}`);
+  return {
+    url,
+    sandboxUrl: sandbox?.url,
+    close: async () => {
+      await new Promise<void>((ok) => http.close(() => ok()));
+      http.closeAllConnections();
+      await sandbox?.close();
+    },
+  };
+}
+
+/** The `mcp` subcommand: runs until stdin closes (stdio) or a signal arrives. */
+export async function runMcp(argv: readonly string[]): Promise<void> {
+  const args = parseMcpArgs(argv);
+  if (args.help) {
+    console.log(MCP_USAGE);
+    return;
+  }
+  const running = await startMcp(args);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  if (args.http === undefined) process.stdin.on('close', stop);
+}

@@ -1,0 +1,344 @@
+// The MCP server over the Close operations (`close-crm-openapi mcp`). Scope: one tool per operation
+// of the generated operations list (or, with `tools: 'dynamic'`, only search/describe/call), intent
+// search, the Arazzo workflows as prompts. Limits: it holds no credentials itself; the caller passes a
+// `call` that already carries them (the client's `close.call`) and a `redact` that removes them, and
+// every result, error and log line passes through that `redact`. Built on the SDK's low-level Server
+// because the tool schemas are JSON Schema derived from the spec, not zod.
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  type CallToolResult,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListToolsRequestSchema,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import { type OperationInfo, operations, type Safety } from '../../generated/operations.js';
+import { type JsonObject, loadBundledSpec } from '../lib/spec-validator.js';
+import { type Call, DEFAULT_TEXT_BUDGET, type ExecuteContext, errorResult, execute } from './execute.js';
+import {
+  exampleArguments,
+  isList,
+  isWrite,
+  needsConfirm,
+  operationObject,
+  type ToolSchemas,
+  toolSchemas,
+} from './schema.js';
+import { OperationSearch, toolName } from './search.js';
+import { loadWorkflows, renderPrompt, type Workflow } from './workflows.js';
+
+export const SAFETIES: readonly Safety[] = ['read', 'create', 'update', 'delete'];
+export const VERSION = '0.1.0';
+
+export interface CloseMcpOptions {
+  /** Executes an operation by operationId (`close.call` of a client built with the key). */
+  call: Call;
+  /** Removes the credentials from any text (applied to every result, error and log line). */
+  redact: (text: string) => string;
+  /** Which kinds of operation are listed and callable. Default: read only. */
+  allow?: ReadonlySet<Safety>;
+  /** `all` (one tool per operation, plus search_operations) or `dynamic` (search/describe/call). */
+  tools?: 'all' | 'dynamic';
+  /** Largest answer in characters of JSON. */
+  textBudget?: number;
+  /** Whether the tools reach the real Close (openWorldHint); false for the local sandbox. */
+  openWorld?: boolean;
+  /** Where log lines go (stderr in the CLI: stdout is the protocol). */
+  log?: (line: string) => void;
+}
+
+interface OperationTool {
+  op: OperationInfo;
+  schemas: ToolSchemas;
+  tool: Tool;
+}
+
+function firstParagraph(text: unknown, max = 600): string {
+  if (typeof text !== 'string') return '';
+  const para = (text.split(/\n\s*\n/)[0] ?? '').replace(/\s*\n\s*/g, ' ').trim();
+  if (para.length <= max) return para;
+  const cut = para.slice(0, max);
+  const stop = cut.lastIndexOf('. ');
+  return stop > max / 2 ? cut.slice(0, stop + 1) : `${cut}…`;
+}
+
+function describe(op: OperationInfo, doc: JsonObject): string {
+  const o = operationObject(doc, op);
+  const lines = [`${op.summary} (${op.method.toUpperCase()} ${op.path}).`, firstParagraph(o.description)];
+  if (isList(op))
+    lines.push(
+      'Returns `data` (at most `limit` items) and `next_cursor`; pass it as `cursor` for more. Use `fields` to keep answers small.',
+    );
+  if (isWrite(op)) lines.push('`dry_run: true` returns the request it would send without sending it.');
+  if (needsConfirm(op)) lines.push('Cannot be undone: needs `confirm: true`, after asking the user.');
+  lines.push(`Example arguments: ${JSON.stringify(exampleArguments(op, doc))}`);
+  return lines.filter(Boolean).join('\n');
+}
+
+export function annotationsOf(op: OperationInfo, openWorld: boolean): NonNullable<Tool['annotations']> {
+  const idempotent = op.method === 'get' || op.method === 'put' || op.method === 'delete';
+  return {
+    title: op.summary,
+    readOnlyHint: op.safety === 'read',
+    // Updates overwrite values, deletes and merges remove records: all destructive. Creates only add.
+    destructiveHint: op.safety === 'update' || op.safety === 'delete',
+    idempotentHint: idempotent,
+    openWorldHint: openWorld,
+  };
+}
+
+/** The tools of every operation in `allow`, in the spec's order. */
+export function operationTools(allow: ReadonlySet<Safety>, openWorld = true, doc = loadBundledSpec()): OperationTool[] {
+  return Object.values(operations)
+    .filter((op) => allow.has(op.safety))
+    .map((op) => {
+      const schemas = toolSchemas(op, doc);
+      const tool: Tool = {
+        name: toolName(op.operationId),
+        title: op.summary,
+        description: describe(op, doc),
+        inputSchema: schemas.input as Tool['inputSchema'],
+        outputSchema: schemas.output as Tool['outputSchema'],
+        annotations: annotationsOf(op, openWorld),
+      };
+      return { op, schemas, tool };
+    });
+}
+
+/** Where an operation lives: the fields search results and descriptions share. */
+const OPERATION_REF = {
+  operationId: { type: 'string' },
+  tool: { type: 'string' },
+  method: { type: 'string' },
+  path: { type: 'string' },
+} as const;
+
+const SEARCH_TOOL: Tool = {
+  name: 'search_operations',
+  title: 'Find the Close API operation for a task',
+  description:
+    'Finds the operations that do what you describe, best first, among the ones this server allows. Use it before guessing a tool. Example arguments: {"query":"log a 15-minute call with Acme","limit":3}',
+  inputSchema: {
+    type: 'object',
+    properties: {
+      query: { type: 'string', minLength: 1, maxLength: 500, description: 'What you want to do, in plain words.' },
+      limit: { type: 'integer', minimum: 1, maximum: 20, description: 'How many results (default 5).' },
+    },
+    required: ['query'],
+    additionalProperties: false,
+  },
+  outputSchema: {
+    type: 'object',
+    properties: {
+      results: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { ...OPERATION_REF, summary: { type: 'string' } },
+          required: ['operationId', 'tool', 'method', 'path', 'summary'],
+        },
+      },
+    },
+    required: ['results'],
+  },
+  annotations: {
+    title: 'Search operations',
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+};
+
+const OPERATION_ID = {
+  type: 'string',
+  description: 'An operationId from search_operations (e.g. createCallActivity).',
+};
+
+const DESCRIBE_TOOL: Tool = {
+  name: 'describe_operation',
+  title: 'Describe one Close API operation',
+  description:
+    'Returns what an operation does and the input schema of its arguments, for call_operation. Example arguments: {"operationId":"createCallActivity"}',
+  inputSchema: {
+    type: 'object',
+    properties: { operationId: OPERATION_ID },
+    required: ['operationId'],
+    additionalProperties: false,
+  },
+  outputSchema: {
+    type: 'object',
+    properties: {
+      ...OPERATION_REF,
+      safety: { type: 'string' },
+      description: { type: 'string' },
+      inputSchema: { type: 'object' },
+      annotations: { type: 'object' },
+    },
+    required: ['operationId', 'inputSchema'],
+  },
+  annotations: {
+    title: 'Describe operation',
+    readOnlyHint: true,
+    destructiveHint: false,
+    idempotentHint: true,
+    openWorldHint: false,
+  },
+};
+
+const CALL_TOOL = (allow: ReadonlySet<Safety>, openWorld: boolean): Tool => ({
+  name: 'call_operation',
+  title: 'Call a Close API operation',
+  description: `Calls an operation by operationId with the arguments describe_operation documents. Allowed here: ${[...allow].join(', ')}. Writes take \`dry_run: true\`; deletes and merges need \`confirm: true\`. Example arguments: {"operationId":"listLeads","arguments":{"limit":5,"fields":["id","display_name"]}}`,
+  inputSchema: {
+    type: 'object',
+    properties: {
+      operationId: OPERATION_ID,
+      arguments: { type: 'object', description: 'The arguments, as in describe_operation inputSchema.' },
+    },
+    required: ['operationId'],
+    additionalProperties: false,
+  },
+  // Results differ per operation; every one is an object (see describe_operation).
+  outputSchema: { type: 'object' },
+  annotations: {
+    title: 'Call operation',
+    readOnlyHint: allow.size === 1 && allow.has('read'),
+    destructiveHint: allow.has('update') || allow.has('delete'),
+    idempotentHint: false,
+    openWorldHint: openWorld,
+  },
+});
+
+/** Creates the server; connect it to a transport (stdio, Streamable HTTP, in-memory). */
+export function createCloseMcpServer(options: CloseMcpOptions): Server {
+  const allow = options.allow ?? new Set<Safety>(['read']);
+  const mode = options.tools ?? 'all';
+  const openWorld = options.openWorld ?? true;
+  const redact = options.redact;
+  const log = (line: string) => options.log?.(redact(line));
+  const doc = loadBundledSpec();
+  const opTools = operationTools(allow, openWorld, doc);
+  const byName = new Map(opTools.map((t) => [t.tool.name, t]));
+  const byId = new Map<string, OperationTool>(opTools.map((t) => [t.op.operationId, t]));
+  const search = new OperationSearch(
+    doc,
+    opTools.map((t) => t.op),
+  );
+  const ctx: ExecuteContext = { call: options.call, redact, textBudget: options.textBudget ?? DEFAULT_TEXT_BUDGET };
+  const workflows: Workflow[] = loadWorkflows();
+
+  const server = new Server(
+    { name: 'close-crm-openapi', title: 'Close CRM (local)', version: VERSION },
+    {
+      capabilities: { tools: { listChanged: false }, prompts: { listChanged: false } },
+      instructions:
+        'Tools for the Close CRM API. Find the right one with search_operations ("log a call", "move the deal to Closed Won"). Lists return next_cursor. Writes accept dry_run: true. Ids look like lead_…, cont_…, oppo_….',
+    },
+  );
+
+  const tools: Tool[] =
+    mode === 'dynamic'
+      ? [SEARCH_TOOL, DESCRIBE_TOOL, CALL_TOOL(allow, openWorld)]
+      : [SEARCH_TOOL, ...opTools.map((t) => t.tool)];
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
+
+  const notAllowed = (id: string): CallToolResult =>
+    errorResult(
+      redact,
+      `Unknown or not allowed here: ${JSON.stringify(id.slice(0, 80))}. Allowed kinds: ${[...allow].join(', ')} (the server's --allow). Use search_operations.`,
+    );
+
+  const runSearch = (args: JsonObject): CallToolResult => {
+    const query = typeof args.query === 'string' ? args.query.trim() : '';
+    if (!query) return errorResult(redact, '`query` must be a non-empty string.');
+    const limit = typeof args.limit === 'number' && args.limit >= 1 ? Math.min(20, Math.floor(args.limit)) : 5;
+    const results = search.search(query, limit);
+    return { content: [{ type: 'text', text: JSON.stringify({ results }) }], structuredContent: { results } };
+  };
+
+  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    const { name } = request.params;
+    const args = (request.params.arguments ?? {}) as JsonObject;
+    const started = Date.now();
+    let result: CallToolResult;
+    if (name === 'search_operations') result = runSearch(args);
+    else if (mode === 'dynamic' && name === 'describe_operation') {
+      const t = byId.get(String(args.operationId));
+      if (!t) result = notAllowed(String(args.operationId));
+      else {
+        const info = {
+          operationId: t.op.operationId,
+          tool: t.tool.name,
+          method: t.op.method.toUpperCase(),
+          path: t.op.path,
+          safety: t.op.safety,
+          description: t.tool.description ?? '',
+          inputSchema: t.schemas.input,
+          annotations: t.tool.annotations ?? {},
+        };
+        result = { content: [{ type: 'text', text: JSON.stringify(info) }], structuredContent: info };
+      }
+    } else if (mode === 'dynamic' && name === 'call_operation') {
+      const t = byId.get(String(args.operationId));
+      result = t ? await execute(t.op, t.schemas, args.arguments ?? {}, ctx) : notAllowed(String(args.operationId));
+    } else {
+      const t = mode === 'all' ? byName.get(name) : undefined;
+      result = t ? await execute(t.op, t.schemas, args, ctx) : notAllowed(name);
+    }
+    log(`tool ${name} ${result.isError ? 'error' : 'ok'} in ${Date.now() - started} ms`);
+    return result;
+  });
+
+  server.setRequestHandler(ListPromptsRequestSchema, async () => ({
+    prompts: workflows.map((w) => ({
+      name: w.workflowId,
+      title: w.summary,
+      description: w.description,
+      arguments: w.inputs.map((i) => ({ name: i.name, description: i.description, required: i.required })),
+    })),
+  }));
+  server.setRequestHandler(GetPromptRequestSchema, async (request) => {
+    const w = workflows.find((x) => x.workflowId === request.params.name);
+    if (!w) throw new Error(`Unknown prompt ${JSON.stringify(request.params.name.slice(0, 80))}`);
+    return {
+      description: w.summary,
+      messages: [
+        { role: 'user', content: { type: 'text', text: redact(renderPrompt(w, request.params.arguments ?? {})) } },
+      ],
+    };
+  });
+  return server;
+}
+
+/** Parses `--allow read,create`: the kinds of operation tools may run. */
+export function parseAllow(raw: string): Set<Safety> {
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const bad = parts.filter((p) => !SAFETIES.includes(p as Safety));
+  if (!parts.length || bad.length) throw new Error(`--allow takes a list of ${SAFETIES.join(',')}, got "${raw}"`);
+  return new Set(parts as Safety[]);
+}
+
+/** A redactor for `key`: the raw key, JSON-escaped, URL-encoded and inside HTTP Basic (base64). */
+export function keyRedactor(key: string | undefined): (text: string) => string {
+  if (!key) return (t) => t;
+  const forms = new Set<string>([
+    key,
+    JSON.stringify(key).slice(1, -1),
+    encodeURIComponent(key),
+    Buffer.from(`${key}:`).toString('base64'),
+    Buffer.from(key).toString('base64'),
+    Buffer.from(`${key}:`).toString('base64').replace(/=+$/, ''),
+    Buffer.from(key).toString('base64').replace(/=+$/, ''),
+  ]);
+  const needles = [...forms].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const n of needles) out = out.split(n).join('[redacted]');
+    return out;
+  };
+}

@@ -1,0 +1,190 @@
+// The API key never reaches the model: a local server echoes a canary key back in every form (raw,
+// JSON-escaped, URL-encoded, base64 in Basic) in bodies, error messages, field errors and headers, and
+// no tool result, error, prompt or log line of the MCP server may contain any of them. Also: the key
+// file must be private, and the Streamable HTTP listener survives hostile requests.
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { McpUsageError, parseMcpArgs, readKeyFile, startMcp } from '../src/mcp/cli.js';
+import { fireHostileRequests, summaryLine } from './support/hostile.js';
+import { call, connect } from './support/mcp.js';
+
+// Printable ASCII without spaces or colons (what the client accepts), with characters that JSON and
+// URL encoding change.
+const CANARY = 'cAnArY"k\\ey/+&=%?9Zq~';
+const FORMS = [
+  CANARY,
+  JSON.stringify(CANARY).slice(1, -1),
+  encodeURIComponent(CANARY),
+  Buffer.from(`${CANARY}:`).toString('base64'),
+  Buffer.from(CANARY).toString('base64'),
+];
+
+let echo: Server;
+let echoUrl = '';
+
+function echoes(auth: string): Record<string, unknown> {
+  return {
+    raw: CANARY,
+    json: JSON.stringify(CANARY),
+    url: encodeURIComponent(CANARY),
+    basic: auth,
+    b64: Buffer.from(CANARY).toString('base64'),
+  };
+}
+
+beforeAll(async () => {
+  echo = createServer((req, res) => {
+    const auth = req.headers.authorization ?? '';
+    const headers = { 'content-type': 'application/json', 'x-echo': auth, 'x-request-id': CANARY.replace(/"/g, '') };
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path.endsWith('/lead/') && req.method === 'GET') {
+      res.writeHead(200, headers);
+      res.end(JSON.stringify({ has_more: true, data: [{ id: 'lead_a', display_name: CANARY, ...echoes(auth) }] }));
+    } else if (path.startsWith('/api/v1/lead/lead_')) {
+      res.writeHead(400, headers);
+      res.end(
+        JSON.stringify({
+          error: `bad key ${CANARY} ${auth}`,
+          errors: [encodeURIComponent(CANARY)],
+          'field-errors': { name: `not ${auth}`, [CANARY]: 'x' },
+        }),
+      );
+    } else {
+      res.writeHead(500, { 'content-type': 'text/plain', 'x-echo': auth });
+      res.end(`server error for ${auth} ${CANARY}`);
+    }
+  });
+  await new Promise<void>((ok) => echo.listen(0, '127.0.0.1', () => ok()));
+  echoUrl = `http://127.0.0.1:${(echo.address() as { port: number }).port}/api/v1`;
+});
+afterAll(async () => {
+  await new Promise<void>((ok) => echo.close(() => ok()));
+});
+
+function expectClean(text: string): void {
+  for (const form of FORMS) expect(text.includes(form), `contains ${form}`).toBe(false);
+}
+
+describe('the canary key', () => {
+  it('appears in no tool result, error or log line (in-process)', async () => {
+    const c = await connect(echoUrl, { key: CANARY, allow: ['read', 'create', 'update', 'delete'] });
+    try {
+      const results = [
+        await call(c.client, 'list_leads', { limit: 5 }),
+        await call(c.client, 'get_lead', { lead_id: 'lead_abc' }),
+        await call(c.client, 'create_lead', { name: 'x' }),
+        await call(c.client, 'create_lead', { name: CANARY, dry_run: true }),
+        await call(c.client, 'search_operations', { query: CANARY }),
+      ];
+      // The echo server did put the key in the answers, so this test can fail.
+      expect(JSON.stringify(results)).toContain('[redacted]');
+      expect(results[1]?.isError).toBe(true);
+      expect(results[2]?.isError).toBe(true);
+      expectClean(JSON.stringify(results));
+      expectClean(c.logs.join('\n'));
+      const prompt = await c.client.getPrompt({ name: 'formToLead', arguments: { company: 'Acme' } });
+      expectClean(JSON.stringify(prompt));
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('appears nowhere on stdout or stderr of the command (stdio)', async () => {
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: ['--import', 'tsx', 'src/cli.ts', 'mcp', '--base-url', echoUrl, '--allow', 'read,create'],
+      env: { ...(process.env as Record<string, string>), CLOSE_API_KEY: CANARY },
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const client = new Client({ name: 'canary', version: '1' });
+    await client.connect(transport);
+    try {
+      const out = [
+        await client.callTool({ name: 'list_leads', arguments: {} }),
+        await client.callTool({ name: 'get_lead', arguments: { lead_id: 'lead_abc' } }),
+        await client.callTool({ name: 'create_lead', arguments: { name: 'y' } }),
+      ];
+      expect(JSON.stringify(out)).toContain('[redacted]');
+      expectClean(JSON.stringify(out));
+    } finally {
+      await client.close();
+    }
+    expect(stderr).toContain('[mcp] tool list_leads');
+    expectClean(stderr);
+  }, 90_000);
+});
+
+describe('where the key comes from', () => {
+  it('refuses a key file that group or others can read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mcp-key-'));
+    const file = join(dir, 'key');
+    writeFileSync(file, `${CANARY}\n`);
+    chmodSync(file, 0o644);
+    expect(() => readKeyFile(file)).toThrow(McpUsageError);
+    expect(() => readKeyFile(file)).toThrow(/chmod 600/);
+    chmodSync(file, 0o600);
+    expect(readKeyFile(file)).toBe(CANARY);
+  });
+
+  it('has no flag or tool argument for the key itself', () => {
+    expect(() => parseMcpArgs(['--key', CANARY])).toThrow(/unknown option '--key'/i);
+    expect(() => parseMcpArgs(['--allow', 'read,write'])).toThrow(/--allow/);
+    expect(parseMcpArgs(['--allow', 'read,delete']).allow).toEqual(new Set(['read', 'delete']));
+  });
+});
+
+describe('Streamable HTTP', () => {
+  it('serves on 127.0.0.1 and survives hostile requests', async () => {
+    const limits = { headersTimeoutMs: 1_000, requestTimeoutMs: 2_000 };
+    const running = await startMcp({ ...parseMcpArgs(['--sandbox', '--http', '0', '--quiet']) }, {}, limits);
+    try {
+      const url = running.url ?? '';
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+      const summary = await fireHostileRequests(url.replace(/\/mcp$/, ''), {
+        probe: { method: 'GET', path: '/mcp', status: 405 },
+        bodyPath: '/mcp',
+        serverLimits: { ...limits, maxBodyBytes: 1_000_000 },
+        oversizedBytes: 4_000_000,
+        total: 1500,
+        deadlineMs: 40_000,
+      });
+      console.log(summaryLine('mcp http', summary));
+      expect(summary.problems).toEqual([]);
+      expect(summary.stillAnswers).toBe(true);
+      expect(summary.oversize.status).toBe(413);
+      // fetch cannot set Host; a raw request can (as a DNS-rebinding page's browser would send it).
+      const wrongHost = await new Promise<number>((ok, ko) => {
+        const req = request(
+          url,
+          { method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json' } },
+          (res) => {
+            res.resume();
+            ok(res.statusCode ?? 0);
+          },
+        );
+        req.on('error', ko);
+        req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
+      });
+      expect(wrongHost).toBe(403);
+      const client = new Client({ name: 'http', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+      const { tools } = await client.listTools();
+      expect(tools.some((t) => t.name === 'list_leads')).toBe(true);
+      const r = await client.callTool({ name: 'get_me', arguments: {} });
+      expect(r.isError).toBeFalsy();
+      await client.close();
+    } finally {
+      await running.close();
+    }
+  }, 90_000);
+});
