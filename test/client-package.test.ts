@@ -40,6 +40,8 @@ it('the tarball is lean: only dist/, the exported bundles, the types, README, LI
     /^dist\/[\w/-]+\.(js|d\.ts)$/,
     /^generated\/(openapi\.json|openapi\.yaml|schema\.d\.ts|operations\.js|operations\.d\.ts|aliases\.d\.ts)$/,
     /^(LICENSE|README\.md|package\.json)$/,
+    // The MCP server offers the Arazzo workflows as prompts (src/mcp/workflows.ts reads them at run time).
+    /^workflows\/[\w-]+\.arazzo\.yaml$/,
   ];
   expect(files.filter((f) => !allowed.some((re) => re.test(f)))).toEqual([]);
   for (const f of ['LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/sandbox/index.js', 'generated/openapi.json'])
