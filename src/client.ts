@@ -22,6 +22,24 @@ import { makeRedactor } from './redact.js';
 import { isRead, type RetryReason, retryDecision } from './retry.js';
 import { Slots } from './slots.js';
 
+/**
+ * A signal that aborts `timeoutMs` after the attempt starts (its body included) or when the caller's does.
+ * Not `AbortSignal.any([AbortSignal.timeout(ms), signal])`: Node may garbage-collect that timeout before it
+ * fires (nodejs/node#57736), and the call then waits on undici's own 300 s limits. The timer here is held
+ * by Node's timer list until it fires; unref'd, so it never keeps a process alive.
+ */
+function attemptSignal(timeoutMs: number, caller: AbortSignal): AbortSignal {
+  const controller = new AbortController();
+  if (caller.aborted) controller.abort(caller.reason);
+  else caller.addEventListener('abort', () => controller.abort(caller.reason), { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new DOMException(`No answer within ${timeoutMs} ms.`, 'TimeoutError')),
+    timeoutMs,
+  );
+  timer.unref?.();
+  return controller.signal;
+}
+
 /** The production base URL of the Close REST API. */
 export const DEFAULT_BASE_URL = 'https://api.close.com/api/v1';
 const VERSION = '0.1.0';
@@ -419,7 +437,7 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
         }
         let sendInit = init;
         if (timeoutMs !== undefined)
-          sendInit = { ...init, signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), request.signal]) };
+          sendInit = { ...init, signal: attemptSignal(timeoutMs, request.signal) };
         // A followed 301/302/303 turns a POST into a GET of another URL whose answer would pass for the
         // write's success: a write's redirect is returned as an error instead.
         if (!read) sendInit = { ...sendInit, redirect: 'manual' };
