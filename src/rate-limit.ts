@@ -16,7 +16,8 @@ export interface RateLimitInfo {
   resetSeconds: number;
 }
 
-const RATE_LIMIT_RE = /(?:^|[,;\s])(limit|remaining|reset)\s*=\s*"?(\d+(?:\.\d+)?)"?/gi;
+// A value must end where the parameter ends: `reset=1e10` or `limit=5x` is no reading, not `1` or `5`.
+const RATE_LIMIT_RE = /(?:^|[,;\s])(limit|remaining|reset)\s*=\s*"?(\d+(?:\.\d+)?)"?(?=$|[,;\s])/gi;
 const CANONICAL_RE = /^limit=(\d+), ?remaining=(\d+), ?reset=(\d+(?:\.\d+)?)$/;
 
 /**

@@ -83,6 +83,9 @@ describe('rate limits', () => {
     ],
     ['remaining above limit', { ratelimit: 'limit=10, remaining=50, reset=1' }],
     ['reset=1e10', { ratelimit: 'limit=10, remaining=0, reset=10000000000' }],
+    // Exponent notation must not be read as its leading digits (reset=1 s).
+    ['reset=1e10 as written', { ratelimit: 'limit=10, remaining=0, reset=1e10' }],
+    ['limit=5x', { ratelimit: 'limit=5x, remaining=0, reset=1' }],
   ])('ignores a reading that makes no sense (%s): every later request settles at once', async (_name, headers) => {
     const server = await serve(() => ({ body: lead, headers }));
     let sleeps = 0;

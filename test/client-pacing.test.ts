@@ -43,6 +43,8 @@ describe('rate-limit headers', () => {
       ),
     ).toEqual({ limit: 320, remaining: 3, resetSeconds: 7.27 });
     expect(parseRateLimit(rl('limit=100'))).toBeUndefined();
+    expect(parseRateLimit(rl('limit=10, remaining=0, reset=1e10'))).toBeUndefined();
+    expect(parseRateLimit(rl('limit=10, remaining=0, reset="2"'))?.resetSeconds).toBe(2);
     expect(parseRateLimit(new Headers())).toBeUndefined();
   });
 
