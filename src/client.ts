@@ -161,7 +161,8 @@ export type TrimmedData<Body, F extends string, FS extends Record<string, string
  * A method of the client. Unlike openapi-fetch's own signature, the options are not a generic type
  * parameter, so TypeScript checks object literals for excess keys: a misspelt top-level body field is a
  * compile error (openapi-fetch 0.17 lets it through). A call with a literal `_fields` list resolves to
- * the picked fields (`FieldsData`; for the search, `SearchRow`s).
+ * the picked fields (`FieldsData`; for the search, `SearchRow`s). `F`/`FS` come from `_fields` only
+ * (`NoInfer` in the result): `const lead: Lead = await …` must not infer them from the annotation.
  */
 export type CloseMethod<M extends Method> = <
   P extends ClientPathsWithMethod<BaseClient, M>,
@@ -170,7 +171,7 @@ export type CloseMethod<M extends Method> = <
 >(
   url: P,
   ...init: InitArgs<CloseRequestInit<P, M> & FieldsHint<F, FS> & FieldsGuard<OperationOf<P, M>, F, FS>>
-) => Promise<CloseResult<OperationOf<P, M>, TrimmedData<SuccessData<OperationOf<P, M>>, F, FS>>>;
+) => Promise<CloseResult<OperationOf<P, M>, TrimmedData<SuccessData<OperationOf<P, M>>, NoInfer<F>, NoInfer<FS>>>>;
 
 /** The options of `close.call(operationId, …)`: the same `params` (`path`, `query`) and `body` as by path. */
 export type CallInit<K extends OperationId> = CloseRequestInit<OperationPath<K>, OperationMethod<K>>;
@@ -192,7 +193,7 @@ export type CallResult<
 export type CloseCall = <K extends OperationId, F extends string = never, FS extends Record<string, string> = never>(
   operationId: K,
   ...init: InitArgs<CallInit<K> & FieldsHint<F, FS> & FieldsGuard<CallOperation<K>, F, FS>>
-) => Promise<CallResult<K, F, FS>>;
+) => Promise<CallResult<K, NoInfer<F>, NoInfer<FS>>>;
 
 /**
  * An openapi-fetch client typed by the Close spec: `GET`/`POST`/`PUT`/`DELETE` by literal path, and
@@ -436,8 +437,7 @@ export function createCloseClient(options: CloseClientOptions): CloseClient {
           throw err;
         }
         let sendInit = init;
-        if (timeoutMs !== undefined)
-          sendInit = { ...init, signal: attemptSignal(timeoutMs, request.signal) };
+        if (timeoutMs !== undefined) sendInit = { ...init, signal: attemptSignal(timeoutMs, request.signal) };
         // A followed 301/302/303 turns a POST into a GET of another URL whose answer would pass for the
         // write's success: a write's redirect is returned as an error instead.
         if (!read) sendInit = { ...sendInit, redirect: 'manual' };

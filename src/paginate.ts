@@ -261,7 +261,7 @@ export async function collectItems<
   path: P,
   init: FieldsInit<P, F, FS> | undefined,
   options: PaginateOptions & { maxItems: number },
-): Promise<{ items: PaginatedFieldsItem<P, F, FS>[]; truncated: boolean }> {
+): Promise<{ items: PaginatedFieldsItem<P, NoInfer<F>, NoInfer<FS>>[]; truncated: boolean }> {
   const items: PaginatedFieldsItem<P, F, FS>[] = [];
   let more = false;
   // One item beyond the bound tells whether the listing was cut short.

@@ -15,6 +15,7 @@ import {
   type Lead,
   type LeadCreate,
   type LeadId,
+  type OperationResult,
   type OpportunityCreate,
   type PaginatedPath,
   type PickFields,
@@ -126,6 +127,16 @@ export async function typeTests(): Promise<void> {
 }
 
 export async function callTypeTests(): Promise<void> {
+  // An annotated result infers nothing from the annotation: no `_fields`, so the whole object type.
+  const annotated: Lead = await close.call('getLead', { params: { path: { lead_id: 'lead_1' } } });
+  expectTypeOf(annotated).toEqualTypeOf<Lead>();
+  const viaPath: OperationResult<'getLead'> = unwrap(
+    await close.GET('/lead/{lead_id}/', { params: { path: { lead_id: 'lead_1' } } }),
+  );
+  const sameAsCall: OperationResult<'getLead'> = await close.call('getLead', {
+    params: { path: { lead_id: viaPath.id } },
+  });
+  expectTypeOf(sameAsCall).toEqualTypeOf<OperationResult<'getLead'>>();
   // close.call is typed by operationId: the body, params and result of that operation
   expectTypeOf(await close.call('getLead', { params: { path: { lead_id: 'lead_1' } } })).toEqualTypeOf<Lead>();
   expectTypeOf(await close.call('createLead', { body: { name: 'Acme' } })).toEqualTypeOf<Lead>();
