@@ -9,7 +9,7 @@
 // URL gets 400/404 {"error": ...}, malformed HTTP 400), bodies are capped at 10 MB, headers must
 // arrive within 10 s and requests within 30 s, and CORS allows any origin without credentials.
 // Before serving, it rebuilds generated/ (bundle, types and operation list, docs: a few seconds) when a file
-// is missing or anything under spec/ is newer. `--no-build` skips that. Ctrl-C / SIGTERM stops all three.
+// is missing or spec/'s content hash differs from generated/inputs.sha256. `--no-build` skips that. Ctrl-C / SIGTERM stops all three.
 // $HOST changes the interface they listen on (default 127.0.0.1). Every other flag is the sandbox's, as
 // `close-crm-openapi sandbox` takes them (src/cli.ts): `npm start -- --seed empty --rate-limit 20/10`;
 // `--port` and `--host` there override $SANDBOX_PORT and $HOST for the sandbox alone, `--quiet` also

@@ -100,7 +100,8 @@ describe('a strict consumer installs the package from git and runs the five auto
     }
   }, 600_000);
 
-  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  // Deleting the clone and its node_modules can take longer than the default hook timeout on a busy machine.
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }), 120_000);
 
   it('the git install is a built package: dist/ (made by prepare), the typed operation list, LICENSE', () => {
     for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/sandbox/index.js', 'generated/schema.d.ts', 'LICENSE'])
