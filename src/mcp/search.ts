@@ -47,6 +47,11 @@ const SYNONYMS: Record<string, string[]> = {
   client: ['lead'],
   business: ['lead'],
   person: ['contact'],
+  individual: ['contact'],
+  sale: ['opportunity'],
+  property: ['custom', 'field'],
+  properties: ['custom', 'field'],
+  attribute: ['custom', 'field'],
   ceo: ['contact'],
   cto: ['contact'],
   cfo: ['contact'],
@@ -85,9 +90,7 @@ const SYNONYMS: Record<string, string[]> = {
   reps: ['user'],
   teammate: ['user'],
   colleague: ['user'],
-  org: ['organization'],
   settings: ['organization'],
-  organisation: ['organization'],
   workspace: ['organization'],
   field: ['custom'],
   filter: ['search'],
@@ -177,7 +180,7 @@ function leadingAction(q: string): Action | undefined {
     );
   if (!m?.[1]) return undefined;
   const head = m[1];
-  const first = head.split(/\s+/)[0] ?? '';
+  const first = (head.split(/\s+/)[0] ?? '').replace(/'s$/, '');
   for (const [action, re] of VERBS) {
     const hit = re.exec(head);
     if (hit && hit.index === 0) return action;
@@ -194,7 +197,7 @@ const ACTIVITY_LOG = /\b(call|phone|e-?mail|sms|text|message)s? (logs?|history|r
 
 /** Fields of a contact or lead ("a second email", "the phone number"): not activities. */
 const ATTRIBUTES =
-  /\b((phone|mobile|cell) numbers?|phones|e-?mail address(es)?|(second|another|new|work|personal|extra) e-?mail|e-?mails and phones|job title|title|website( url)?|url|address)\b/gi;
+  /\b((status|stage) (of|on)(?= (this|that))|(phone|mobile|cell) numbers?|phones|e-?mail address(es)?|(second|another|new|work|personal|extra) e-?mail|e-?mails and phones|job title|title|website( url)?|url|address)\b/gi;
 const stripAttributes = (q: string) => q.replace(ATTRIBUTES, (m) => ' '.repeat(m.length));
 /** "show me the Acme account": one named record. */
 const NAMED_RECORD =
@@ -234,7 +237,7 @@ const ENTITY_WORDS: [string, RegExp][] = [
   ],
   [
     '/organization/',
-    /\b(((my|our) )(org|organi[sz]ation|workspace|tenant)('s)?|the (organi[sz]ation|workspace|tenant)('s)?|workspace('s)?|organi[sz]ation (settings|name|details|info|id|currency|config|memberships?)|org (settings|name|details|id|currency|config)|team settings|company settings|account settings)\b/g,
+    /\b(((my|our) )(org|organi[sz]ation|workspace|tenant)('s)?|the (workspace|tenant)('s)?|workspace('s)?|organi[sz]ation (settings|name|details|info|id|currency|config|memberships?)|org (settings|name|details|id|currency|config)|team settings|company settings|account settings)\b/g,
   ],
   [
     '/custom_field/lead/',
@@ -248,7 +251,7 @@ const ENTITY_WORDS: [string, RegExp][] = [
   ],
   [
     '/user/',
-    /\b(users?|teammates?|team ?mates?|reps?|colleagues?|coworkers?|co-workers?|members?|staff|employees?|sales ?people|salespeople|sales team|team)\b/g,
+    /\b(who works|users?|teammates?|team ?mates?|reps?|colleagues?|coworkers?|co-workers?|members?|staff|employees?|sales ?people|salespeople|sales team|team)\b/g,
   ],
   ['/pipeline/', /\b(pipelines?|sales process(es)?|funnels?)\b/g],
   ['/task/', /\b(tasks?|to-?dos?|follow-?ups?|reminders?|remind)\b/g],
@@ -262,7 +265,7 @@ const ENTITY_WORDS: [string, RegExp][] = [
   ['/activity/note/', /\b(notes?|comments?|memo)\b/g],
   [
     '/activity/',
-    /\b(activit(y|ies)|timeline|history|interactions?|feed|touchpoints?|engagements?|conversations?|communications?)\b/g,
+    /\b(what (has )?happened|activit(y|ies)|timeline|history|interactions?|feed|touchpoints?|engagements?|conversations?|communications?)\b/g,
   ],
   ['/opportunity/', /\b(opportunit(y|ies)|opps?|oppo|deals?|sales?|pipeline value|revenue|forecast)\b/g],
   ['/contact/', /\b(contacts?|persons?|people|individuals?|ceo|cto|cfo|coo|vp|founder|someone)\b/g],
@@ -274,7 +277,7 @@ const ENTITY_WORDS: [string, RegExp][] = [
 
 /** Conditions on fields: the query endpoint rather than a plain list. */
 const FILTER_WORDS =
-  /\b(filters?|filtered|conditions?|criteria|where|whose|advanced search|matching|contain(s|ing)?|greater than|less than|more than|fewer than|over \$?\d|under \$?\d|between|without|with no|no activity|not contacted|haven't|have not|created (after|before|since|in)|in [a-z]+ with|with (status|title|email|a|an) |domain|by city|by (a |any )?(custom )?field)\b/;
+  /\b(filters?|filtered|conditions?|criteria|where|whose|advanced search|matching|contain(s|ing)?|greater than|less than|more than|fewer than|over \$?\d|under \$?\d|between|without|with no|no activity|not contacted|(that|who|which) (have|has|had)|haven't|have not|created (after|before|since|in)|in [a-z]+ with|with (status|title|email|a|an) |domain|by city|by (a |any )?(custom )?field)\b/;
 
 interface Mention {
   entity: string;
@@ -307,7 +310,7 @@ function mentions(query: string): Mention[] {
  * to the Acme account"), except in a compound, where the last noun is the head ("deal pipelines",
  * "lead status"). A status is a lead's or a deal's by the other words.
  */
-export function entitiesOf(query: string): { primary?: string; others: string[] } {
+export function entitiesOf(query: string): { primary?: string; others: string[]; pointed?: string } {
   const ms = mentions(query);
   const lower = query.toLowerCase();
   const opp = /\b(deals?|opportunit(y|ies)|opps?|oppo|pipelines?|won|lost|sales?)\b/.test(lower);
@@ -327,8 +330,12 @@ export function entitiesOf(query: string): { primary?: string; others: string[] 
   const primary = first ? name(first.entity) : undefined;
   const others = ms.filter((_, i) => i !== head).map((m) => name(m.entity));
   // "fix the phone number for Bob": a person's field.
-  if (primary === undefined && new RegExp(ATTRIBUTES.source, 'i').test(query)) return { primary: '/contact/', others };
-  return { primary, others };
+  // "the phone number for this contact": the record pointed at is the one read.
+  const at = ms.find((m) => /\b(this|that)\s+$/i.test(query.slice(Math.max(0, m.index - 6), m.index)));
+  const pointed = at ? name(at.entity) : undefined;
+  if (primary === undefined && new RegExp(ATTRIBUTES.source, 'i').test(query))
+    return { primary: '/contact/', others, pointed };
+  return { primary, others, pointed };
 }
 
 /** The path an operation acts on without its ids: `/lead/{lead_id}/` and `/lead/merge/` are `/lead/`. */
@@ -412,14 +419,25 @@ export class OperationSearch {
   /** The operations that match `query`, best first; at most `limit`. */
   search(query: string, limit = 5): SearchResult[] {
     const q = query.slice(0, 500);
-    const action = actionOf(q);
+    let action = actionOf(q);
     const reads = action !== undefined && READS.has(action);
-    let { primary, others } = entitiesOf(q);
+    let { primary, others, pointed } = entitiesOf(q);
+    const supports = (e: string, a = action) => this.#pairs.has(`${e} ${a}`);
+    // Emails, phones and statuses are also fields: "the email and status of this contact" reads it.
+    const field = primary !== undefined && (primary in READ_THROUGH || primary.startsWith('/status/'));
+    if (action === 'get' && field && pointed !== undefined && pointed !== primary && supports(pointed)) {
+      if (primary !== undefined) others = [primary, ...others];
+      primary = pointed;
+    }
     if (reads && primary !== undefined) primary = READ_THROUGH[primary] ?? primary;
+    // Reading one status is reading the list; "list" the organization is reading it.
+    if (reads && primary !== undefined && !supports(primary)) {
+      const other: Action = action === 'get' ? 'list' : 'get';
+      if (supports(primary, other)) action = other;
+    }
     // "move the status into the Renewals pipeline": the verb applies to an entity that supports it.
-    const supports = (e: string) => this.#pairs.has(`${e} ${action}`);
     if (action !== undefined && !reads && primary !== undefined && !supports(primary)) {
-      const other = others.find(supports);
+      const other = others.find((e) => supports(e));
       if (other !== undefined) [primary, others] = [other, [primary, ...others]];
     }
     const filtered =
