@@ -46,6 +46,7 @@ const SYNONYMS: Record<string, string[]> = {
   customer: ['lead'],
   client: ['lead'],
   business: ['lead'],
+  org: ['organization', 'lead'],
   person: ['contact'],
   individual: ['contact'],
   sale: ['opportunity'],
@@ -152,7 +153,7 @@ type Action = 'list' | 'get' | 'create' | 'update' | 'delete' | 'merge';
  * The verb an agent opens with is the strongest sign; otherwise the first verb class that matches.
  */
 const VERBS: [Action, RegExp][] = [
-  ['merge', /\b(merge|combine|dedupe|de-dupe|deduplicate|fold)\b/],
+  ['merge', /\b(merge|consolidate|unify|combine|dedupe|de-dupe|deduplicate|fold)\b/],
   ['delete', /\b(delete|remove|erase|trash|destroy|get rid|wipe|purge|discard|drop)\b/],
   [
     'update',
@@ -165,7 +166,7 @@ const VERBS: [Action, RegExp][] = [
 ];
 
 const GET_WORDS =
-  /\b(details?|by (its )?id|this|that|one|single|specific|record|everything about|info|information|profile|[a-z]+_[a-z0-9]+|pull up|open|fetch|read|inspect)\b/;
+  /\b(ids?|know about|details?|by (its )?id|this|that|one|single|specific|record|everything about|info|information|profile|[a-z]+_[a-z0-9]+|pull up|open|fetch|read|inspect)\b/;
 const LIST_WORDS = /\b(list|all|every|browse|how many|which|any|recent|overdue|due|our|we)\b/;
 
 /** An entity named in the plural ("calls", "deals", "to-dos") asks for a list. */
@@ -201,7 +202,7 @@ const ATTRIBUTES =
 const stripAttributes = (q: string) => q.replace(ATTRIBUTES, (m) => ' '.repeat(m.length));
 /** "show me the Acme account": one named record. */
 const NAMED_RECORD =
-  /\b(the|this) [A-Z][\w&.-]*( [A-Z][\w&.-]*)* (lead|account|company|customer|prospect|deal|opportunity|contact|person|record)\b/;
+  /\b(the|this|contact|lead|deal|company|account|person|opportunity) [A-Z][\w&.-]*( [A-Z][\w&.-]*)* (lead|account|company|customer|prospect|deal|opportunity|contact|person|record)\b/;
 
 export function actionOf(query: string): Action | undefined {
   const named = NAMED_RECORD.test(query);
@@ -212,7 +213,9 @@ export function actionOf(query: string): Action | undefined {
   );
   let action = leadingAction(q);
   if (action === undefined) action = VERBS.find(([, re]) => re.test(q))?.[0];
-  if (action === undefined && !PLURAL_ENTITY.test(q) && !GET_WORDS.test(q)) return undefined;
+  // "note: Alice prefers calls after 3pm" writes one.
+  if (action === undefined && /^(note|memo|to-?do|task|reminder)\s*:/.test(q)) return 'create';
+  if (action === undefined && !PLURAL_ENTITY.test(q) && !GET_WORDS.test(q) && !named) return undefined;
   if (action === undefined || action === 'list') {
     // A read: one record (a named or id'd one) or a list of them.
     if (PLURAL_ENTITY.test(q) || LIST_WORDS.test(q)) return 'list';
@@ -233,7 +236,7 @@ export function actionOf(query: string): Action | undefined {
 const ENTITY_WORDS: [string, RegExp][] = [
   [
     '/me/',
-    /\b(this (api )?key|api key|who am i|whoami|my (own )?(user|profile|account|login|id|email|name|identity|details)|(logged[- ]in|current|authenticated|signed[- ]in) user|myself|about me|api key('s)? (owner|user)|whose (api )?key)\b/g,
+    /\b(this (api )?(key|token)|api (key|token)|who am i|whoami|my (own )?(user|profile|account|login|id|email|name|identity|details)|(logged[- ]in|current|authenticated|signed[- ]in) user|myself|about me|api key('s)? (owner|user)|whose (api )?key)\b/g,
   ],
   [
     '/organization/',
@@ -265,7 +268,7 @@ const ENTITY_WORDS: [string, RegExp][] = [
   ['/activity/note/', /\b(notes?|comments?|memo)\b/g],
   [
     '/activity/',
-    /\b(what (has )?happened|activit(y|ies)|timeline|history|interactions?|feed|touchpoints?|engagements?|conversations?|communications?)\b/g,
+    /\b((what|that) (has )?happened|activit(y|ies)|timeline|history|interactions?|feed|touchpoints?|engagements?|conversations?|communications?)\b/g,
   ],
   ['/opportunity/', /\b(opportunit(y|ies)|opps?|oppo|deals?|sales?|pipeline value|revenue|forecast)\b/g],
   ['/contact/', /\b(contacts?|persons?|people|individuals?|ceo|cto|cfo|coo|vp|founder|someone)\b/g],
@@ -350,9 +353,9 @@ function actionOfOperation(op: OperationInfo): Action {
 }
 
 /** How much an operation on the asked-for entity, or doing the asked-for action, is preferred. */
-const ENTITY_BOOST = 3;
+const ENTITY_BOOST = 4;
 const OTHER_ENTITY_BOOST = 2;
-const ACTION_BOOST = 3;
+const ACTION_BOOST = 4;
 const READ_BOOST = 1.4;
 const FILTER_BOOST = 3;
 const READS = new Set<Action>(['list', 'get']);
