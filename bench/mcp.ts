@@ -1,6 +1,6 @@
 // `npm run bench mcp` (tsx scripts/bench.ts mcp): the MCP server's figures, all measured in this run.
-//   - search_operations on the tuning phrasings and on the held-out ones (never tuned on): top-1 and
-//     top-3 (goal on the tuning set: >= 95% and >= 99%; the held-out figures are reported as they are);
+//   - search_operations on the tuning phrasings (half of them from a blind set) and on the held-out
+//     ones (never tuned on; a regression floor): top-1 and top-3 (goal: >= 95% and >= 99%);
 //   - tools/list size in both modes (`--tools all` with every scope, and `--tools dynamic`): bytes of
 //     JSON and a token estimate (bytes / 4, the usual rule of thumb for English and JSON), and the
 //     dynamic/all ratio.

@@ -1,12 +1,13 @@
 // search_operations on phrasings as agents type them. The tuning set (test/fixtures/mcp-phrasings.json)
 // must meet the goal: the right operation first for >= 95% and in the top three for >= 99%. The
 // held-out set (mcp-phrasings-holdout.json, written before any tuning and never tuned on) is the
-// honest estimate for unseen phrasings; it is held to a regression floor below the goal, and its
-// figures are printed here and by `npm run bench`.
+// regression floor for unseen phrasings (it scored 91.7/98.6 before the entity and action boosts);
+// its figures are printed here and by `npm run bench mcp`. The tuning set's later half came from a
+// blind set written without seeing the code, because the first tuning over-fit this file's wording.
 import { describe, expect, it } from 'vitest';
 import { operations } from '../generated/operations.js';
 import { loadBundledSpec } from '../src/lib/spec-validator.js';
-import { OperationSearch, toolName } from '../src/mcp/search.js';
+import { actionOf, entitiesOf, OperationSearch, toolName } from '../src/mcp/search.js';
 import { loadPhrasings, score } from './support/mcp-search-eval.js';
 
 const search = new OperationSearch(loadBundledSpec());
@@ -27,13 +28,38 @@ describe('search_operations ranking', () => {
     expect(s.top3).toBeGreaterThanOrEqual(0.99);
   });
 
-  it('holds on the held-out set (regression floor: top-1 >= 88%, top-3 >= 97%)', () => {
+  it('holds on the held-out set (regression floor: top-1 >= 92%, top-3 >= 98%)', () => {
     const s = score(search, loadPhrasings('holdout'));
     console.log(
       `held-out: ${s.count} phrasings, top-1 ${(s.top1 * 100).toFixed(1)}%, top-3 ${(s.top3 * 100).toFixed(1)}%`,
     );
-    expect(s.top1).toBeGreaterThanOrEqual(0.88);
-    expect(s.top3).toBeGreaterThanOrEqual(0.97);
+    expect(s.top1).toBeGreaterThanOrEqual(0.92);
+    expect(s.top3).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('reads the action and the entity from how a phrasing is built', () => {
+    // The leading verb wins over later ones ("created" is context here).
+    expect(actionOf('wipe the test lead we created yesterday')).toBe('delete');
+    expect(actionOf('set up a pipeline for renewals')).toBe('create');
+    expect(actionOf('what is the value and close date of this deal?')).toBe('get');
+    expect(actionOf('show me the Acme account')).toBe('get');
+    expect(actionOf('show me the accounts')).toBe('list');
+    // A field added to a record changes the record.
+    expect(actionOf('add a second email to this contact')).toBe('update');
+    // In a compound the last noun is the head; a status is a deal's when deals are in view.
+    expect(entitiesOf('list deal pipelines and their stages').primary).toBe('/pipeline/');
+    expect(entitiesOf('new deal stage').primary).toBe('/status/opportunity/');
+    expect(entitiesOf('what lead statuses are available?').primary).toBe('/status/lead/');
+    // "called Acme" names a record, it is not a phone call.
+    expect(entitiesOf('add a new company called Acme Corp').primary).toBe('/lead/');
+    expect(entitiesOf('who am I').primary).toBe('/me/');
+    expect(entitiesOf('get rid of this duplicate org').primary).toBe('/lead/');
+    expect(entitiesOf('what is our org currency').primary).toBe('/organization/');
+    // Reading calls, and a verb that moves to the entity that supports it.
+    expect(search.search('show the calls with Globex', 1)[0]?.operationId).toBe('listActivities');
+    expect(search.search('move the Negotiation status into the Renewals pipeline', 1)[0]?.operationId).toBe(
+      'updatePipeline',
+    );
   });
 
   it('returns tool names and honours limit and scope', () => {
