@@ -153,7 +153,7 @@ type Action = 'list' | 'get' | 'create' | 'update' | 'delete' | 'merge';
  * The verb an agent opens with is the strongest sign; otherwise the first verb class that matches.
  */
 const VERBS: [Action, RegExp][] = [
-  ['merge', /\b(merge|consolidate|unify|combine|dedupe|de-dupe|deduplicate|fold)\b/],
+  ['merge', /\b(merge|consolidate|unify|combine|dedupe|de-dupe|deduplicate|fold|fuse|join)\b/],
   ['delete', /\b(delete|remove|erase|trash|destroy|get rid|wipe|purge|discard|drop)\b/],
   [
     'update',
@@ -161,7 +161,7 @@ const VERBS: [Action, RegExp][] = [
   ],
   [
     'create',
-    /\b(set up|add|create|new|log|record|save|make|put|jot|write|draft|send|text|schedule|remind|import|define|register|open (a|an|new)|start|leave|enter|capture|track|i (just )?(called|spoke|talked|had|sent|emailed|texted|met|got off))\b/,
+    /\b(set up|add|create|new|build|log|record|save|make|put|jot|write|draft|send|text|schedule|remind|import|define|register|open (a|an|new)|start|leave|enter|capture|track|i (just )?(called|spoke|talked|had|sent|emailed|texted|met|got off))\b/,
   ],
 ];
 
@@ -250,11 +250,11 @@ const ENTITY_WORDS: [string, RegExp][] = [
   ['/status/', /\b(status(es)?|stages?)\b/g],
   [
     '/event/',
-    /\b((history|log) of (edits|changes|updates)|edits|edit history|events?|change ?log|audit( log| trail)?|what changed|who (changed|deleted|modified|edited|updated|removed|touched)|(recent )?changes|modifications|what (was|got|has been) (changed|modified|deleted|edited|updated))\b/g,
+    /\b((history|log) of (edits|changes|updates)|change history|changes history|edits|edit history|events?|change ?log|audit( log| trail)?|what changed|who (changed|deleted|modified|edited|updated|removed|touched)|(recent )?changes|modifications|what (was|got|has been) (changed|modified|deleted|edited|updated))\b/g,
   ],
   [
     '/user/',
-    /\b(who works|users?|teammates?|team ?mates?|reps?|colleagues?|coworkers?|co-workers?|members?|staff|employees?|sales ?people|salespeople|sales team|team)\b/g,
+    /\b(who works|users?|seats?|licen[cs]es?|teammates?|team ?mates?|reps?|colleagues?|coworkers?|co-workers?|members?|staff|employees?|sales ?people|salespeople|sales team|team)\b/g,
   ],
   ['/pipeline/', /\b(pipelines?|sales process(es)?|funnels?)\b/g],
   ['/task/', /\b(tasks?|to-?dos?|follow-?ups?|reminders?|remind)\b/g],
