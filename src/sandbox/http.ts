@@ -152,8 +152,9 @@ function match(template: readonly string[], segments: readonly string[]): Record
 }
 
 /**
- * Seconds for the `RateLimit` header: up to three decimals, no trailing zeros (`0.5`, `1`). A whole
- * number of milliseconds over 1000 prints as exactly that (the shortest decimal that reads back as it).
+ * Seconds for the `RateLimit` header: up to three decimals, no trailing zeros (`0.5`, `1`). Rounded to
+ * the millisecond, String() prints k/1000 as its shortest round-trip decimal: at most three decimals,
+ * no trailing zeros (no toFixed and regex per request).
  */
 function seconds(n: number): string {
   return String(Math.round(n * 1000) / 1000);
