@@ -7,6 +7,7 @@
 import http from 'node:http';
 import {
   BodyTooLargeError,
+  CORS_EXPOSED_HEADERS,
   cors,
   type GuardLimits,
   hardenServer,
@@ -150,38 +151,67 @@ function match(template: readonly string[], segments: readonly string[]): Record
   return params;
 }
 
-/** Seconds for the `RateLimit` header: up to three decimals, no trailing zeros (`0.5`, `1`). */
+/**
+ * Seconds for the `RateLimit` header: up to three decimals, no trailing zeros (`0.5`, `1`). Rounded to
+ * the millisecond, String() prints k/1000 as its shortest round-trip decimal: at most three decimals,
+ * no trailing zeros (no toFixed and regex per request).
+ */
 function seconds(n: number): string {
-  return n.toFixed(3).replace(/\.?0+$/, '') || '0';
+  return String(Math.round(n * 1000) / 1000);
 }
+
+const EXPOSED = CORS_EXPOSED_HEADERS.join(', ');
+
+/**
+ * A validated request target of an operation, kept by method and raw target (see `parsed` in
+ * createHttpServer): everything routing and validating the path and query derive from the URL alone.
+ */
+interface ParsedTarget {
+  op: CompiledOperation;
+  params: Record<string, string>;
+  path: string;
+  query: QueryValues;
+}
+/** Most parsed targets kept (emptied when full) and the longest raw target kept: bounded whatever clients send. */
+const PARSED_KEPT = 1024;
+const PARSED_TARGET_MAX = 512;
 
 const HINT =
   'The sandbox serves the Close API at /api/v1/… (and at /…); every path ends with a slash, e.g. /api/v1/lead/.';
 
-/** A handler's context. The request id (for the event log) is drawn only when a handler reads it: reads emit no events. */
-function context(
-  method: string,
-  path: string,
-  store: Store,
-  operationId: Ctx['operationId'],
-  params: Record<string, string>,
-  query: QueryValues,
-  body: unknown,
-): Ctx {
-  let requestId: string | undefined;
-  return {
-    method,
-    path,
-    get requestId() {
-      requestId ??= `req_${randomHex(11)}`;
-      return requestId;
-    },
-    store,
-    operationId,
-    params,
-    query,
-    body,
-  };
+/**
+ * A handler's context. The request id (for the event log) is drawn only when a handler reads it: reads
+ * emit no events. A class, not a literal with a getter: no closure per request.
+ */
+class Context implements Ctx {
+  private id: string | undefined;
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly store: Store,
+    readonly operationId: Ctx['operationId'],
+    readonly params: Record<string, string>,
+    readonly query: QueryValues,
+    readonly body: unknown,
+  ) {}
+  get requestId(): string {
+    this.id ??= `req_${randomHex(11)}`;
+    return this.id;
+  }
+}
+
+/**
+ * Runs a handler. Anything but a read may change the state: the store's cached renderings go, even
+ * when the handler throws half-way (handlers check before they write, but a stale answer must never be
+ * possible).
+ */
+function run(ctx: Ctx, reads: boolean, handler: (ctx: Ctx) => Result): Result {
+  if (reads) return handler(ctx);
+  try {
+    return handler(ctx);
+  } finally {
+    ctx.store.changed();
+  }
 }
 
 /** Creates the sandbox's server (not listening yet). */
@@ -197,12 +227,19 @@ export function createHttpServer(options: HttpAppOptions): {
   let processed = 0;
   const log = options.log;
 
-  const send = (
+  /**
+   * Answers `body` as JSON. With `rate` (the RateLimit header's value) the answer's headers are all
+   * written here, none set on `res` before: RateLimit and CORS's (as cors() sets them on a request that
+   * is not a preflight) first, as setHeader() would have put them, in one writeHead of a flat list.
+   * Without, `res` already carries them (setCommon) and `headers` are added over them.
+   */
+  function send(
     res: http.ServerResponse,
     status: number,
     body: unknown,
     headers: Record<string, string> = {},
-  ): void => {
+    rate?: string,
+  ): void {
     if (res.headersSent) {
       res.destroy();
       return;
@@ -214,10 +251,17 @@ export function createHttpServer(options: HttpAppOptions): {
         : body instanceof JsonBody
           ? body
           : new JsonBody(Buffer.from(JSON.stringify(body)));
-    const head: Record<string, string> = json
-      ? { 'Content-Type': 'application/json', 'Content-Length': String(json.length) }
-      : { 'Content-Length': '0' };
-    res.writeHead(status, Object.assign(head, headers));
+    if (rate !== undefined) {
+      const head = ['RateLimit', rate, 'access-control-allow-origin', '*', 'access-control-expose-headers', EXPOSED];
+      if (json) head.push('Content-Type', 'application/json', 'Content-Length', String(json.length));
+      else head.push('Content-Length', '0');
+      res.writeHead(status, head);
+    } else {
+      const head: Record<string, string> = json
+        ? { 'Content-Type': 'application/json', 'Content-Length': String(json.length) }
+        : { 'Content-Length': '0' };
+      res.writeHead(status, Object.assign(head, headers));
+    }
     if (!json) {
       res.end();
       return;
@@ -227,7 +271,7 @@ export function createHttpServer(options: HttpAppOptions): {
     const { parts } = json;
     for (let i = 0; i < parts.length - 1; i++) res.write(parts[i]);
     res.end(parts[parts.length - 1]);
-  };
+  }
 
   // The operations a path can match, by its number of segments and its first segment (a parameter
   // first segment is kept under '{}'), in the operations' order: routing looks at a handful of
@@ -274,17 +318,46 @@ export function createHttpServer(options: HttpAppOptions): {
     return allowed.length ? { allowed: [...new Set(allowed)] } : null;
   };
 
-  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<number> {
-    stats.requests++;
-    const method = (req.method ?? 'GET').toUpperCase();
-    const key = credentials(req);
-    const rate = limiter.hit(key ?? '');
-    res.setHeader(
-      'RateLimit',
-      `limit=${options.rateLimit.requests}, remaining=${rate.remaining}, reset=${seconds(rate.reset)}`,
+  const tooMany = (res: http.ServerResponse, reset: number): number => {
+    stats.rateLimited++;
+    const retry = Math.max(1, Math.ceil(reset));
+    send(
+      res,
+      429,
+      {
+        error: {
+          message: 'API call count exceeded for this period',
+          rate_reset: Number(reset.toFixed(3)),
+          rate_limit: options.rateLimit.requests,
+          rate_window: options.rateLimit.seconds,
+          rate_limit_type: 'key',
+          rate_endpoint_group: 'sandbox',
+        },
+      },
+      {
+        RateLimit: `limit=${options.rateLimit.requests}, remaining=0, reset=${seconds(reset)}`,
+        'Retry-After': String(retry),
+      },
     );
-    if (cors(req, res)) return 204;
+    return 429;
+  };
 
+  // Validated targets of operations by `<method> <raw target>`: a client sends the same few URLs again
+  // and again, and routing and validating them is a pure function of the URL. Only targets that passed
+  // are kept (a failure is worked out again, and answered, every time). At most PARSED_KEPT entries of
+  // at most PARSED_TARGET_MAX characters: hostile URLs cannot grow it past ~1 MB.
+  const parsed = new Map<string, ParsedTarget>();
+
+  /**
+   * Routes a target not in `parsed` (not validated yet); answers (and returns the status) when it names
+   * no operation, or when the request has no credentials.
+   */
+  const parse = (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    method: string,
+    key: string | null,
+  ): (Route & { path: string; search: URLSearchParams }) | number => {
     const target = requestTarget(req.url);
     if (!target) {
       sendError(res, 400, 'Bad request: the URL could not be parsed (malformed percent-encoding or not a path).');
@@ -314,75 +387,96 @@ export function createHttpServer(options: HttpAppOptions): {
       sendError(res, 401, UNAUTHORIZED);
       return 401;
     }
-    const tooMany = (reset: number): number => {
-      stats.rateLimited++;
-      const retry = Math.max(1, Math.ceil(reset));
-      send(
-        res,
-        429,
-        {
-          error: {
-            message: 'API call count exceeded for this period',
-            rate_reset: Number(reset.toFixed(3)),
-            rate_limit: options.rateLimit.requests,
-            rate_window: options.rateLimit.seconds,
-            rate_limit_type: 'key',
-            rate_endpoint_group: 'sandbox',
-          },
-        },
-        {
-          RateLimit: `limit=${options.rateLimit.requests}, remaining=0, reset=${seconds(reset)}`,
-          'Retry-After': String(retry),
-        },
-      );
-      return 429;
+    return { ...route, path, search: target.query };
+  };
+
+  /** A request outside the spec (extra.ts): answered here. */
+  const extraRequest = (
+    res: http.ServerResponse,
+    method: string,
+    path: string,
+    extra: (typeof extraRoutes)[number],
+    params: Record<string, string>,
+  ): number => {
+    const ctx = new Context(method, path, options.store(), undefined, params, new QueryValues(), undefined);
+    const result = run(ctx, method === 'GET' || method === 'HEAD', (c) => extra.handle(c, params.id ?? ''));
+    send(res, result.status ?? 200, result.body);
+    return result.status ?? 200;
+  };
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<number> {
+    stats.requests++;
+    const method = (req.method ?? 'GET').toUpperCase();
+    const key = credentials(req);
+    const rate = limiter.hit(key ?? '');
+    const rateHeader = `limit=${options.rateLimit.requests}, remaining=${rate.remaining}, reset=${seconds(rate.reset)}`;
+    // A request answered by an operation gets its RateLimit and CORS headers with the answer (send's
+    // `rate`); every other answer (errors, 429s, preflights, extra routes) from headers set here first.
+    let common = false;
+    const setCommon = (): boolean => {
+      if (common) return false;
+      common = true;
+      res.setHeader('RateLimit', rateHeader);
+      return cors(req, res);
     };
-    if (rate.limited) return tooMany(rate.reset);
+    if (method === 'OPTIONS' && setCommon()) return 204;
+
+    const cacheKey = `${method} ${req.url}`;
+    let target = parsed.get(cacheKey);
+    let routed: Exclude<ReturnType<typeof parse>, number> | undefined;
+    if (!target || key === null) {
+      setCommon();
+      const r = parse(req, res, method, key);
+      if (typeof r === 'number') return r;
+      routed = r;
+    }
+    if (rate.limited) {
+      setCommon();
+      return tooMany(res, rate.reset);
+    }
     processed++;
     // A forced 429 asks for a one-second wait, whatever the window: it is there to exercise retries.
-    if (options.failEvery > 0 && processed % options.failEvery === 0) return tooMany(1);
-
-    const store = options.store();
-    // Anything but a read may change the state: the store's cached renderings go, even when the
-    // handler throws half-way (handlers check before they write, but a stale answer must never be possible).
-    const reads = method === 'GET' || method === 'HEAD';
-    const run = (ctx: Ctx, handler: (ctx: Ctx) => Result): Result => {
-      if (reads) return handler(ctx);
-      try {
-        return handler(ctx);
-      } finally {
-        store.changed();
-      }
-    };
-    let result: Result;
-    if (route.extra) {
-      const extra = route.extra;
-      const ctx = context(method, path, store, undefined, route.params, new QueryValues(), undefined);
-      result = run(ctx, (c) => extra.handle(c, route.params.id ?? ''));
-      send(res, result.status ?? 200, result.body);
-      return result.status ?? 200;
+    if (options.failEvery > 0 && processed % options.failEvery === 0) {
+      setCommon();
+      return tooMany(res, 1);
     }
-    const op = route.op as CompiledOperation;
-    validatePath(op, route.params);
-    const query = validateQuery(op, target.query);
-    let body: unknown;
-    if (op.body) {
-      const raw = await readBody(req, options.limits?.maxBodyBytes);
-      const text = raw.toString('utf8');
-      if (text.trim()) {
-        try {
-          body = JSON.parse(text);
-        } catch (err) {
-          throw requestError(`Invalid JSON: ${err instanceof Error ? err.message : 'the body could not be parsed'}.`);
+
+    try {
+      if (routed) {
+        if (routed.extra) return extraRequest(res, method, routed.path, routed.extra, routed.params);
+        const op = routed.op as CompiledOperation;
+        validatePath(op, routed.params);
+        const query = new QueryValues(validateQuery(op, routed.search));
+        target = { op, params: routed.params, path: routed.path, query };
+        if (cacheKey.length <= PARSED_TARGET_MAX) {
+          if (parsed.size >= PARSED_KEPT) parsed.clear();
+          parsed.set(cacheKey, target);
         }
       }
-      validateBody(op, body);
+      if (!target) throw new Error('unreachable: a request neither routed nor known');
+      const { op } = target;
+      let body: unknown;
+      if (op.body) {
+        const raw = await readBody(req, options.limits?.maxBodyBytes);
+        const text = raw.toString('utf8');
+        if (text.trim()) {
+          try {
+            body = JSON.parse(text);
+          } catch (err) {
+            throw requestError(`Invalid JSON: ${err instanceof Error ? err.message : 'the body could not be parsed'}.`);
+          }
+        }
+        validateBody(op, body);
+      }
+      const ctx = new Context(method, target.path, options.store(), op.operationId, target.params, target.query, body);
+      const result = run(ctx, method === 'GET' || method === 'HEAD', handlers[op.operationId]);
+      const status = result.status ?? op.successStatus;
+      send(res, status, result.body, undefined, common ? undefined : rateHeader);
+      return status;
+    } catch (err) {
+      setCommon(); // the answer to an error (the caller's) carries them too
+      throw err;
     }
-    const ctx = context(method, path, store, op.operationId, route.params, new QueryValues(query), body);
-    result = run(ctx, handlers[op.operationId]);
-    const status = result.status ?? op.successStatus;
-    send(res, status, result.body);
-    return status;
   }
 
   const server = http.createServer(serverOptions(options.limits), (req, res) => {

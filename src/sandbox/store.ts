@@ -308,6 +308,20 @@ function isoMicros(d: Date): string {
   return `${d.toISOString().slice(0, -1)}${us < 10 ? '00' : us < 100 ? '0' : ''}${us}`;
 }
 
+/**
+ * `YYYY-MM-DDTHH:mm:ss.ssssss` of a time in microseconds since the epoch. The part up to the second
+ * comes from one toISOString per second (kept in `cache`): the stamps of every write no longer format a
+ * Date each.
+ */
+function isoOfMicros(micros: number, cache: { second: number; prefix: string }): string {
+  const second = Math.floor(micros / 1_000_000);
+  if (second !== cache.second) {
+    cache.prefix = new Date(second * 1000).toISOString().slice(0, 20); // `YYYY-MM-DDTHH:mm:ss.`
+    cache.second = second;
+  }
+  return cache.prefix + String(micros - second * 1_000_000 + 1_000_000).slice(1);
+}
+
 /** Classic Close timestamp: microseconds and an explicit `+00:00` (`2025-03-05T10:20:30.123456+00:00`). */
 export function stamp(d: Date): string {
   return `${isoMicros(d)}+00:00`;
@@ -600,11 +614,26 @@ export class Store {
    * writes a second, each taking two or three timestamps, made it gain two seconds a second.)
    */
   now(): Date {
-    const micros = Math.max(this.clock().getTime() * 1000, this.lastMicros + 1);
-    this.lastMicros = micros;
+    const micros = this.tick();
     const d = new Date(Math.floor(micros / 1000));
     MICROS.set(d, micros % 1000);
     return d;
+  }
+
+  /** The microseconds since the epoch of the next now(), the clock moved on to it. */
+  private tick(): number {
+    const micros = Math.max(this.clock().getTime() * 1000, this.lastMicros + 1);
+    this.lastMicros = micros;
+    return micros;
+  }
+
+  // The second last formatted by stampNow() and by emit(), and its `YYYY-MM-DDTHH:mm:ss.`.
+  private readonly second = { second: Number.NaN, prefix: '' };
+  private readonly cutoffSecond = { second: Number.NaN, prefix: '' };
+
+  /** stamp(now()) without a Date: the write paths take a stamp or two per request. */
+  stampNow(): string {
+    return `${isoOfMicros(this.tick(), this.second)}+00:00`;
   }
 
   /** A new id with Close's prefix (random: ids of created objects never repeat across resets). */
@@ -678,13 +707,13 @@ export class Store {
 
   /** Ownership fields for a record created now by the current user. */
   created(): Stamped {
-    const now = stamp(this.now());
+    const now = this.stampNow();
     return { created_by: this.state.meId, updated_by: this.state.meId, date_created: now, date_updated: now };
   }
 
   /** Marks a record as changed now by the current user. */
   touch(record: Stamped): void {
-    record.date_updated = stamp(this.now());
+    record.date_updated = this.stampNow();
     record.updated_by = this.state.meId;
   }
 
@@ -702,9 +731,9 @@ export class Store {
       meta?: Obj;
     },
   ): string | null {
-    const at = this.now();
+    const micros = this.tick();
     const data = toJsonText(event.data);
-    const now = naive(at);
+    const now = isoOfMicros(micros, this.second);
     const events = this.state.events;
     events.push({
       seq: ++this.state.eventSeq,
@@ -721,10 +750,12 @@ export class Store {
       changed_fields: event.changed ?? [],
       data,
       previous_data: toJsonText(event.previous),
-      meta: { request_method: req.method, request_path: `/api/v1${req.path}`, ...(event.meta ?? {}) },
+      meta: event.meta
+        ? Object.assign({ request_method: req.method, request_path: `/api/v1${req.path}` }, event.meta)
+        : { request_method: req.method, request_path: `/api/v1${req.path}` },
     });
     // The log is in date order (now() only moves forward): the oldest events are at its start.
-    const cutoff = naive(new Date(at.getTime() - EVENT_LOG_DAYS * 86_400_000));
+    const cutoff = isoOfMicros(micros - EVENT_LOG_DAYS * 86_400_000_000, this.cutoffSecond);
     while (events.length > EVENT_LOG_LIMIT || (events[0] && events[0].date_created < cutoff)) events.shift();
     return data;
   }
