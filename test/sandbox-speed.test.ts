@@ -220,3 +220,32 @@ test('under a burst of writes the store clock keeps to real time: each timestamp
   expect(new Set(stamps).size).toBe(stamps.length);
   expect(naive(store.now())).toBe('2026-03-10T12:00:00.003000');
 });
+
+describe('the validated-target cache (per method and URL) changes no answer', () => {
+  test('a URL that passed once still needs credentials, and a bad one is refused every time', async () => {
+    const url = '/lead/?_limit=3&_fields=id,display_name';
+    expect((await h.call('GET', url)).status).toBe(200);
+    expect((await h.call('GET', url, { auth: null })).status).toBe(401);
+    expect((await h.call('GET', url)).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect((await h.call('GET', '/lead/?_limit=abc')).status).toBe(400);
+    // The same URL with another method is another operation (or none).
+    expect((await h.call('DELETE', '/lead/')).status).toBeGreaterThanOrEqual(400);
+  });
+
+  test('a cached target is re-read against the current data: a deleted lead is a 404 at the same URL', async () => {
+    const created = await ok('POST', '/lead/', { name: 'Cache Check' });
+    const url = `/lead/${String(created.id)}/`;
+    expect((await h.call('GET', url)).status).toBe(200);
+    expect((await h.call('DELETE', url)).status).toBe(200);
+    expect((await h.call('GET', url)).status).toBe(404);
+  });
+
+  test('more distinct URLs than the cache holds are all answered correctly', async () => {
+    for (let i = 0; i < 1_100; i++) {
+      const a = await h.call('GET', `/lead/?_limit=1&_skip=${i}`);
+      expect(a.status).toBe(200);
+      expect((a.body as { data: unknown[] }).data.length).toBe(i < 30 ? 1 : 0);
+    }
+    expect((await h.call('GET', '/lead/?_limit=1')).status).toBe(200);
+  });
+});
