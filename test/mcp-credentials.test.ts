@@ -1,5 +1,5 @@
 // The API key never reaches the model: a local server echoes a canary key back in every form (raw,
-// JSON-escaped, URL-encoded, base64 in Basic) in bodies, error messages, field errors and headers, and
+// JSON-escaped, URL-encoded in either hex case, base64 in Basic) in bodies, error messages, field errors and headers, and
 // no tool result, error, prompt or log line of the MCP server may contain any of them. Also: the key
 // file must be private, and the Streamable HTTP listener survives hostile requests.
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,10 +17,13 @@ import { call, connect } from './support/mcp.js';
 // Printable ASCII without spaces or colons (what the client accepts), with characters that JSON and
 // URL encoding change.
 const CANARY = 'cAnArY"k\\ey/+&=%?9Zq~';
+/** Percent-encoding with lowercase hex (`%2f`), which decoders accept as well. */
+const lowerUrl = (s: string) => encodeURIComponent(s).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
 const FORMS = [
   CANARY,
   JSON.stringify(CANARY).slice(1, -1),
   encodeURIComponent(CANARY),
+  lowerUrl(CANARY),
   Buffer.from(`${CANARY}:`).toString('base64'),
   Buffer.from(CANARY).toString('base64'),
 ];
@@ -33,6 +36,7 @@ function echoes(auth: string): Record<string, unknown> {
     raw: CANARY,
     json: JSON.stringify(CANARY),
     url: encodeURIComponent(CANARY),
+    urlLower: lowerUrl(CANARY),
     basic: auth,
     b64: Buffer.from(CANARY).toString('base64'),
   };
@@ -51,7 +55,7 @@ beforeAll(async () => {
       res.end(
         JSON.stringify({
           error: `bad key ${CANARY} ${auth}`,
-          errors: [encodeURIComponent(CANARY)],
+          errors: [encodeURIComponent(CANARY), lowerUrl(CANARY)],
           'field-errors': { name: `not ${auth}`, [CANARY]: 'x' },
         }),
       );
@@ -83,7 +87,7 @@ describe('the canary key', () => {
         await call(c.client, 'search_operations', { query: CANARY }),
       ];
       // The echo server did put the key in the answers, so this test can fail.
-      expect(JSON.stringify(results)).toContain('[redacted]');
+      expect(JSON.stringify(results)).toContain('[REDACTED]');
       expect(results[1]?.isError).toBe(true);
       expect(results[2]?.isError).toBe(true);
       expectClean(JSON.stringify(results));
@@ -114,7 +118,7 @@ describe('the canary key', () => {
         await client.callTool({ name: 'get_lead', arguments: { lead_id: 'lead_abc' } }),
         await client.callTool({ name: 'create_lead', arguments: { name: 'y' } }),
       ];
-      expect(JSON.stringify(out)).toContain('[redacted]');
+      expect(JSON.stringify(out)).toContain('[REDACTED]');
       expectClean(JSON.stringify(out));
     } finally {
       await client.close();

@@ -15,6 +15,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { type OperationInfo, operations, type Safety } from '../../generated/operations.js';
 import { type JsonObject, loadBundledSpec } from '../lib/spec-validator.js';
+import { makeRedactor } from '../redact.js';
 import { type Call, DEFAULT_TEXT_BUDGET, type ExecuteContext, errorResult, execute } from './execute.js';
 import {
   exampleArguments,
@@ -323,22 +324,7 @@ export function parseAllow(raw: string): Set<Safety> {
   return new Set(parts as Safety[]);
 }
 
-/** A redactor for `key`: the raw key, JSON-escaped, URL-encoded and inside HTTP Basic (base64). */
+/** A redactor for `key`: src/redact.ts, the client's own (raw, JSON-escaped, URL-encoded in either hex case, base64). */
 export function keyRedactor(key: string | undefined): (text: string) => string {
-  if (!key) return (t) => t;
-  const forms = new Set<string>([
-    key,
-    JSON.stringify(key).slice(1, -1),
-    encodeURIComponent(key),
-    Buffer.from(`${key}:`).toString('base64'),
-    Buffer.from(key).toString('base64'),
-    Buffer.from(`${key}:`).toString('base64').replace(/=+$/, ''),
-    Buffer.from(key).toString('base64').replace(/=+$/, ''),
-  ]);
-  const needles = [...forms].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length);
-  return (text) => {
-    let out = text;
-    for (const n of needles) out = out.split(n).join('[redacted]');
-    return out;
-  };
+  return makeRedactor(key ? [key] : []);
 }
