@@ -10,7 +10,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { McpUsageError, parseMcpArgs, readKeyFile, startMcp } from '../src/mcp/cli.js';
+import { main } from '../src/cli.js';
+import { McpUsageError, originAllowed, parseMcpArgs, readKeyFile, startMcp } from '../src/mcp/cli.js';
 import { fireHostileRequests, summaryLine } from './support/hostile.js';
 import { call, connect } from './support/mcp.js';
 
@@ -180,6 +181,18 @@ describe('Streamable HTTP', () => {
         req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
       });
       expect(wrongHost).toBe(403);
+      // Origin (MCP spec, DNS rebinding): absent or loopback passes, any other page is refused.
+      const post = (origin: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { origin, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+        }).then((r) => r.status);
+      expect(await post('http://evil.example')).toBe(403);
+      expect(await post('http://localhost.evil.example:8080')).toBe(403);
+      expect(await post('null')).toBe(403);
+      expect(await post('http://localhost:5173')).toBe(200);
+      expect(await post('http://127.0.0.1:8080')).toBe(200);
       const client = new Client({ name: 'http', version: '1' });
       await client.connect(new StreamableHTTPClientTransport(new URL(url)));
       const { tools } = await client.listTools();
@@ -191,4 +204,30 @@ describe('Streamable HTTP', () => {
       await running.close();
     }
   }, 90_000);
+});
+
+describe('the --http listener', () => {
+  it('checks origins as a loopback-only page allow-list', () => {
+    expect(originAllowed(undefined)).toBe(true);
+    for (const ok of ['http://localhost', 'http://localhost:3000', 'https://127.0.0.1:8443', 'http://[::1]:80'])
+      expect(originAllowed(ok), ok).toBe(true);
+    for (const bad of ['http://evil.example', 'null', 'file://', 'http://127.0.0.1.evil.example', 'ftp://localhost'])
+      expect(originAllowed(bad), bad).toBe(false);
+  });
+
+  it('says to choose another port with --http when the port is in use', async () => {
+    const busy = createServer();
+    await new Promise<void>((ok) => busy.listen(0, '127.0.0.1', () => ok()));
+    const port = (busy.address() as { port: number }).port;
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (...a: unknown[]) => errors.push(a.join(' '));
+    try {
+      expect(await main(['mcp', '--sandbox', '--quiet', '--http', String(port)])).toBe(1);
+    } finally {
+      console.error = original;
+      busy.close();
+    }
+    expect(errors.join('\n')).toContain('choose another with --http PORT');
+  });
 });

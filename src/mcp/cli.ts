@@ -1,7 +1,7 @@
 // `close-crm-openapi mcp`: runs the MCP server over stdio (default) or Streamable HTTP on 127.0.0.1.
 // Scope: argument parsing, where the key comes from (CLOSE_API_KEY or a private --key-file, never a
 // tool argument), the client the tools execute through, the in-process sandbox, and the HTTP
-// listener's guards (bounded bodies, timeouts, Host check, one bad request never stops it).
+// listener's guards (bounded bodies, timeouts, Host and Origin checks, one bad request never stops it).
 // Logs go to stderr only: on stdio, stdout is the protocol.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -135,6 +135,22 @@ export function readKeyFile(file: string): string {
   return key;
 }
 
+/**
+ * Whether a request's Origin may use the HTTP endpoint (MCP: servers must validate Origin against DNS
+ * rebinding). No Origin (not a browser) and loopback pages pass; any other web page is refused.
+ */
+export function originAllowed(origin: string | undefined): boolean {
+  if (origin === undefined) return true;
+  try {
+    const u = new URL(origin);
+    return (
+      (u.protocol === 'http:' || u.protocol === 'https:') && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** Largest JSON-RPC message accepted over HTTP: tool arguments are small; 1 MB is generous. */
 const MAX_BODY = 1_000_000;
 
@@ -214,6 +230,8 @@ export async function startMcp(
         if (req.method !== 'POST') return reply(res, 405, 'POST only (stateless server)');
         // DNS rebinding: a web page's request through a hostile name carries that name in Host.
         if (!allowedHosts().includes(req.headers.host ?? '')) return reply(res, 403, 'Host not allowed');
+        // ...and a browser sends the page's own Origin, which a rebinding page cannot choose.
+        if (!originAllowed(req.headers.origin)) return reply(res, 403, 'Origin not allowed');
         const raw = await readBody(req, resolveLimits(guard).maxBodyBytes);
         let body: unknown;
         try {
@@ -243,10 +261,15 @@ export async function startMcp(
     })();
   });
   hardenServer(http, guard);
-  await new Promise<void>((ok, ko) => {
-    http.once('error', ko);
-    http.listen(args.http, '127.0.0.1', () => ok());
-  });
+  try {
+    await new Promise<void>((ok, ko) => {
+      http.once('error', ko);
+      http.listen(args.http, '127.0.0.1', () => ok());
+    });
+  } catch (err) {
+    await sandbox?.close(); // a port in use must not leave the sandbox running
+    throw err;
+  }
   const port = (http.address() as { port: number }).port;
   const url = `http://127.0.0.1:${port}/mcp`;
   log(`Streamable HTTP at ${url}`);
