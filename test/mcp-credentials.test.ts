@@ -11,7 +11,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
-import { McpUsageError, originAllowed, parseMcpArgs, readKeyFile, startMcp } from '../src/mcp/cli.js';
+import { McpUsageError, originAllowed, parseMcpArgs, readKeyFile, resolveKey, startMcp } from '../src/mcp/cli.js';
 import { fireHostileRequests, summaryLine } from './support/hostile.js';
 import { call, connect } from './support/mcp.js';
 
@@ -139,6 +139,14 @@ describe('where the key comes from', () => {
     expect(() => readKeyFile(file)).toThrow(/chmod 600/);
     chmodSync(file, 0o600);
     expect(readKeyFile(file)).toBe(CANARY);
+  });
+
+  it('uses a random key under --sandbox, never CLOSE_API_KEY or --key-file', () => {
+    const key = resolveKey({ sandbox: true, keyFile: '/nonexistent/key' }, { CLOSE_API_KEY: CANARY });
+    expect(key).toMatch(/^sandbox_[0-9a-f]{24}$/);
+    expect(resolveKey({ sandbox: true }, {})).not.toBe(key);
+    expect(resolveKey({ sandbox: false }, { CLOSE_API_KEY: ` ${CANARY} ` })).toBe(CANARY);
+    expect(() => resolveKey({ sandbox: false }, {})).toThrow(/no API key/);
   });
 
   it('has no flag or tool argument for the key itself', () => {

@@ -33,7 +33,8 @@ The API key comes from CLOSE_API_KEY or --key-file; models never see it.
 Options:
   --allow KINDS        what tools may do: read (default), or a list of read,create,update,delete
   --tools all|dynamic  one tool per operation (default), or only search/describe/call_operation
-  --sandbox            start the local sandbox (demo data) and point the tools at it
+  --sandbox            start the local sandbox (demo data) and point the tools at it, with a
+                       random key (CLOSE_API_KEY and --key-file are ignored)
   --base-url URL       the Close API to call (default ${DEFAULT_BASE_URL})
   --key-file FILE      read the API key from FILE (must not be readable by group or others)
   --http PORT          serve Streamable HTTP at http://127.0.0.1:PORT/mcp instead of stdio
@@ -136,6 +137,17 @@ export function readKeyFile(file: string): string {
 }
 
 /**
+ * The key the tools call with. Under --sandbox always a random one: the sandbox accepts any key, and a
+ * real key must never go to local traffic (the key file is not even read).
+ */
+export function resolveKey(args: Pick<McpArgs, 'sandbox' | 'keyFile'>, env: NodeJS.ProcessEnv): string {
+  if (args.sandbox) return `sandbox_${randomBytes(12).toString('hex')}`;
+  const key = args.keyFile ? readKeyFile(args.keyFile) : env.CLOSE_API_KEY?.trim() || undefined;
+  if (!key) throw new McpUsageError('no API key: set CLOSE_API_KEY, pass --key-file FILE, or use --sandbox');
+  return key;
+}
+
+/**
  * Whether a request's Origin may use the HTTP endpoint (MCP: servers must validate Origin against DNS
  * rebinding). No Origin (not a browser) and loopback pages pass; any other web page is refused.
  */
@@ -173,15 +185,14 @@ export async function startMcp(
   limits: Partial<GuardLimits> = {},
 ): Promise<RunningMcp> {
   const log = args.quiet ? () => {} : (line: string) => process.stderr.write(`[mcp] ${line}\n`);
-  let key = args.keyFile ? readKeyFile(args.keyFile) : env.CLOSE_API_KEY?.trim() || undefined;
   let sandbox: RunningSandbox | undefined;
   if (args.sandbox) {
     sandbox = await startSandbox({ port: 0, seed: 'demo' });
-    // The sandbox accepts any key; a random one keeps a real key out of local traffic.
-    key ??= `sandbox_${randomBytes(12).toString('hex')}`;
     log(`sandbox with demo data at ${sandbox.url}`);
+    if (args.keyFile || env.CLOSE_API_KEY?.trim())
+      log('--sandbox uses a random key: CLOSE_API_KEY and --key-file are ignored');
   }
-  if (!key) throw new McpUsageError('no API key: set CLOSE_API_KEY, pass --key-file FILE, or use --sandbox');
+  const key = resolveKey(args, env);
   const redact = keyRedactor(key);
   const baseUrl = sandbox?.url ?? args.baseUrl ?? DEFAULT_BASE_URL;
   const close = createCloseClient({ apiKey: key, baseUrl, timeoutMs: 30_000 });
