@@ -112,7 +112,9 @@ export async function execute(
   try {
     const problems = validate(schemas.input, args);
     if (problems.length) return errorResult(ctx.redact, 'The arguments do not match the input schema.', { problems });
-    if (needsConfirm(op) && args.confirm !== true)
+    const dryRun = args.dry_run === true && isWrite(op);
+    // A dry run sends nothing, so it needs no confirmation; the real delete or merge does.
+    if (needsConfirm(op) && args.confirm !== true && !dryRun)
       return errorResult(ctx.redact, 'This deletes data: ask the user, then call again with `confirm: true`.');
 
     const path: JsonObject = {};
@@ -145,7 +147,7 @@ export async function execute(
       }
     }
     const hasBody = op.requestSchema !== null;
-    if (args.dry_run === true && isWrite(op)) {
+    if (dryRun) {
       const request: JsonObject = { method: op.method.toUpperCase(), path: fillPath(op.path, path) };
       if (Object.keys(query).length) request.query = query;
       if (hasBody) request.body = body;

@@ -117,7 +117,7 @@ export function operationObject(doc: JsonObject, op: OperationInfo): JsonObject 
 }
 
 export const isList = (op: OperationInfo): boolean => op.pagination !== null;
-/** Deletes and merges (`safety: delete`) need `confirm: true`. */
+/** Deletes and merges (`safety: delete`) need `confirm: true` (except for a dry run). */
 export const needsConfirm = (op: OperationInfo): boolean => op.safety === 'delete';
 export const isWrite = (op: OperationInfo): boolean => op.safety !== 'read';
 
@@ -247,9 +247,10 @@ export function toolSchemas(op: OperationInfo, doc: JsonObject = loadBundledSpec
     properties.confirm = {
       type: 'boolean',
       const: true,
-      description: 'Must be true: this deletes data and cannot be undone. Ask the user first.',
+      description:
+        'Must be true: this deletes data and cannot be undone. Ask the user first. Not needed with `dry_run: true`.',
     };
-    required.push('confirm');
+    // Not `required`: a dry run sends nothing and needs no confirm; execute() refuses a real call without it.
   }
   const input: JsonSchema = {
     type: 'object',

@@ -72,7 +72,8 @@ function describe(op: OperationInfo, doc: JsonObject): string {
       'Returns `data` (at most `limit` items) and `next_cursor`; pass it as `cursor` for more. Use `fields` to keep answers small.',
     );
   if (isWrite(op)) lines.push('`dry_run: true` returns the request it would send without sending it.');
-  if (needsConfirm(op)) lines.push('Cannot be undone: needs `confirm: true`, after asking the user.');
+  if (needsConfirm(op))
+    lines.push('Cannot be undone: needs `confirm: true`, after asking the user (a dry run needs no confirm).');
   lines.push(`Example arguments: ${JSON.stringify(exampleArguments(op, doc))}`);
   return lines.filter(Boolean).join('\n');
 }
@@ -191,7 +192,7 @@ const DESCRIBE_TOOL: Tool = {
 const CALL_TOOL = (allow: ReadonlySet<Safety>, openWorld: boolean): Tool => ({
   name: 'call_operation',
   title: 'Call a Close API operation',
-  description: `Calls an operation by operationId with the arguments describe_operation documents. Allowed here: ${[...allow].join(', ')}. Writes take \`dry_run: true\`; deletes and merges need \`confirm: true\`. Example arguments: {"operationId":"listLeads","arguments":{"limit":5,"fields":["id","display_name"]}}`,
+  description: `Calls an operation by operationId with the arguments describe_operation documents. Allowed here: ${[...allow].join(', ')}. Writes take \`dry_run: true\`; deletes and merges need \`confirm: true\` (not for a dry run). Example arguments: {"operationId":"listLeads","arguments":{"limit":5,"fields":["id","display_name"]}}`,
   inputSchema: {
     type: 'object',
     properties: {
