@@ -8,7 +8,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { OperationInfo } from '../../generated/operations.js';
 import { CloseApiError } from '../errors.js';
 import type { JsonObject } from '../lib/spec-validator.js';
-import { DEFAULT_LIMIT, isList, isWrite, needsConfirm, type ToolSchemas } from './schema.js';
+import { DEFAULT_LIMIT, isList, isWrite, maxLimit, needsConfirm, type ToolSchemas } from './schema.js';
 
 /** Default largest answer, in characters of JSON (about 6,000 tokens). */
 export const DEFAULT_TEXT_BUDGET = 24_000;
@@ -34,11 +34,26 @@ interface CursorState {
 }
 
 const encodeCursor = (s: CursorState): string => Buffer.from(JSON.stringify(s)).toString('base64url');
-function decodeCursor(raw: string): CursorState {
+const count = (v: unknown, min: number, max: number): v is number =>
+  typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max;
+
+/** Decodes a cursor and checks it field by field: a forged one is a tool error, never a request. */
+function decodeCursor(raw: string, op: OperationInfo, max: number): CursorState {
+  let v: unknown;
   try {
-    const v: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (isObj(v)) return v as CursorState;
+    v = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
   } catch {}
+  if (isObj(v)) {
+    const keys = Object.keys(v);
+    const allowed = op.pagination === 'offset' ? ['skip'] : ['cursor', 'seen', 'pageLimit'];
+    const fine =
+      keys.every((k) => allowed.includes(k)) &&
+      (v.skip === undefined || count(v.skip, 0, Number.MAX_SAFE_INTEGER)) &&
+      (v.cursor === undefined || v.cursor === null || (typeof v.cursor === 'string' && v.cursor.length <= 2000)) &&
+      (v.pageLimit === undefined || count(v.pageLimit, 1, max)) &&
+      (v.seen === undefined || count(v.seen, 0, typeof v.pageLimit === 'number' ? v.pageLimit : max));
+    if (fine) return v as CursorState;
+  }
   throw new ToolInputError('`cursor` is not one this server returned; pass `next_cursor` unchanged.');
 }
 
@@ -47,7 +62,8 @@ class ToolInputError extends Error {}
 const ajv = new Ajv2020({ allErrors: true, strict: false, validateFormats: false });
 const validators = new WeakMap<JsonObject, ValidateFunction>();
 
-function validate(schema: JsonObject, args: JsonObject): string[] {
+/** Problems of `args` against a JSON Schema (at most 10), empty when valid. */
+export function validate(schema: JsonObject, args: unknown): string[] {
   let v = validators.get(schema);
   if (!v) {
     v = ajv.compile(schema);
@@ -108,7 +124,9 @@ export async function execute(
   rawArgs: unknown,
   ctx: ExecuteContext,
 ): Promise<CallToolResult> {
-  const args: JsonObject = isObj(rawArgs) ? rawArgs : {};
+  if (rawArgs !== undefined && !isObj(rawArgs))
+    return errorResult(ctx.redact, 'The arguments must be an object, as in the input schema.');
+  const args: JsonObject = rawArgs ?? {};
   try {
     const problems = validate(schemas.input, args);
     if (problems.length) return errorResult(ctx.redact, 'The arguments do not match the input schema.', { problems });
@@ -127,7 +145,8 @@ export async function execute(
     }
     const list = isList(op);
     const limit = typeof args.limit === 'number' ? args.limit : DEFAULT_LIMIT; // within the schema's maximum
-    const state: CursorState = typeof args.cursor === 'string' ? decodeCursor(args.cursor) : {};
+    const state: CursorState =
+      list && typeof args.cursor === 'string' ? decodeCursor(args.cursor, op, maxLimit(op)) : {};
     // An array of names for query `_fields`; Advanced Filtering's body takes names per object type.
     const fields = args.fields ?? undefined;
     const seen = state.seen ?? 0;

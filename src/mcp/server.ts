@@ -16,7 +16,7 @@ import {
 import { type OperationInfo, operations, type Safety } from '../../generated/operations.js';
 import { type JsonObject, loadBundledSpec } from '../lib/spec-validator.js';
 import { makeRedactor } from '../redact.js';
-import { type Call, DEFAULT_TEXT_BUDGET, type ExecuteContext, errorResult, execute } from './execute.js';
+import { type Call, DEFAULT_TEXT_BUDGET, type ExecuteContext, errorResult, execute, validate } from './execute.js';
 import {
   exampleArguments,
   isList,
@@ -155,6 +155,7 @@ const SEARCH_TOOL: Tool = {
 
 const OPERATION_ID = {
   type: 'string',
+  maxLength: 100,
   description: 'An operationId from search_operations (e.g. createCallActivity).',
 };
 
@@ -240,10 +241,9 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
     },
   );
 
+  const callTool = CALL_TOOL(allow, openWorld);
   const tools: Tool[] =
-    mode === 'dynamic'
-      ? [SEARCH_TOOL, DESCRIBE_TOOL, CALL_TOOL(allow, openWorld)]
-      : [SEARCH_TOOL, ...opTools.map((t) => t.tool)];
+    mode === 'dynamic' ? [SEARCH_TOOL, DESCRIBE_TOOL, callTool] : [SEARCH_TOOL, ...opTools.map((t) => t.tool)];
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
 
   const notAllowed = (id: string): CallToolResult =>
@@ -252,11 +252,18 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
       `Unknown or not allowed here: ${JSON.stringify(id.slice(0, 80))}. Allowed kinds: ${[...allow].join(', ')} (the server's --allow). Use search_operations.`,
     );
 
+  // The three tools of this file check their arguments against their own input schemas, as execute() does.
+  const invalid = (tool: Tool, args: JsonObject): CallToolResult | undefined => {
+    const problems = validate(tool.inputSchema as JsonObject, args);
+    return problems.length
+      ? errorResult(redact, 'The arguments do not match the input schema.', { problems })
+      : undefined;
+  };
+
   const runSearch = (args: JsonObject): CallToolResult => {
-    const query = typeof args.query === 'string' ? args.query.trim() : '';
+    const query = String(args.query).trim();
     if (!query) return errorResult(redact, '`query` must be a non-empty string.');
-    const limit = typeof args.limit === 'number' && args.limit >= 1 ? Math.min(20, Math.floor(args.limit)) : 5;
-    const results = search.search(query, limit);
+    const results = search.search(query, typeof args.limit === 'number' ? args.limit : 5);
     return { content: [{ type: 'text', text: JSON.stringify({ results }) }], structuredContent: { results } };
   };
 
@@ -265,10 +272,12 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
     const args = (request.params.arguments ?? {}) as JsonObject;
     const started = Date.now();
     let result: CallToolResult;
-    if (name === 'search_operations') result = runSearch(args);
+    if (name === 'search_operations') result = invalid(SEARCH_TOOL, args) ?? runSearch(args);
     else if (mode === 'dynamic' && name === 'describe_operation') {
       const t = byId.get(String(args.operationId));
-      if (!t) result = notAllowed(String(args.operationId));
+      const bad = invalid(DESCRIBE_TOOL, args);
+      if (bad) result = bad;
+      else if (!t) result = notAllowed(String(args.operationId));
       else {
         const info = {
           operationId: t.op.operationId,
@@ -284,7 +293,9 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
       }
     } else if (mode === 'dynamic' && name === 'call_operation') {
       const t = byId.get(String(args.operationId));
-      result = t ? await execute(t.op, t.schemas, args.arguments ?? {}, ctx) : notAllowed(String(args.operationId));
+      const bad = invalid(callTool, args);
+      if (bad) result = bad;
+      else result = t ? await execute(t.op, t.schemas, args.arguments, ctx) : notAllowed(String(args.operationId));
     } else {
       const t = mode === 'all' ? byName.get(name) : undefined;
       result = t ? await execute(t.op, t.schemas, args, ctx) : notAllowed(name);
