@@ -1,15 +1,71 @@
-// The MCP server's bounds, against a real local sandbox: forged cursors and malformed arguments are
-// tool errors, never requests.
+// The MCP server's bounds, against real local servers: every result (errors included) fits the text
+// budget, and forged cursors and malformed arguments are tool errors, never requests.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSandbox, startSandbox } from '../src/sandbox/index.js';
 import { type Connected, call, connect, errorText, structured } from './support/mcp.js';
 
 let sandbox: RunningSandbox;
+let slow: Server;
+let slowUrl = '';
+
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
+  // /opportunity/ answers a 100 KB error.
+  slow = createServer((req: IncomingMessage, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (path.endsWith('/opportunity/')) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'x'.repeat(100_000), 'field-errors': { note: 'y'.repeat(50_000) } }));
+    } else res.writeHead(404).end();
+  });
+  await new Promise<void>((ok) => slow.listen(0, '127.0.0.1', () => ok()));
+  slowUrl = `http://127.0.0.1:${(slow.address() as { port: number }).port}/api/v1`;
 });
 afterAll(async () => {
+  slow.closeAllConnections();
+  await new Promise<void>((ok) => slow.close(() => ok()));
   await sandbox.close();
+});
+
+describe('the text budget holds for every result', () => {
+  const BUDGET = 1000;
+  const within = (r: CallToolResult, what: string) => {
+    const text = r.content.map((p) => (p.type === 'text' ? p.text : '')).join('');
+    expect(text.length, `${what} text`).toBeLessThanOrEqual(BUDGET);
+    if (r.structuredContent)
+      expect(JSON.stringify(r.structuredContent).length, `${what} structured`).toBeLessThanOrEqual(BUDGET);
+  };
+
+  it('for lists, single items, errors and the search/describe tools', async () => {
+    const c = await connect(sandbox.url, { textBudget: BUDGET, allow: ['read', 'create'] });
+    const dyn = await connect(sandbox.url, { textBudget: BUDGET, tools: 'dynamic' });
+    const bad = await connect(slowUrl, { textBudget: BUDGET, allow: ['read', 'create'] });
+    try {
+      const list = await call(c.client, 'list_contacts', { limit: 13, fields: ['id', 'name', 'title', 'lead_id'] });
+      const page = structured<{ data: unknown[]; truncated?: boolean; next_cursor: string | null }>(list);
+      expect(page.truncated).toBe(true); // the case that used to overshoot: the budget did cut it
+      expect(page.next_cursor).toEqual(expect.any(String));
+      within(list, 'list_contacts');
+      for (const limit of [1, 5, 30, 100]) within(await call(c.client, 'list_leads', { limit }), `list_leads ${limit}`);
+      const id = structured<{ data: { id: string }[] }>(await call(c.client, 'list_leads', { limit: 1 })).data[0]?.id;
+      within(await call(c.client, 'get_lead', { lead_id: id }), 'get_lead');
+      const huge = await call(c.client, 'get_lead', { lead_id: `lead_${'a'.repeat(100_000)}` });
+      expect(huge.isError).toBe(true);
+      within(huge, 'get_lead with a 100,000-character id');
+      const closeError = await call(bad.client, 'list_opportunities', { limit: 1 });
+      expect(closeError.isError).toBe(true);
+      expect(errorText(closeError)).toContain('xxxx');
+      within(closeError, "Close's 100 KB error");
+      within(await call(c.client, 'create_lead', { name: 'n'.repeat(50_000), dry_run: true }), 'a huge dry run');
+      within(await call(c.client, 'search_operations', { query: 'list leads', limit: 20 }), 'search_operations');
+      for (const operationId of ['createLead', 'updateLead', 'listLeads'])
+        within(await call(dyn.client, 'describe_operation', { operationId }), `describe ${operationId}`);
+    } finally {
+      await Promise.all([c.close(), dyn.close(), bad.close()]);
+    }
+  });
 });
 
 describe('arguments and cursors', () => {

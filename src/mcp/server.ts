@@ -16,7 +16,15 @@ import {
 import { type OperationInfo, operations, type Safety } from '../../generated/operations.js';
 import { type JsonObject, loadBundledSpec } from '../lib/spec-validator.js';
 import { makeRedactor } from '../redact.js';
-import { type Call, DEFAULT_TEXT_BUDGET, type ExecuteContext, errorResult, execute, validate } from './execute.js';
+import {
+  type Call,
+  DEFAULT_TEXT_BUDGET,
+  type ExecuteContext,
+  errorResult,
+  execute,
+  fitResult,
+  validate,
+} from './execute.js';
 import {
   exampleArguments,
   isList,
@@ -41,7 +49,7 @@ export interface CloseMcpOptions {
   allow?: ReadonlySet<Safety>;
   /** `all` (one tool per operation, plus search_operations) or `dynamic` (search/describe/call). */
   tools?: 'all' | 'dynamic';
-  /** Largest answer in characters of JSON. */
+  /** Largest answer in characters of JSON (every result, errors included). */
   textBudget?: number;
   /** Whether the tools reach the real Close (openWorldHint); false for the local sandbox. */
   openWorld?: boolean;
@@ -229,7 +237,11 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
     doc,
     opTools.map((t) => t.op),
   );
-  const ctx: ExecuteContext = { call: options.call, redact, textBudget: options.textBudget ?? DEFAULT_TEXT_BUDGET };
+  const ctx: ExecuteContext = {
+    call: options.call,
+    redact,
+    textBudget: options.textBudget ?? DEFAULT_TEXT_BUDGET,
+  };
   const workflows: Workflow[] = loadWorkflows();
 
   const server = new Server(
@@ -248,23 +260,20 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
 
   const notAllowed = (id: string): CallToolResult =>
     errorResult(
-      redact,
+      ctx,
       `Unknown or not allowed here: ${JSON.stringify(id.slice(0, 80))}. Allowed kinds: ${[...allow].join(', ')} (the server's --allow). Use search_operations.`,
     );
-
   // The three tools of this file check their arguments against their own input schemas, as execute() does.
   const invalid = (tool: Tool, args: JsonObject): CallToolResult | undefined => {
     const problems = validate(tool.inputSchema as JsonObject, args);
-    return problems.length
-      ? errorResult(redact, 'The arguments do not match the input schema.', { problems })
-      : undefined;
+    return problems.length ? errorResult(ctx, 'The arguments do not match the input schema.', { problems }) : undefined;
   };
 
   const runSearch = (args: JsonObject): CallToolResult => {
     const query = String(args.query).trim();
-    if (!query) return errorResult(redact, '`query` must be a non-empty string.');
+    if (!query) return errorResult(ctx, '`query` must be a non-empty string.');
     const results = search.search(query, typeof args.limit === 'number' ? args.limit : 5);
-    return { content: [{ type: 'text', text: JSON.stringify({ results }) }], structuredContent: { results } };
+    return fitResult(ctx, { results });
   };
 
   server.setRequestHandler(CallToolRequestSchema, async (request) => {
@@ -289,7 +298,7 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
           inputSchema: t.schemas.input,
           annotations: t.tool.annotations ?? {},
         };
-        result = { content: [{ type: 'text', text: JSON.stringify(info) }], structuredContent: info };
+        result = fitResult(ctx, info as JsonObject);
       }
     } else if (mode === 'dynamic' && name === 'call_operation') {
       const t = byId.get(String(args.operationId));
