@@ -1,5 +1,6 @@
-// The MCP server's bounds, against real local servers: every result (errors included) fits the text
-// budget, and forged cursors and malformed arguments are tool errors, never requests.
+// The MCP server's bounds, against real local servers: a tool call ends at the client's cancellation
+// or the server's deadline, a long Retry-After becomes a tool error, every result (errors included)
+// fits the text budget, and forged cursors and malformed arguments are tool errors, never requests.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,16 +10,22 @@ import { type Connected, call, connect, errorText, structured } from './support/
 let sandbox: RunningSandbox;
 let slow: Server;
 let slowUrl = '';
+/** Requests the slow server has received, and whether each one's connection was closed by the client. */
+const received: { path: string; closed: Promise<void> }[] = [];
 
 beforeAll(async () => {
   sandbox = await startSandbox({ port: 0 });
-  // /opportunity/ answers a 100 KB error.
+  // /lead/ never answers; /contact/ answers 429 asking for 50 s; /opportunity/ a 100 KB error.
   slow = createServer((req: IncomingMessage, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    if (path.endsWith('/opportunity/')) {
+    received.push({ path, closed: new Promise((ok) => res.on('close', () => ok())) });
+    if (path.endsWith('/contact/')) {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '50' });
+      res.end('{"error":"slow down"}');
+    } else if (path.endsWith('/opportunity/')) {
       res.writeHead(400, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ error: 'x'.repeat(100_000), 'field-errors': { note: 'y'.repeat(50_000) } }));
-    } else res.writeHead(404).end();
+    }
   });
   await new Promise<void>((ok) => slow.listen(0, '127.0.0.1', () => ok()));
   slowUrl = `http://127.0.0.1:${(slow.address() as { port: number }).port}/api/v1`;
@@ -27,6 +34,59 @@ afterAll(async () => {
   slow.closeAllConnections();
   await new Promise<void>((ok) => slow.close(() => ok()));
   await sandbox.close();
+});
+
+const body = (r: CallToolResult) => JSON.parse(errorText(r)) as Record<string, unknown>;
+
+describe('deadline and cancellation', () => {
+  it('turns a long Retry-After into a tool error saying how long Close asked to wait', async () => {
+    const c = await connect(slowUrl, { client: 'mcp' });
+    try {
+      const before = received.length;
+      const r = await call(c.client, 'list_contacts', { limit: 1 });
+      expect(r.isError).toBe(true);
+      expect(errorText(r)).toContain('wait 50 s');
+      expect(body(r)).toMatchObject({ status: 429, retry_after_ms: 50_000 });
+      expect(received.length - before).toBe(1); // asked once, not retried for 50 s
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('stops a call at the deadline and closes its request', async () => {
+    const c = await connect(slowUrl, { client: 'mcp', deadlineMs: 300 });
+    try {
+      const r = await call(c.client, 'list_leads', { limit: 1 });
+      expect(r.isError).toBe(true);
+      expect(errorText(r)).toContain('no answer within 0.3 s');
+      expect(body(r).outcome_unknown).toBe(false); // a read
+      await received.at(-1)?.closed;
+    } finally {
+      await c.close();
+    }
+  });
+
+  it("passes the client's cancellation to the request on the wire", async () => {
+    const c = await connect(slowUrl, { client: 'mcp' });
+    try {
+      const before = received.length;
+      const cancel = new AbortController();
+      const pending = c.client.callTool({ name: 'list_leads', arguments: { limit: 1 } }, undefined, {
+        signal: cancel.signal,
+      });
+      while (received.length === before) await new Promise((ok) => setTimeout(ok, 10));
+      cancel.abort();
+      await expect(pending).rejects.toThrow();
+      // Without the signal the request would stay open until the client's 30 s attempt timeout.
+      const closed = await Promise.race([
+        received.at(-1)?.closed.then(() => true),
+        new Promise((ok) => setTimeout(() => ok(false), 5_000)),
+      ]);
+      expect(closed).toBe(true);
+    } finally {
+      await c.close();
+    }
+  });
 });
 
 describe('the text budget holds for every result', () => {

@@ -61,6 +61,7 @@ describe('tools/list', () => {
       expect(byName.get('merge_leads')?.annotations).toMatchObject({ destructiveHint: true, idempotentHint: false });
       // confirm is checked by the server (a dry run needs none), so the schema offers it without requiring it.
       expect(byName.get('delete_lead')?.inputSchema.properties?.confirm).toMatchObject({ const: true });
+      expect(byName.get('delete_lead')?.inputSchema.properties?.lead_id).toMatchObject({ maxLength: 200 });
       // Server-side and import-only fields are not offered to the model.
       const call = byName.get('create_call_activity')?.inputSchema.properties ?? {};
       expect(call).toHaveProperty('duration');

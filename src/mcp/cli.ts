@@ -147,6 +147,14 @@ export function resolveKey(args: Pick<McpArgs, 'sandbox' | 'keyFile'>, env: Node
   return key;
 }
 
+/** Longest wait the tools' client accepts (a 429's Retry-After, pacing): a longer ask is a tool error. */
+export const MCP_MAX_DELAY_MS = 10_000;
+
+/** The client the tools execute through: waits bounded well inside a tool call's 30 s deadline. */
+export function mcpCloseClient(apiKey: string, baseUrl: string) {
+  return createCloseClient({ apiKey, baseUrl, timeoutMs: 30_000, retry: { maxDelayMs: MCP_MAX_DELAY_MS } });
+}
+
 /**
  * Whether a request's Origin may use the HTTP endpoint (MCP: servers must validate Origin against DNS
  * rebinding). No Origin (not a browser) and loopback pages pass; any other web page is refused.
@@ -195,7 +203,7 @@ export async function startMcp(
   const key = resolveKey(args, env);
   const redact = keyRedactor(key);
   const baseUrl = sandbox?.url ?? args.baseUrl ?? DEFAULT_BASE_URL;
-  const close = createCloseClient({ apiKey: key, baseUrl, timeoutMs: 30_000 });
+  const close = mcpCloseClient(key, baseUrl);
   const make = () =>
     createCloseMcpServer({
       call: close.call as (id: string, init?: unknown) => Promise<unknown>,

@@ -3,16 +3,19 @@
 // through the client (`close.call`, which owns pacing, retries and the no-blind-retry rule for
 // writes), pages lists behind an opaque `next_cursor`, and keeps every answer, errors included, under
 // a text budget (`fitResult`). Every string that leaves here passes through `redact` (the key in all
-// its encodings).
+// its encodings). A call ends at the MCP request's cancellation or after `deadlineMs`, whichever first.
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { OperationInfo } from '../../generated/operations.js';
-import { CloseApiError } from '../errors.js';
+import { CloseAbortError, CloseApiError, CloseRateLimitError } from '../errors.js';
 import type { JsonObject } from '../lib/spec-validator.js';
 import { DEFAULT_LIMIT, isList, isWrite, maxLimit, needsConfirm, type ToolSchemas } from './schema.js';
 
 /** Default largest answer, in characters of JSON (about 6,000 tokens). */
 export const DEFAULT_TEXT_BUDGET = 24_000;
+
+/** Default longest tool call (ms), retries and waits included: an MCP client gives up at about 60 s. */
+export const DEFAULT_DEADLINE_MS = 30_000;
 
 export type Call = (operationId: string, init?: unknown) => Promise<unknown>;
 
@@ -20,6 +23,8 @@ export interface ExecuteContext {
   call: Call;
   redact: (text: string) => string;
   textBudget: number;
+  /** Longest call (ms); default DEFAULT_DEADLINE_MS. */
+  deadlineMs?: number;
 }
 
 const isObj = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -189,16 +194,40 @@ function fitPage(
   return { body: { ...one.body, data: (one.body.data as unknown[]).map(shrink) }, note: one.note };
 }
 
-/** Executes one operation for a tool call. */
+/** Why a call stopped: the MCP request's cancellation, or this server's deadline. */
+class DeadlineReached extends Error {
+  override name = 'DeadlineReached';
+}
+
+/** Runs `fn` with a signal that aborts on `outer` or when `own` times out after `ms`; the timer is cleared once it settles. */
+async function withDeadline<T>(
+  own: AbortController,
+  ms: number,
+  outer: AbortSignal | undefined,
+  fn: (s: AbortSignal) => Promise<T>,
+): Promise<T> {
+  // A plain timer, held until cleared: AbortSignal.timeout's may be collected with its signal.
+  const timer = setTimeout(() => own.abort(new DeadlineReached(`no answer within ${ms} ms`)), ms);
+  try {
+    return await fn(outer ? AbortSignal.any([outer, own.signal]) : own.signal);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Executes one operation for a tool call; `signal` is the MCP request's (notifications/cancelled). */
 export async function execute(
   op: OperationInfo,
   schemas: ToolSchemas,
   rawArgs: unknown,
   ctx: ExecuteContext,
+  signal?: AbortSignal,
 ): Promise<CallToolResult> {
   if (rawArgs !== undefined && !isObj(rawArgs))
     return errorResult(ctx, 'The arguments must be an object, as in the input schema.');
   const args: JsonObject = rawArgs ?? {};
+  const deadlineMs = ctx.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const deadline = new AbortController();
   try {
     const problems = validate(schemas.input, args);
     if (problems.length) return errorResult(ctx, 'The arguments do not match the input schema.', { problems });
@@ -246,7 +275,9 @@ export async function execute(
     }
     const init: JsonObject = { params: { path, query } };
     if (hasBody) init.body = body;
-    const answer = await ctx.call(op.operationId, init);
+    const answer = await withDeadline(deadline, deadlineMs, signal, (s) =>
+      ctx.call(op.operationId, { ...init, signal: s }),
+    );
     if (!list) return fitResult(ctx, isObj(answer) ? answer : { value: answer });
     const page = isObj(answer) ? answer : {};
     const items = Array.isArray(page.data) ? page.data : [];
@@ -269,12 +300,27 @@ export async function execute(
     const { body: result, note } = fitPage(ctx, data, build);
     return fitResult(ctx, result, note === undefined ? {} : { note });
   } catch (err) {
-    return failure(ctx, err);
+    return failure(
+      ctx,
+      op,
+      err,
+      signal?.aborted
+        ? 'the request was cancelled'
+        : deadline.signal.aborted
+          ? `no answer within ${deadlineMs / 1000} s`
+          : undefined,
+    );
   }
 }
 
 /** A thrown error as a tool error the model can act on. */
-function failure(ctx: ExecuteContext, err: unknown): CallToolResult {
+function failure(
+  ctx: ExecuteContext,
+  op: OperationInfo,
+  err: unknown,
+  /** Why the call was stopped, if it was: cancelled by the client, or past the deadline. */
+  stopped: string | undefined,
+): CallToolResult {
   if (err instanceof ToolInputError) return errorResult(ctx, err.message);
   if (err instanceof CloseApiError) {
     const details: JsonObject = { status: err.status };
@@ -282,5 +328,27 @@ function failure(ctx: ExecuteContext, err: unknown): CallToolResult {
     if (err.retryAfterMs !== undefined) details.retry_after_ms = err.retryAfterMs;
     return errorResult(ctx, err.message, details);
   }
-  return errorResult(ctx, err instanceof Error ? `${err.name}: ${err.message}` : String(err));
+  if (err instanceof CloseRateLimitError) {
+    const secs = Math.ceil(err.askedMs / 1000);
+    return errorResult(
+      ctx,
+      `Close asked to wait ${secs} s before this request (rate limit), longer than this server waits. Nothing was processed: call again after ${secs} s.`,
+      { status: 429, retry_after_ms: err.askedMs },
+    );
+  }
+  if (stopped) {
+    // Nothing in flight (a wait was cut short) or a read: safe again. A write cut off on the wire: unknown.
+    const known = !isWrite(op) || (err instanceof CloseAbortError && !err.outcomeUnknown);
+    const then = known
+      ? 'Nothing was changed; you may call again.'
+      : 'It may or may not have been applied: check before calling again.';
+    return errorResult(ctx, `Stopped: ${stopped}. ${then}`, { outcome_unknown: !known });
+  }
+  if (isObj(err) && err.outcomeUnknown === true)
+    return errorResult(ctx, `${errText(err)} It may or may not have been applied: check before calling again.`, {
+      outcome_unknown: true,
+    });
+  return errorResult(ctx, errText(err));
 }
+
+const errText = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));

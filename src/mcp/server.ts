@@ -51,6 +51,8 @@ export interface CloseMcpOptions {
   tools?: 'all' | 'dynamic';
   /** Largest answer in characters of JSON (every result, errors included). */
   textBudget?: number;
+  /** Longest operation call (ms), retries included; default 30 s. */
+  deadlineMs?: number;
   /** Whether the tools reach the real Close (openWorldHint); false for the local sandbox. */
   openWorld?: boolean;
   /** Where log lines go (stderr in the CLI: stdout is the protocol). */
@@ -241,6 +243,7 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
     call: options.call,
     redact,
     textBudget: options.textBudget ?? DEFAULT_TEXT_BUDGET,
+    ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
   };
   const workflows: Workflow[] = loadWorkflows();
 
@@ -276,7 +279,7 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
     return fitResult(ctx, { results });
   };
 
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name } = request.params;
     const args = (request.params.arguments ?? {}) as JsonObject;
     const started = Date.now();
@@ -304,10 +307,13 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
       const t = byId.get(String(args.operationId));
       const bad = invalid(callTool, args);
       if (bad) result = bad;
-      else result = t ? await execute(t.op, t.schemas, args.arguments, ctx) : notAllowed(String(args.operationId));
+      else
+        result = t
+          ? await execute(t.op, t.schemas, args.arguments, ctx, extra.signal)
+          : notAllowed(String(args.operationId));
     } else {
       const t = mode === 'all' ? byName.get(name) : undefined;
-      result = t ? await execute(t.op, t.schemas, args, ctx) : notAllowed(name);
+      result = t ? await execute(t.op, t.schemas, args, ctx, extra.signal) : notAllowed(name);
     }
     log(`tool ${name} ${result.isError ? 'error' : 'ok'} in ${Date.now() - started} ms`);
     return result;
