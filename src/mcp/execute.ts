@@ -137,7 +137,9 @@ function prune(body: JsonObject, budget: number): JsonObject {
       }
       return v;
     };
-    const out = { ...(cut(body, 0) as JsonObject), ...marker };
+    // next_cursor is kept whole: a cut one would only fail on the next call.
+    const keep = typeof body.next_cursor === 'string' ? { next_cursor: body.next_cursor } : {};
+    const out = { ...(cut(body, 0) as JsonObject), ...keep, ...marker };
     if (fits(out, budget)) return out;
   }
   const error = typeof body.error === 'string' ? { error: body.error.slice(0, 200) } : {};
