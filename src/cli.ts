@@ -180,7 +180,7 @@ export async function main(argv: readonly string[]): Promise<number | undefined>
     const e = err as NodeJS.ErrnoException;
     const detail =
       e.code === 'EADDRINUSE'
-        ? `the port is already in use (${e.message}); choose another with --port`
+        ? `the port is already in use (${e.message}); choose another with ${command === 'mcp' ? '--http PORT' : '--port'}`
         : e instanceof Error
           ? e.message
           : String(err);

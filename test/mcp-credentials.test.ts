@@ -1,5 +1,5 @@
 // The API key never reaches the model: a local server echoes a canary key back in every form (raw,
-// JSON-escaped, URL-encoded, base64 in Basic) in bodies, error messages, field errors and headers, and
+// JSON-escaped, URL-encoded in either hex case, base64 in Basic) in bodies, error messages, field errors and headers, and
 // no tool result, error, prompt or log line of the MCP server may contain any of them. Also: the key
 // file must be private, and the Streamable HTTP listener survives hostile requests.
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -10,17 +10,21 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { McpUsageError, parseMcpArgs, readKeyFile, startMcp } from '../src/mcp/cli.js';
+import { main } from '../src/cli.js';
+import { McpUsageError, originAllowed, parseMcpArgs, readKeyFile, resolveKey, startMcp } from '../src/mcp/cli.js';
 import { fireHostileRequests, summaryLine } from './support/hostile.js';
 import { call, connect } from './support/mcp.js';
 
 // Printable ASCII without spaces or colons (what the client accepts), with characters that JSON and
 // URL encoding change.
 const CANARY = 'cAnArY"k\\ey/+&=%?9Zq~';
+/** Percent-encoding with lowercase hex (`%2f`), which decoders accept as well. */
+const lowerUrl = (s: string) => encodeURIComponent(s).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
 const FORMS = [
   CANARY,
   JSON.stringify(CANARY).slice(1, -1),
   encodeURIComponent(CANARY),
+  lowerUrl(CANARY),
   Buffer.from(`${CANARY}:`).toString('base64'),
   Buffer.from(CANARY).toString('base64'),
 ];
@@ -33,6 +37,7 @@ function echoes(auth: string): Record<string, unknown> {
     raw: CANARY,
     json: JSON.stringify(CANARY),
     url: encodeURIComponent(CANARY),
+    urlLower: lowerUrl(CANARY),
     basic: auth,
     b64: Buffer.from(CANARY).toString('base64'),
   };
@@ -51,7 +56,7 @@ beforeAll(async () => {
       res.end(
         JSON.stringify({
           error: `bad key ${CANARY} ${auth}`,
-          errors: [encodeURIComponent(CANARY)],
+          errors: [encodeURIComponent(CANARY), lowerUrl(CANARY)],
           'field-errors': { name: `not ${auth}`, [CANARY]: 'x' },
         }),
       );
@@ -83,7 +88,7 @@ describe('the canary key', () => {
         await call(c.client, 'search_operations', { query: CANARY }),
       ];
       // The echo server did put the key in the answers, so this test can fail.
-      expect(JSON.stringify(results)).toContain('[redacted]');
+      expect(JSON.stringify(results)).toContain('[REDACTED]');
       expect(results[1]?.isError).toBe(true);
       expect(results[2]?.isError).toBe(true);
       expectClean(JSON.stringify(results));
@@ -114,7 +119,7 @@ describe('the canary key', () => {
         await client.callTool({ name: 'get_lead', arguments: { lead_id: 'lead_abc' } }),
         await client.callTool({ name: 'create_lead', arguments: { name: 'y' } }),
       ];
-      expect(JSON.stringify(out)).toContain('[redacted]');
+      expect(JSON.stringify(out)).toContain('[REDACTED]');
       expectClean(JSON.stringify(out));
     } finally {
       await client.close();
@@ -134,6 +139,14 @@ describe('where the key comes from', () => {
     expect(() => readKeyFile(file)).toThrow(/chmod 600/);
     chmodSync(file, 0o600);
     expect(readKeyFile(file)).toBe(CANARY);
+  });
+
+  it('uses a random key under --sandbox, never CLOSE_API_KEY or --key-file', () => {
+    const key = resolveKey({ sandbox: true, keyFile: '/nonexistent/key' }, { CLOSE_API_KEY: CANARY });
+    expect(key).toMatch(/^sandbox_[0-9a-f]{24}$/);
+    expect(resolveKey({ sandbox: true }, {})).not.toBe(key);
+    expect(resolveKey({ sandbox: false }, { CLOSE_API_KEY: ` ${CANARY} ` })).toBe(CANARY);
+    expect(() => resolveKey({ sandbox: false }, {})).toThrow(/no API key/);
   });
 
   it('has no flag or tool argument for the key itself', () => {
@@ -176,6 +189,18 @@ describe('Streamable HTTP', () => {
         req.end(JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }));
       });
       expect(wrongHost).toBe(403);
+      // Origin (MCP spec, DNS rebinding): absent or loopback passes, any other page is refused.
+      const post = (origin: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { origin, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+        }).then((r) => r.status);
+      expect(await post('http://evil.example')).toBe(403);
+      expect(await post('http://localhost.evil.example:8080')).toBe(403);
+      expect(await post('null')).toBe(403);
+      expect(await post('http://localhost:5173')).toBe(200);
+      expect(await post('http://127.0.0.1:8080')).toBe(200);
       const client = new Client({ name: 'http', version: '1' });
       await client.connect(new StreamableHTTPClientTransport(new URL(url)));
       const { tools } = await client.listTools();
@@ -187,4 +212,30 @@ describe('Streamable HTTP', () => {
       await running.close();
     }
   }, 90_000);
+});
+
+describe('the --http listener', () => {
+  it('checks origins as a loopback-only page allow-list', () => {
+    expect(originAllowed(undefined)).toBe(true);
+    for (const ok of ['http://localhost', 'http://localhost:3000', 'https://127.0.0.1:8443', 'http://[::1]:80'])
+      expect(originAllowed(ok), ok).toBe(true);
+    for (const bad of ['http://evil.example', 'null', 'file://', 'http://127.0.0.1.evil.example', 'ftp://localhost'])
+      expect(originAllowed(bad), bad).toBe(false);
+  });
+
+  it('says to choose another port with --http when the port is in use', async () => {
+    const busy = createServer();
+    await new Promise<void>((ok) => busy.listen(0, '127.0.0.1', () => ok()));
+    const port = (busy.address() as { port: number }).port;
+    const errors: string[] = [];
+    const original = console.error;
+    console.error = (...a: unknown[]) => errors.push(a.join(' '));
+    try {
+      expect(await main(['mcp', '--sandbox', '--quiet', '--http', String(port)])).toBe(1);
+    } finally {
+      console.error = original;
+      busy.close();
+    }
+    expect(errors.join('\n')).toContain('choose another with --http PORT');
+  });
 });

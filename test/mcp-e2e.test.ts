@@ -1,10 +1,29 @@
-// End to end: spawns `close-crm-openapi mcp --sandbox --allow read,create,update` over stdio (tsx on
-// src/cli.ts, as a user's MCP client would start the bin) and drives the five workflows of
-// workflows/ through tool calls only, finding each tool with search_operations first.
+// End to end: spawns the package's `bin` (dist/cli.js, built first if src/ changed since the last build)
+// as `close-crm-openapi mcp --sandbox --allow read,create,update` over stdio, as a user's MCP client
+// starts it, and drives the five workflows of workflows/ through tool calls only, finding each tool
+// with search_operations first.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The bin package.json names, built from the current src/ (`--if-changed`: a no-op when dist/ is current). */
+function builtBin(): string {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+  const bin = join(root, manifest.bin['close-crm-openapi'] ?? '');
+  const build = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build.ts'), '--if-changed'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  if (build.status !== 0 || !existsSync(bin)) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
+  return bin;
+}
 
 let client: Client;
 let stderr = '';
@@ -12,7 +31,7 @@ let stderr = '';
 beforeAll(async () => {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ['--import', 'tsx', 'src/cli.ts', 'mcp', '--sandbox', '--allow', 'read,create,update'],
+    args: [builtBin(), 'mcp', '--sandbox', '--allow', 'read,create,update'],
     env: { ...(process.env as Record<string, string>), CLOSE_API_KEY: '' },
     stderr: 'pipe',
   });
@@ -21,7 +40,7 @@ beforeAll(async () => {
   });
   client = new Client({ name: 'e2e', version: '1' });
   await client.connect(transport);
-}, 30_000);
+}, 120_000);
 afterAll(async () => {
   await client?.close();
 });

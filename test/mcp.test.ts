@@ -59,7 +59,9 @@ describe('tools/list', () => {
         idempotentHint: true,
       });
       expect(byName.get('merge_leads')?.annotations).toMatchObject({ destructiveHint: true, idempotentHint: false });
-      expect(byName.get('delete_lead')?.inputSchema.required).toContain('confirm');
+      // confirm is checked by the server (a dry run needs none), so the schema offers it without requiring it.
+      expect(byName.get('delete_lead')?.inputSchema.properties?.confirm).toMatchObject({ const: true });
+      expect(byName.get('delete_lead')?.inputSchema.properties?.lead_id).toMatchObject({ maxLength: 200 });
       // Server-side and import-only fields are not offered to the model.
       const call = byName.get('create_call_activity')?.inputSchema.properties ?? {};
       expect(call).toHaveProperty('duration');
@@ -141,7 +143,7 @@ describe('tool calls against the sandbox', () => {
     }
   });
 
-  it('answers a dry run with the request and sends nothing', async () => {
+  it('answers a dry run (of a delete or merge too, without confirm) with the request and sends nothing', async () => {
     const before = sandbox.stats().requests;
     const r = structured<{
       dry_run: boolean;
@@ -149,9 +151,11 @@ describe('tool calls against the sandbox', () => {
     }>(await call(c.client, 'create_lead', { name: 'Dry Run Inc', dry_run: true }));
     expect(r).toEqual({ dry_run: true, request: { method: 'POST', path: '/lead/', body: { name: 'Dry Run Inc' } } });
     const del = structured<{ request: { method: string; path: string } }>(
-      await call(c.client, 'delete_lead', { lead_id: 'lead_abc', confirm: true, dry_run: true }),
+      await call(c.client, 'delete_lead', { lead_id: 'lead_abc', dry_run: true }),
     );
     expect(del.request).toEqual({ method: 'DELETE', path: '/lead/lead_abc/' });
+    const merge = await call(c.client, 'merge_leads', { source: 'lead_a', destination: 'lead_b', dry_run: true });
+    expect(merge.isError).toBeFalsy();
     expect(sandbox.stats().requests).toBe(before);
   });
 

@@ -1,7 +1,7 @@
 // `close-crm-openapi mcp`: runs the MCP server over stdio (default) or Streamable HTTP on 127.0.0.1.
 // Scope: argument parsing, where the key comes from (CLOSE_API_KEY or a private --key-file, never a
 // tool argument), the client the tools execute through, the in-process sandbox, and the HTTP
-// listener's guards (bounded bodies, timeouts, Host check, one bad request never stops it).
+// listener's guards (bounded bodies, timeouts, Host and Origin checks, one bad request never stops it).
 // Logs go to stderr only: on stdio, stdout is the protocol.
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -33,7 +33,8 @@ The API key comes from CLOSE_API_KEY or --key-file; models never see it.
 Options:
   --allow KINDS        what tools may do: read (default), or a list of read,create,update,delete
   --tools all|dynamic  one tool per operation (default), or only search/describe/call_operation
-  --sandbox            start the local sandbox (demo data) and point the tools at it
+  --sandbox            start the local sandbox (demo data) and point the tools at it, with a
+                       random key (CLOSE_API_KEY and --key-file are ignored)
   --base-url URL       the Close API to call (default ${DEFAULT_BASE_URL})
   --key-file FILE      read the API key from FILE (must not be readable by group or others)
   --http PORT          serve Streamable HTTP at http://127.0.0.1:PORT/mcp instead of stdio
@@ -135,6 +136,41 @@ export function readKeyFile(file: string): string {
   return key;
 }
 
+/**
+ * The key the tools call with. Under --sandbox always a random one: the sandbox accepts any key, and a
+ * real key must never go to local traffic (the key file is not even read).
+ */
+export function resolveKey(args: Pick<McpArgs, 'sandbox' | 'keyFile'>, env: NodeJS.ProcessEnv): string {
+  if (args.sandbox) return `sandbox_${randomBytes(12).toString('hex')}`;
+  const key = args.keyFile ? readKeyFile(args.keyFile) : env.CLOSE_API_KEY?.trim() || undefined;
+  if (!key) throw new McpUsageError('no API key: set CLOSE_API_KEY, pass --key-file FILE, or use --sandbox');
+  return key;
+}
+
+/** Longest wait the tools' client accepts (a 429's Retry-After, pacing): a longer ask is a tool error. */
+export const MCP_MAX_DELAY_MS = 10_000;
+
+/** The client the tools execute through: waits bounded well inside a tool call's 30 s deadline. */
+export function mcpCloseClient(apiKey: string, baseUrl: string) {
+  return createCloseClient({ apiKey, baseUrl, timeoutMs: 30_000, retry: { maxDelayMs: MCP_MAX_DELAY_MS } });
+}
+
+/**
+ * Whether a request's Origin may use the HTTP endpoint (MCP: servers must validate Origin against DNS
+ * rebinding). No Origin (not a browser) and loopback pages pass; any other web page is refused.
+ */
+export function originAllowed(origin: string | undefined): boolean {
+  if (origin === undefined) return true;
+  try {
+    const u = new URL(origin);
+    return (
+      (u.protocol === 'http:' || u.protocol === 'https:') && ['localhost', '127.0.0.1', '[::1]'].includes(u.hostname)
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** Largest JSON-RPC message accepted over HTTP: tool arguments are small; 1 MB is generous. */
 const MAX_BODY = 1_000_000;
 
@@ -157,18 +193,17 @@ export async function startMcp(
   limits: Partial<GuardLimits> = {},
 ): Promise<RunningMcp> {
   const log = args.quiet ? () => {} : (line: string) => process.stderr.write(`[mcp] ${line}\n`);
-  let key = args.keyFile ? readKeyFile(args.keyFile) : env.CLOSE_API_KEY?.trim() || undefined;
   let sandbox: RunningSandbox | undefined;
   if (args.sandbox) {
     sandbox = await startSandbox({ port: 0, seed: 'demo' });
-    // The sandbox accepts any key; a random one keeps a real key out of local traffic.
-    key ??= `sandbox_${randomBytes(12).toString('hex')}`;
     log(`sandbox with demo data at ${sandbox.url}`);
+    if (args.keyFile || env.CLOSE_API_KEY?.trim())
+      log('--sandbox uses a random key: CLOSE_API_KEY and --key-file are ignored');
   }
-  if (!key) throw new McpUsageError('no API key: set CLOSE_API_KEY, pass --key-file FILE, or use --sandbox');
+  const key = resolveKey(args, env);
   const redact = keyRedactor(key);
   const baseUrl = sandbox?.url ?? args.baseUrl ?? DEFAULT_BASE_URL;
-  const close = createCloseClient({ apiKey: key, baseUrl, timeoutMs: 30_000 });
+  const close = mcpCloseClient(key, baseUrl);
   const make = () =>
     createCloseMcpServer({
       call: close.call as (id: string, init?: unknown) => Promise<unknown>,
@@ -214,6 +249,8 @@ export async function startMcp(
         if (req.method !== 'POST') return reply(res, 405, 'POST only (stateless server)');
         // DNS rebinding: a web page's request through a hostile name carries that name in Host.
         if (!allowedHosts().includes(req.headers.host ?? '')) return reply(res, 403, 'Host not allowed');
+        // ...and a browser sends the page's own Origin, which a rebinding page cannot choose.
+        if (!originAllowed(req.headers.origin)) return reply(res, 403, 'Origin not allowed');
         const raw = await readBody(req, resolveLimits(guard).maxBodyBytes);
         let body: unknown;
         try {
@@ -243,10 +280,15 @@ export async function startMcp(
     })();
   });
   hardenServer(http, guard);
-  await new Promise<void>((ok, ko) => {
-    http.once('error', ko);
-    http.listen(args.http, '127.0.0.1', () => ok());
-  });
+  try {
+    await new Promise<void>((ok, ko) => {
+      http.once('error', ko);
+      http.listen(args.http, '127.0.0.1', () => ok());
+    });
+  } catch (err) {
+    await sandbox?.close(); // a port in use must not leave the sandbox running
+    throw err;
+  }
   const port = (http.address() as { port: number }).port;
   const url = `http://127.0.0.1:${port}/mcp`;
   log(`Streamable HTTP at ${url}`);

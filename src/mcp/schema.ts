@@ -117,7 +117,10 @@ export function operationObject(doc: JsonObject, op: OperationInfo): JsonObject 
 }
 
 export const isList = (op: OperationInfo): boolean => op.pagination !== null;
-/** Deletes and merges (`safety: delete`) need `confirm: true`. */
+/** Longest path parameter (an id) a tool accepts. */
+const MAX_ID = 200;
+
+/** Deletes and merges (`safety: delete`) need `confirm: true` (except for a dry run). */
 export const needsConfirm = (op: OperationInfo): boolean => op.safety === 'delete';
 export const isWrite = (op: OperationInfo): boolean => op.safety !== 'read';
 
@@ -152,7 +155,11 @@ function listControls(op: OperationInfo, doc: JsonObject): JsonObject {
       maximum: max,
       description: `How many items to return (default ${Math.min(DEFAULT_LIMIT, max)}, at most ${max}).`,
     },
-    cursor: { type: 'string', description: 'The `next_cursor` of the previous page, to get the next one.' },
+    cursor: {
+      type: 'string',
+      maxLength: 4000,
+      description: 'The `next_cursor` of the previous page, to get the next one.',
+    },
   };
   if (op.pagination === 'body-cursor')
     controls.fields = {
@@ -212,6 +219,8 @@ export function toolSchemas(op: OperationInfo, doc: JsonObject = loadBundledSpec
     if (p.deprecated === true) continue;
     const schema = inline(doc, p.schema) as JsonObject;
     if (typeof p.description === 'string') schema.description = cut(p.description, MAX_PROP_DESCRIPTION);
+    // Ids are short (lead_ plus ~43 characters); a bound keeps a runaway argument out of URLs and errors.
+    if (p.in === 'path' && schema.type === 'string' && schema.maxLength === undefined) schema.maxLength = MAX_ID;
     properties[name] = schema;
     if (p.in === 'path' || p.required === true) required.push(name);
     (p.in === 'path' ? args.path : args.query).push(name);
@@ -247,9 +256,10 @@ export function toolSchemas(op: OperationInfo, doc: JsonObject = loadBundledSpec
     properties.confirm = {
       type: 'boolean',
       const: true,
-      description: 'Must be true: this deletes data and cannot be undone. Ask the user first.',
+      description:
+        'Must be true: this deletes data and cannot be undone. Ask the user first. Not needed with `dry_run: true`.',
     };
-    required.push('confirm');
+    // Not `required`: a dry run sends nothing and needs no confirm; execute() refuses a real call without it.
   }
   const input: JsonSchema = {
     type: 'object',

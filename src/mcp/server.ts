@@ -15,7 +15,16 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { type OperationInfo, operations, type Safety } from '../../generated/operations.js';
 import { type JsonObject, loadBundledSpec } from '../lib/spec-validator.js';
-import { type Call, DEFAULT_TEXT_BUDGET, type ExecuteContext, errorResult, execute } from './execute.js';
+import { makeRedactor } from '../redact.js';
+import {
+  type Call,
+  DEFAULT_TEXT_BUDGET,
+  type ExecuteContext,
+  errorResult,
+  execute,
+  fitResult,
+  validate,
+} from './execute.js';
 import {
   exampleArguments,
   isList,
@@ -40,8 +49,10 @@ export interface CloseMcpOptions {
   allow?: ReadonlySet<Safety>;
   /** `all` (one tool per operation, plus search_operations) or `dynamic` (search/describe/call). */
   tools?: 'all' | 'dynamic';
-  /** Largest answer in characters of JSON. */
+  /** Largest answer in characters of JSON (every result, errors included). */
   textBudget?: number;
+  /** Longest operation call (ms), retries included; default 30 s. */
+  deadlineMs?: number;
   /** Whether the tools reach the real Close (openWorldHint); false for the local sandbox. */
   openWorld?: boolean;
   /** Where log lines go (stderr in the CLI: stdout is the protocol). */
@@ -71,7 +82,8 @@ function describe(op: OperationInfo, doc: JsonObject): string {
       'Returns `data` (at most `limit` items) and `next_cursor`; pass it as `cursor` for more. Use `fields` to keep answers small.',
     );
   if (isWrite(op)) lines.push('`dry_run: true` returns the request it would send without sending it.');
-  if (needsConfirm(op)) lines.push('Cannot be undone: needs `confirm: true`, after asking the user.');
+  if (needsConfirm(op))
+    lines.push('Cannot be undone: needs `confirm: true`, after asking the user (a dry run needs no confirm).');
   lines.push(`Example arguments: ${JSON.stringify(exampleArguments(op, doc))}`);
   return lines.filter(Boolean).join('\n');
 }
@@ -153,6 +165,7 @@ const SEARCH_TOOL: Tool = {
 
 const OPERATION_ID = {
   type: 'string',
+  maxLength: 100,
   description: 'An operationId from search_operations (e.g. createCallActivity).',
 };
 
@@ -190,7 +203,7 @@ const DESCRIBE_TOOL: Tool = {
 const CALL_TOOL = (allow: ReadonlySet<Safety>, openWorld: boolean): Tool => ({
   name: 'call_operation',
   title: 'Call a Close API operation',
-  description: `Calls an operation by operationId with the arguments describe_operation documents. Allowed here: ${[...allow].join(', ')}. Writes take \`dry_run: true\`; deletes and merges need \`confirm: true\`. Example arguments: {"operationId":"listLeads","arguments":{"limit":5,"fields":["id","display_name"]}}`,
+  description: `Calls an operation by operationId with the arguments describe_operation documents. Allowed here: ${[...allow].join(', ')}. Writes take \`dry_run: true\`; deletes and merges need \`confirm: true\` (not for a dry run). Example arguments: {"operationId":"listLeads","arguments":{"limit":5,"fields":["id","display_name"]}}`,
   inputSchema: {
     type: 'object',
     properties: {
@@ -226,7 +239,12 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
     doc,
     opTools.map((t) => t.op),
   );
-  const ctx: ExecuteContext = { call: options.call, redact, textBudget: options.textBudget ?? DEFAULT_TEXT_BUDGET };
+  const ctx: ExecuteContext = {
+    call: options.call,
+    redact,
+    textBudget: options.textBudget ?? DEFAULT_TEXT_BUDGET,
+    ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }),
+  };
   const workflows: Workflow[] = loadWorkflows();
 
   const server = new Server(
@@ -238,35 +256,40 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
     },
   );
 
+  const callTool = CALL_TOOL(allow, openWorld);
   const tools: Tool[] =
-    mode === 'dynamic'
-      ? [SEARCH_TOOL, DESCRIBE_TOOL, CALL_TOOL(allow, openWorld)]
-      : [SEARCH_TOOL, ...opTools.map((t) => t.tool)];
+    mode === 'dynamic' ? [SEARCH_TOOL, DESCRIBE_TOOL, callTool] : [SEARCH_TOOL, ...opTools.map((t) => t.tool)];
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
 
   const notAllowed = (id: string): CallToolResult =>
     errorResult(
-      redact,
+      ctx,
       `Unknown or not allowed here: ${JSON.stringify(id.slice(0, 80))}. Allowed kinds: ${[...allow].join(', ')} (the server's --allow). Use search_operations.`,
     );
-
-  const runSearch = (args: JsonObject): CallToolResult => {
-    const query = typeof args.query === 'string' ? args.query.trim() : '';
-    if (!query) return errorResult(redact, '`query` must be a non-empty string.');
-    const limit = typeof args.limit === 'number' && args.limit >= 1 ? Math.min(20, Math.floor(args.limit)) : 5;
-    const results = search.search(query, limit);
-    return { content: [{ type: 'text', text: JSON.stringify({ results }) }], structuredContent: { results } };
+  // The three tools of this file check their arguments against their own input schemas, as execute() does.
+  const invalid = (tool: Tool, args: JsonObject): CallToolResult | undefined => {
+    const problems = validate(tool.inputSchema as JsonObject, args);
+    return problems.length ? errorResult(ctx, 'The arguments do not match the input schema.', { problems }) : undefined;
   };
 
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  const runSearch = (args: JsonObject): CallToolResult => {
+    const query = String(args.query).trim();
+    if (!query) return errorResult(ctx, '`query` must be a non-empty string.');
+    const results = search.search(query, typeof args.limit === 'number' ? args.limit : 5);
+    return fitResult(ctx, { results });
+  };
+
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name } = request.params;
     const args = (request.params.arguments ?? {}) as JsonObject;
     const started = Date.now();
     let result: CallToolResult;
-    if (name === 'search_operations') result = runSearch(args);
+    if (name === 'search_operations') result = invalid(SEARCH_TOOL, args) ?? runSearch(args);
     else if (mode === 'dynamic' && name === 'describe_operation') {
       const t = byId.get(String(args.operationId));
-      if (!t) result = notAllowed(String(args.operationId));
+      const bad = invalid(DESCRIBE_TOOL, args);
+      if (bad) result = bad;
+      else if (!t) result = notAllowed(String(args.operationId));
       else {
         const info = {
           operationId: t.op.operationId,
@@ -278,14 +301,19 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
           inputSchema: t.schemas.input,
           annotations: t.tool.annotations ?? {},
         };
-        result = { content: [{ type: 'text', text: JSON.stringify(info) }], structuredContent: info };
+        result = fitResult(ctx, info as JsonObject);
       }
     } else if (mode === 'dynamic' && name === 'call_operation') {
       const t = byId.get(String(args.operationId));
-      result = t ? await execute(t.op, t.schemas, args.arguments ?? {}, ctx) : notAllowed(String(args.operationId));
+      const bad = invalid(callTool, args);
+      if (bad) result = bad;
+      else
+        result = t
+          ? await execute(t.op, t.schemas, args.arguments, ctx, extra.signal)
+          : notAllowed(String(args.operationId));
     } else {
       const t = mode === 'all' ? byName.get(name) : undefined;
-      result = t ? await execute(t.op, t.schemas, args, ctx) : notAllowed(name);
+      result = t ? await execute(t.op, t.schemas, args, ctx, extra.signal) : notAllowed(name);
     }
     log(`tool ${name} ${result.isError ? 'error' : 'ok'} in ${Date.now() - started} ms`);
     return result;
@@ -323,22 +351,7 @@ export function parseAllow(raw: string): Set<Safety> {
   return new Set(parts as Safety[]);
 }
 
-/** A redactor for `key`: the raw key, JSON-escaped, URL-encoded and inside HTTP Basic (base64). */
+/** A redactor for `key`: src/redact.ts, the client's own (raw, JSON-escaped, URL-encoded in either hex case, base64). */
 export function keyRedactor(key: string | undefined): (text: string) => string {
-  if (!key) return (t) => t;
-  const forms = new Set<string>([
-    key,
-    JSON.stringify(key).slice(1, -1),
-    encodeURIComponent(key),
-    Buffer.from(`${key}:`).toString('base64'),
-    Buffer.from(key).toString('base64'),
-    Buffer.from(`${key}:`).toString('base64').replace(/=+$/, ''),
-    Buffer.from(key).toString('base64').replace(/=+$/, ''),
-  ]);
-  const needles = [...forms].filter((f) => f.length >= 4).sort((a, b) => b.length - a.length);
-  return (text) => {
-    let out = text;
-    for (const n of needles) out = out.split(n).join('[redacted]');
-    return out;
-  };
+  return makeRedactor(key ? [key] : []);
 }

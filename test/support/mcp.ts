@@ -5,6 +5,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Safety } from '../../generated/operations.js';
 import { createCloseClient } from '../../src/client.js';
+import { mcpCloseClient } from '../../src/mcp/cli.js';
 import { type CloseMcpOptions, createCloseMcpServer, keyRedactor } from '../../src/mcp/server.js';
 
 export interface Connected {
@@ -15,10 +16,21 @@ export interface Connected {
 
 export async function connect(
   baseUrl: string,
-  opts: { key?: string; allow?: Safety[]; tools?: 'all' | 'dynamic'; textBudget?: number } = {},
+  opts: {
+    key?: string;
+    allow?: Safety[];
+    tools?: 'all' | 'dynamic';
+    textBudget?: number;
+    deadlineMs?: number;
+    /** `mcp`: the client `close-crm-openapi mcp` uses (retries, bounded waits); default: no retries. */
+    client?: 'mcp';
+  } = {},
 ): Promise<Connected> {
   const key = opts.key ?? 'test_key_abc';
-  const close = createCloseClient({ apiKey: key, baseUrl, retry: false, timeoutMs: 10_000 });
+  const close =
+    opts.client === 'mcp'
+      ? mcpCloseClient(key, baseUrl)
+      : createCloseClient({ apiKey: key, baseUrl, retry: false, timeoutMs: 10_000 });
   const logs: string[] = [];
   const options: CloseMcpOptions = {
     call: close.call as CloseMcpOptions['call'],
@@ -27,6 +39,7 @@ export async function connect(
     tools: opts.tools ?? 'all',
     log: (line) => logs.push(line),
     ...(opts.textBudget ? { textBudget: opts.textBudget } : {}),
+    ...(opts.deadlineMs ? { deadlineMs: opts.deadlineMs } : {}),
   };
   const server = createCloseMcpServer(options);
   const [a, b] = InMemoryTransport.createLinkedPair();
