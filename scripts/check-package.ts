@@ -34,7 +34,10 @@ function run(title: string, cmd: string, args: string[], opts: SpawnSyncOptions 
 
 rmSync(tmp, { recursive: true, force: true });
 mkdirSync(tmp, { recursive: true });
-if (!process.argv.includes('--no-build')) run('build', process.execPath, tsxArgs(join(root, 'scripts', 'build.ts')));
+// --if-changed: a build that is current (npm ci's `prepare` made it) is kept, not deleted and redone, so
+// tests that run dist/cli.js at the same time (test/mcp-e2e.test.ts) never see it half-built.
+if (!process.argv.includes('--no-build'))
+  run('build', process.execPath, tsxArgs(join(root, 'scripts', 'build.ts'), '--if-changed'));
 
 /** The part of `npm pack --json` output read here. */
 type Packed = { filename: string; size: number; files: { path: string }[] }[];
