@@ -1,8 +1,8 @@
 // Checks the publishable package as a consumer gets it:
-//   1. `npm run build`, then `npm pack` into .tmp/pack/
+//   1. `npm run build` when dist/ is stale, then `npm pack` into .tmp/pack/
 //   2. publint (warnings fail) and @arethetypeswrong/cli (ESM-only profile) on the tarball
-//   3. the runtime dependencies are exactly openapi-fetch (the client) and ajv + ajv-formats (the
-//      sandbox's request validation)
+//   3. the runtime dependencies are exactly openapi-fetch (the client), ajv + ajv-formats (the
+//      sandbox's request validation) and the MCP server's (SDK, search, YAML, schemas)
 //   4. a consumer project with the tarball unpacked into node_modules: its TypeScript (strict, NodeNext)
 //      type-checks against the package's .d.ts (the client and `close-crm-openapi/sandbox`), and its
 //      JavaScript runs against a 127.0.0.1 server and against a sandbox it starts in-process; the
