@@ -167,7 +167,8 @@ const VERBS: [Action, RegExp][] = [
 
 const GET_WORDS =
   /\b(ids?|know about|details?|by (its )?id|this|that|one|single|specific|record|everything about|info|information|profile|[a-z]+_[a-z0-9]+|pull up|open|fetch|read|inspect)\b/;
-const LIST_WORDS = /\b(list|all|every|browse|how many|which|any|recent|overdue|due|our|we)\b/;
+const LIST_WORDS =
+  /\b(list|all|every|browse|page through|roster|directory|how many|which|any|recent|overdue|due|our|we)\b/;
 
 /** An entity named in the plural ("calls", "deals", "to-dos") asks for a list. */
 const PLURAL_ENTITY =
@@ -186,7 +187,7 @@ function leadingAction(q: string): Action | undefined {
     const hit = re.exec(head);
     if (hit && hit.index === 0) return action;
   }
-  return /^(list|show|display|browse|view|see|give|get|find|search|look|lookup|fetch|pull|open|what|which|who|how|any|are|is|do|does|where)$/.test(
+  return /^(list|show|display|browse|view|see|give|get|find|search|look|lookup|fetch|pull|open|retrieve|page|paginate|iterate|enumerate|scroll|export|dump|read|check|what|which|who|how|any|are|is|do|does|where)$/.test(
     first,
   )
     ? 'list'
