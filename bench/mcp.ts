@@ -17,8 +17,11 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const search = new OperationSearch(loadBundledSpec());
 const tuning = score(search, loadPhrasings('tuning'));
 const holdout = score(search, loadPhrasings('holdout'));
+// The goal is judged on phrasings the ranking was not written from: the blind set.
+const blind = score(search, loadPhrasings('blind'));
 console.log(`  search (tuning, ${tuning.count} phrasings):   top-1 ${pct(tuning.top1)}, top-3 ${pct(tuning.top3)}`);
 console.log(`  search (held-out, ${holdout.count} phrasings): top-1 ${pct(holdout.top1)}, top-3 ${pct(holdout.top3)}`);
+console.log(`  search (blind, ${blind.count} phrasings):    top-1 ${pct(blind.top1)}, top-3 ${pct(blind.top3)}`);
 for (const m of holdout.misses)
   console.log(`    held-out miss: "${m.query}" → ${m.got.join(', ')} (want ${m.expected})`);
 
@@ -58,11 +61,13 @@ result('mcp', {
   tuningTop3: tuning.top3,
   holdoutTop1: holdout.top1,
   holdoutTop3: holdout.top3,
+  blindTop1: blind.top1,
+  blindTop3: blind.top3,
   allBytes: full.bytes,
   allTokens: tokens(full.bytes),
   readBytes: reads.bytes,
   dynamicBytes: dynamic.bytes,
   dynamicTokens: tokens(dynamic.bytes),
   dynamicVsAll: dynamic.bytes / full.bytes,
-  goalMet: tuning.top1 >= 0.95 && tuning.top3 >= 0.99,
+  goalMet: blind.top1 >= 0.95 && blind.top3 >= 0.99,
 });

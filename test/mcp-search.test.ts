@@ -37,6 +37,18 @@ describe('search_operations ranking', () => {
     expect(s.top3).toBeGreaterThanOrEqual(0.98);
   });
 
+  it('holds on the blind set, written without sight of the code (regression floor: top-1 >= 88%, top-3 >= 96%)', () => {
+    // Below the issue's goal (95% / 99%) on purpose: this is the honest figure for unseen wording, and the
+    // floor only stops it from getting worse.
+    const s = score(search, loadPhrasings('blind'));
+    console.log(
+      `blind: ${s.count} phrasings, top-1 ${(s.top1 * 100).toFixed(1)}%, top-3 ${(s.top3 * 100).toFixed(1)}%`,
+    );
+    expect(s.count).toBeGreaterThanOrEqual(250);
+    expect(s.top1).toBeGreaterThanOrEqual(0.88);
+    expect(s.top3).toBeGreaterThanOrEqual(0.96);
+  });
+
   it('reads the action and the entity from how a phrasing is built', () => {
     // The leading verb wins over later ones ("created" is context here).
     expect(actionOf('wipe the test lead we created yesterday')).toBe('delete');

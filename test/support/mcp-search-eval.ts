@@ -8,8 +8,14 @@ import type { OperationSearch } from '../../src/mcp/search.js';
 export type Phrasing = [query: string, operationId: string];
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
-export function loadPhrasings(set: 'tuning' | 'holdout'): Phrasing[] {
-  const file = set === 'tuning' ? 'mcp-phrasings.json' : 'mcp-phrasings-holdout.json';
+const FILES = {
+  tuning: 'mcp-phrasings.json',
+  holdout: 'mcp-phrasings-holdout.json',
+  blind: 'mcp-phrasings-blind.json',
+} as const;
+
+export function loadPhrasings(set: keyof typeof FILES): Phrasing[] {
+  const file = FILES[set];
   return (JSON.parse(readFileSync(join(fixtures, file), 'utf8')) as { phrasings: Phrasing[] }).phrasings;
 }
 
