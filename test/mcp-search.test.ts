@@ -74,6 +74,38 @@ describe('search_operations ranking', () => {
     );
   });
 
+  it("reads requests the way they are built: the verb's object, ids, labels, quotes, the product name", () => {
+    // The object of the request's verb, not the first noun of the story before it.
+    expect(entitiesOf('I had coffee with someone from Umbrella, add the company to Close').primary).toBe('/lead/');
+    // What is made is named after "as a"; in a possessive the owned thing is the head.
+    expect(entitiesOf('save this message as a note on the lead').primary).toBe('/activity/note/');
+    expect(entitiesOf("each rep's open tasks").primary).toBe('/task/');
+    // A job title is a person, the bare "org" the workspace.
+    expect(entitiesOf('add Dana, VP Sales at Hooli').primary).toBe('/contact/');
+    expect(entitiesOf('show the org info').primary).toBe('/organization/');
+    // One record named in the singular is a get; a set of them a list.
+    expect(actionOf('get contact')).toBe('get');
+    expect(actionOf('get contacts')).toBe('list');
+    // "set a follow-up" makes a task; "set the value" changes a record.
+    expect(actionOf('set a follow-up for Friday')).toBe('create');
+    expect(actionOf('set the deal value to 5000')).toBe('update');
+    const top = (q: string) => search.search(q, 1)[0]?.operationId;
+    // An id names an existing record: it is read, or changed rather than created.
+    expect(top('what stage is deal oppo_123 in')).toBe('getOpportunity');
+    expect(top('add a mobile number to cont_abc')).toBe('updateContact');
+    // A scene-setting label goes; a colon after the request keeps it.
+    expect(top('CRM sync job: load the lead record for the stored id')).toBe('getLead');
+    expect(top('add a note to Acme: they want pricing')).toBe('createNoteActivity');
+    // Quoted text is content ("Call" here is not a phone call); "Close" the product is no verb.
+    expect(top("rename task task_1 to 'Call the CFO'")).toBe('updateTask');
+    expect(top('whoami in Close')).toBe('getMe');
+    expect(top('Close the Globex deal as won')).toBe('updateOpportunity');
+    // Read a field of one record; a change feed is the event log, not a change.
+    expect(top("what's the website on file for Initech?")).toBe('getLead');
+    expect(top('change feed since this morning')).toBe('listEvents');
+    expect(top('which teammates have seats in Close?')).toBe('listUsers');
+  });
+
   it('returns tool names and honours limit and scope', () => {
     const r = search.search('log a call', 2);
     expect(r).toHaveLength(2);
