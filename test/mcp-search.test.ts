@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { operations } from '../generated/operations.js';
 import { loadBundledSpec } from '../src/lib/spec-validator.js';
-import { actionOf, entitiesOf, OperationSearch, toolName } from '../src/mcp/search.js';
+import { actionOf, entitiesOf, OperationSearch, requestPart, toolName, withoutApiWords } from '../src/mcp/search.js';
 import { loadPhrasings, score } from './support/mcp-search-eval.js';
 
 const search = new OperationSearch(loadBundledSpec());
@@ -104,6 +104,33 @@ describe('search_operations ranking', () => {
     expect(top("what's the website on file for Initech?")).toBe('getLead');
     expect(top('change feed since this morning')).toBe('listEvents');
     expect(top('which teammates have seats in Close?')).toBe('listUsers');
+  });
+
+  it('finds the request inside a longer message, and reads API-minded wording', () => {
+    // Background first, the request last.
+    expect(
+      requestPart('The board meets on Friday and I lose track of our funnels, so list every pipeline we have.'),
+    ).toBe('list every pipeline we have.');
+    // A read wanted for a later write is the read.
+    expect(requestPart('I need the status id for Qualified to update the lead')).toBe(
+      'I need the status id for Qualified',
+    );
+    expect(withoutApiWords('which endpoint adds a person to a lead?')).toBe('add a person to a lead?');
+    const top = (q: string) => search.search(q, 1)[0]?.operationId;
+    expect(top('The board meets on Friday and I lose track of our funnels, so list every pipeline we have.')).toBe(
+      'listPipelines',
+    );
+    expect(top('I need the status id for Qualified to update the lead')).toBe('listLeadStatuses');
+    expect(top('which endpoint adds a person to a lead?')).toBe('createContact');
+    expect(top('I have the lead id, need its open deals')).toBe('listOpportunities');
+    // An API call is not a phone call; HTTP methods and paths say what they say.
+    expect(top('POST call to create a lead')).toBe('createLead');
+    expect(top('PUT to rename a pipeline')).toBe('updatePipeline');
+    expect(top('GET /me')).toBe('getMe');
+    // What is not wanted does not count.
+    expect(top('show me the stages a company can be in (not deal stages)')).toBe('listLeadStatuses');
+    expect(top('all accounts, no filters, just the whole list')).toBe('listLeads');
+    expect(top('Could you please do the needful and bin the Foobar account')).toBe('deleteLead');
   });
 
   it('returns tool names and honours limit and scope', () => {

@@ -43,6 +43,8 @@ const SYNONYMS: Record<string, string[]> = {
   deal: ['opportunity'],
   deals: ['opportunity'],
   oppo: ['opportunity'],
+  opp: ['opportunity'],
+  opps: ['opportunity'],
   company: ['lead'],
   companies: ['lead'],
   account: ['lead'],
@@ -161,14 +163,14 @@ const VERBS: [Action, RegExp][] = [
   // "set a follow-up", "assign Bob a to-do": a new task, though set and assign usually change things.
   ['create', /\b(set|assign|give)( \w+)? (a|an|another|one more|new) (\w+ )?(follow-?up|reminder|task|to-?do)\b/],
   ['merge', /\b(merge|squash|consolidate|unify|combine|dedupe|de-dupe|deduplicate|fold|fuse|join)\b/],
-  ['delete', /\b(delete|remove|erase|trash|destroy|get rid|wipe|purge|discard|drop)\b/],
+  ['delete', /\b(delete|remove|erase|trash|bin|destroy|get rid|wipe|purge|discard|drop)\b/],
   [
     'update',
-    /\b(update|change|edit|rename|move|mark|set(?!( \w+)? up)|flip|turn|complete|finish|tick|reschedule|postpone|push|bump|assign|reassign|reorder|modify|switch|convert|upgrade|downgrade|check off|fix|correct|correcting|raise|lower|increase|decrease|close (it|the|this|that|out)(?! (month|week|quarter|year))|close$|win|lose|advance|promote|progress|rename|replace|adjust|unassign)\b/,
+    /\b(update|change|edit|rename|move|mark|set(?!( \w+)? up)|flip|turn|overwrite|prepone|complete|finish|tick|reschedule|postpone|push|bump|assign|reassign|reorder|modify|switch|convert|upgrade|downgrade|check off|fix|correct|correcting|raise|lower|increase|decrease|close (it|the|this|that|out)(?! (month|week|quarter|year))|close$|win|lose|advance|promote|progress|rename|replace|adjust|unassign)\b/,
   ],
   [
     'create',
-    /\b(set( \w+)? up|add|create|new|build|log|record|save|make|put|jot|write|draft|send|text|schedule|remind|import|define|register|open (a|an|new|up)|start|attach|provision|spin up|post|leave|enter|capture|track|(a|an) (second|third|another|additional|extra|separate)|another|one more|(need|want) (a|an)(?= (?!(list|report|summary|count|overview|export|copy|look)\b))|i (just )?(called|spoke|talked|had|sent|emailed|texted|met|got off))\b/,
+    /\b(set( \w+)? up|add|create|new|build|log|(?<!(lead|contact|company|account|deal|opportunity|org|the|a|every|each|this|that|full|whole|single|one) )record(?!s)|save|make|put|jot|write|draft|send|text|schedule|remind|import|define|register|open (a|an|new|up)|start|attach|provision|spin up|post|leave|enter|capture|track|(a|an) (second|third|another|additional|extra|separate)|another|one more|(need|want|like|love) (a|an)(?= (?!(list|report|summary|count|overview|export|copy|look|dump|rundown|view|printout)\b))|as an? (brand )?new|i (just )?(called|spoke|talked|had|sent|emailed|texted|met|got off))\b/,
   ],
 ];
 
@@ -193,7 +195,7 @@ const SINGULAR_ENTITY = /\b(lead|contact|opportunity|opp|deal|company|account|pe
 /** "is there a", "show me Jane's…": the verb a phrasing opens with, if it is one of ours. */
 function leadingAction(q: string): Action | undefined {
   const m =
-    /^(?:(?:please|pls|hey|hi|ok|okay|so|alright|uh|um|can you|could you|would you|can we|could we|i want to|i need to|need to|i'd like to|i'd love to|i'd love it if you could|i would like to|help me|go ahead and|go and|let's|now|then|how (?:do|can|should|would|to)(?: (?:i|we|you))?),?\s+)*(\S+(?:\s+\S+)?)/.exec(
+    /^(?:(?:please|pls|kindly|hey|hi|ok|okay|so|alright|uh|um|first|also|just|can you|could you|would you|can we|could we|can someone|could someone|(?:could you (?:please )?)?do the needful and|i want to|i need to|need to|i'd like to|i'd love to|i'd love it if you could|i would like to|help me|go ahead and|go and|let's|now|then|how (?:do|can|should|would|to)(?: (?:i|we|you))?),?\s+)*(\S+(?:\s+\S+)?)/.exec(
       q,
     );
   if (!m?.[1]) return undefined;
@@ -229,7 +231,8 @@ export function actionOf(query: string): Action | undefined {
   if (method === 'PUT' || method === 'PATCH') return 'update';
   if (method === 'DELETE') return 'delete';
   // A search is POSTed too.
-  if (method === 'POST' && !/\b(search|query|filter)/i.test(query)) return /\bmerge/i.test(query) ? 'merge' : 'create';
+  if (method === 'POST')
+    return /\b(search|query|filter)/i.test(query) ? 'list' : /\bmerge/i.test(query) ? 'merge' : 'create';
   const named = NAMED_RECORD.test(query);
   const attribute = new RegExp(ATTRIBUTES.source, 'i').test(query);
   const q = stripAttributes(query.toLowerCase().replace(/\b(called|named) ['"]?[^'"]*['"]?$/, ''))
@@ -252,8 +255,9 @@ export function actionOf(query: string): Action | undefined {
   // "add a second email to this contact" changes the contact.
   return action === 'create' &&
     attribute &&
+    ['/contact/', '/lead/', undefined].includes(entitiesOf(query).primary) &&
     !/\b(create|new)\b/.test(q) &&
-    /\b(to|on|for) ([a-z]+ ){0,2}(this|the|that|his|her|their|[a-z]+'s)\b/.test(q)
+    /\b(to|on|for) ([a-z]+ ){0,2}(this|the|that|his|her|their|an? existing|[a-z]+'s)\b/.test(q)
     ? 'update'
     : action;
 }
@@ -267,15 +271,15 @@ export function actionOf(query: string): Action | undefined {
 const ENTITY_WORDS: [string, RegExp][] = [
   [
     '/me/',
-    /\b(^me$|this (api )?(key|token)|api (key|token)|who am i|whoami|my (own )?(user|profile|account|login|id|email|name|identity|details)|(logged[- ]in|current|authenticated|signed[- ]in)( \w+)? user|myself|about me|(my|their|his|her) own (user|profile|account|login|details)|(tied to|behind|owner of) (the|this) (api )?(token|key)|am i (authenticated|logged in|signed in|using)|(do|am) i belong|i belong|api key('s)? (owner|user)|whose (api )?key)\b/g,
+    /\b(^me$|me (endpoint|route|call|api)|this (api )?(key|token)|api (key|token)|who am i|whoami|my (own )?(user|profile|account|login|id|email|name|identity|details)|(logged[- ]in|current|authenticated|signed[- ]in)( \w+)? user|myself|about me|connected as|(integration|key|token|app) (is )?(connected|authenticated|running) as|(my|their|his|her) own (user|profile|account|login|details)|(tied to|behind|owner of) (the|this) (api )?(token|key)|am i (authenticated|logged in|signed in|using)|(do|am) i belong|i belong|api key('s)? (owner|user)|whose (api )?key)\b/g,
   ],
   [
     '/organization/',
-    /\b(((my|our) )(org|organi[sz]ation|workspace|tenant)('s)?|the (workspace|tenant)('s)?|workspace('s)?|organi[sz]ation (settings|name|details|info|id|currency|config|memberships?)|org (settings|name|details|id|currency|config|info|information)|org(?!s)|organi[sz]ation(?!s)|team settings|company settings|account settings|compan(y|ies)[- ]wide|(account|workspace|org) (i'm|i am|we're|we are) in|(our|my) company'?s? (org|organi[sz]ation|workspace|settings|currency))\b/g,
+    /\b(((my|our) )(org|organi[sz]ation|workspace|tenant)('s)?|the (workspace|tenant)('s)?|workspace('s)?|organi[sz]ation (settings|name|details|info|id|currency|config|memberships?)|org (settings|name|details|id|currency|config|info|information)|org(?!s)|organi[sz]ation(?!s)|team settings|company settings|account settings|compan(y|ies)[- ]wide|our (company )?account (info|information|settings|details|config)|(account|workspace|org) (i'm|i am|we're|we are) in|(our|my) company'?s? (org|organi[sz]ation|workspace|settings|currency))\b/g,
   ],
   [
     '/custom_field/lead/',
-    /\b(custom( \w+)? (fields?|properties|property|attributes?)|(extra|additional|lead|company|account) (fields?|properties|attributes?)|fields?|properties|attributes?)\b/g,
+    /\b(custom( \w+)? (fields?|properties|property|attributes?)|drop-?downs?(?! (of|with|to))|pick-?lists?|(extra|additional|lead|company|account) (fields?|properties|attributes?)|fields?|properties|attributes?)\b/g,
   ],
   [
     '/saved_search/',
@@ -288,7 +292,7 @@ const ENTITY_WORDS: [string, RegExp][] = [
   ],
   [
     '/user/',
-    /\b(who works|(people|persons|who|everyone|everybody|anyone|salespeople|sales ?people|users?)( who| that)? (have|has|with|holds?) (an? )?(seats?|logins?|access|accounts?|licen[cs]es?)|users?|seats?|licen[cs]es?|teammates?|team ?mates?|reps?|colleagues?|coworkers?|co-workers?|members?|staff|employees?|sales ?people|salespeople|sales team|team)\b/g,
+    /\b(who works|(people|persons|who|everyone|everybody|anyone|salespeople|sales ?people|users?)( who| that)? (have|has|with|holds?) (an? )?(seats?|logins?|access|accounts?|licen[cs]es?)|users?|seats?|licen[cs]es?|teammates?|team ?mates?|reps?|colleagues?|coworkers?|co-workers?|members?|staff|employees?|agents|csms?|aes|sdrs?|bdrs?|account executives?|account managers?|\w+s (and \w+s )?(have|has|with) (an? )?(seats?|logins?|access|licen[cs]es?)|sales ?people|salespeople|sales team|team)\b/g,
   ],
   ['/pipeline/', /\b(pipelines?|sales process(es)?|funnels?)\b/g],
   ['/task/', /\b(tasks?|to-?dos?|follow-?ups?|reminders?|remind|(needs?|has|have|supposed) to do)\b/g],
@@ -309,7 +313,10 @@ const ENTITY_WORDS: [string, RegExp][] = [
     '/contact/',
     /\b((s|e)?vp|head|director|vice president|chief)( of)? (sales|marketing|revenue|engineering|finance|operations|ops|product|growth|it|hr|people)\b/g,
   ],
-  ['/opportunity/', /\b(opportunit(y|ies)|opps?|oppo|deals?|sales?|pipeline value|revenue|forecast)\b/g],
+  [
+    '/opportunity/',
+    /\b(renewals?(?! (pipeline|process|stage|status))|upsells?|opportunit(y|ies)|opps?|oppo|deals?|sales?|pipeline value|revenue|forecast)\b/g,
+  ],
   [
     '/contact/',
     /\b(contacts?|persons?|people|individuals?|ceo|cto|cfo|coo|vp( of)?( [a-z]+)?|founder|someone|decision[- ]makers?|stakeholders?|champions?|point of contact|guy|gal|him|her(?= in\b|$|[,.!?]))\b/g,
@@ -322,7 +329,7 @@ const ENTITY_WORDS: [string, RegExp][] = [
 
 /** Conditions on fields: the query endpoint rather than a plain list. */
 const FILTER_WORDS =
-  /\b(filters?|filtered|conditions?|criteria|where|whose|advanced search|matching|contain(s|ing)?|greater than|less than|more than|fewer than|over \$?\d|under \$?\d|between|without|with no|no activity|not contacted|(that|who|which) (have|has|had)|haven't|have not|created (after|before|since|in)|in [a-z]+ with|with (the )?(status|title|email|phone|job title|a|an) |domain|by city|by (a |any )?(custom )?field)\b/;
+  /\b(advanced( \w+)? search|structured( \w+)? (search|query)|search (api|endpoint)|in (their|the|its) (title|name|e-?mail|domain)|(ending|ends|starting|starts) (in|with)|filters?|filtered|conditions?|criteria|where|whose|advanced search|matching|contain(s|ing)?|greater than|less than|more than|fewer than|over \$?\d|under \$?\d|between|without|with no|no activity|not contacted|(that|who|which) (have|has|had)|haven't|have not|created (after|before|since|in)|in [a-z]+ with|with (the )?(status|title|email|phone|job title|a|an) |domain|by city|by (a |any )?(custom )?field)\b/;
 
 interface Mention {
   entity: string;
@@ -334,6 +341,8 @@ interface Mention {
 function mentions(query: string): Mention[] {
   const q = stripAttributes(query)
     .replace(/\b(called|named) ('[^']*'|"[^"]*"|[A-Z]\S*( [A-Z]\S*)*)/g, (m) => ' '.repeat(m.length))
+    // Addresses and links are content ("raj@gmail.com" is no email activity).
+    .replace(/\S+@\S+|https?:\/\/\S+|\bwww\.\S+/g, (m) => ' '.repeat(m.length))
     // Quoted text is content ("to 'Call the CFO'", "the 'Needs follow-up' view"), not the thing acted on.
     .replace(/(?<![A-Za-z])'[^']+'(?![A-Za-z])|"[^"]*"/g, (m) => ' '.repeat(m.length))
     // "change her title to Head of Revenue": a new value in capitals names no record.
@@ -522,14 +531,20 @@ function withoutLabel(q: string): string {
  * "before I set it, …"), a purpose it ends with ("… so I can assign the deal"), or sentences that only
  * set the scene ("So how's the pipeline looking? Show me every opp…": the last one opening with a verb).
  */
-export function requestPart(q: string): string {
-  const sentences = q.split(/(?<=[.?!])\s+(?=\S)/);
+export function requestPart(query: string): string {
+  const q = withoutApiWords(query);
+  // Sentences, and clauses after ", so" or ";": the last one that opens with a request verb and
+  // names something ("…and I forget the names, so list all the pipelines").
+  const clauses = q.split(/(?<=[.?!])\s+(?=\S)|\s*[;,]\s*(?:(?:and )?so|then|and then)\s+|;\s*|\.\s+/i);
   let r = q;
-  if (sentences.length > 1) {
-    const ask = [...sentences]
+  if (clauses.length > 1) {
+    const ask = [...clauses]
       .reverse()
       .find(
-        (x) => leadingAction(x.toLowerCase()) !== undefined && !/^(what|which|who|how|is|are|do|does|any)\b/i.test(x),
+        (x) =>
+          leadingAction(x.toLowerCase()) !== undefined &&
+          !/^(what|which|who|how|is|are|do|does|any)\b/i.test(x) &&
+          mentions(x).length > 0,
       );
     if (ask !== undefined) r = ask;
   }
@@ -546,7 +561,55 @@ export function requestPart(q: string): string {
       '',
     ),
   );
+  // A read wanted for a later write ("I need the status id for 'Won' to mark the deal") is the read.
+  if (/^(i need|i want|need|get|find|fetch|look up|what|which|show|give me)\b/i.test(r))
+    r = keep(
+      r.replace(
+        /\s+(to|before|for|so i can) (be able to )?(set|update|use|assign|mark|move|change|put|apply|pick|choose|create|add)(ting|ing)?\b.*$/i,
+        '',
+      ),
+    );
   return r;
+}
+
+const THIRD_PERSON: Record<string, string> = {
+  adds: 'add',
+  creates: 'create',
+  returns: 'get',
+  gets: 'get',
+  fetches: 'fetch',
+  lists: 'list',
+  shows: 'show',
+  updates: 'update',
+  changes: 'change',
+  edits: 'edit',
+  deletes: 'delete',
+  removes: 'remove',
+  merges: 'merge',
+  logs: 'log',
+  records: 'record',
+  moves: 'move',
+  marks: 'mark',
+  sends: 'send',
+  searches: 'search',
+  finds: 'find',
+};
+
+/**
+ * Words about the API rather than the CRM: "which endpoint adds a person" asks to add one, a "POST
+ * call" or "one call" is no phone call, and "(not deal stages)" names what is not wanted.
+ */
+export function withoutApiWords(q: string): string {
+  return q
+    .replace(
+      /^(which|what) (endpoint|api( call)?|call|operation|tool|method|route|request)( do i (need|use)| should i use| lets me| can i use| do i call)?( to| for)? (\w+)/i,
+      (_m, ...g: string[]) => THIRD_PERSON[(g[6] ?? '').toLowerCase()] ?? g[6] ?? '',
+    )
+    .replace(/\b(api|rest|http|get|post|put|patch|delete|one|single|which|what) (calls?|requests?)\b/gi, '$1')
+    .replace(
+      /\(?\bnot (the |a |an )?(deal|opportunit|opp|lead|compan|account|contact|person|task)\w*( \w+)?( ones?)?\)?/gi,
+      ' ',
+    );
 }
 
 interface Doc {
@@ -612,7 +675,7 @@ export class OperationSearch {
 
   /** The operations that match `query`, best first; at most `limit`. */
   search(query: string, limit = 5): SearchResult[] {
-    const full = withoutLabel(withoutProductName(query.slice(0, 500)));
+    const full = withoutApiWords(withoutLabel(withoutProductName(query.slice(0, 500))));
     // The words of the whole query rank (context helps), its request part is read for action and entity.
     const q = requestPart(full);
     let action = actionOf(q);
@@ -633,7 +696,8 @@ export class OperationSearch {
         /\b(lead|company|account|contact|person|deal|opportunity|task|user) id\b/i.exec(q)?.[1]?.toLowerCase() ?? ''
       ];
     // D. Unless the thing asked for is many records ("the notes of lead_abc"); a field may be plural.
-    const many = !field && primaryText !== undefined && PLURAL_ENTITY.test(primaryText);
+    const many =
+      primaryText !== undefined && PLURAL_ENTITY.test(primaryText) && (!field || /\b(list|all|every)\b/i.test(q));
     if (idEntity !== undefined && !many) {
       if (reads && (primary === undefined || primary === idEntity || field) && supports(idEntity, 'get')) {
         if (primary !== undefined && primary !== idEntity) others = [primary, ...others];
@@ -657,8 +721,16 @@ export class OperationSearch {
       const other = others.find((e) => supports(e));
       if (other !== undefined) [primary, others] = [other, [primary, ...others]];
     }
+    // "no filters, just the whole list" asks for none.
     const filtered =
-      FILTER_WORDS.test(q.toLowerCase()) && action !== 'create' && action !== 'update' && action !== 'delete';
+      FILTER_WORDS.test(
+        q
+          .toLowerCase()
+          .replace(/\b(no|without|nothing|zero) (filters?|filtered|conditions?|criteria)|unfiltered/g, ' '),
+      ) &&
+      action !== 'create' &&
+      action !== 'update' &&
+      action !== 'delete';
     const boostOf = (op: OperationInfo): number => {
       const entity = entityOfOperation(op);
       const own = actionOfOperation(op);
@@ -670,11 +742,11 @@ export class OperationSearch {
         // "show the deal" may be a list or a get: a read is closer than a write.
         else if (reads && READS.has(own)) boost *= READ_BOOST;
       }
-      // Conditions on leads or contacts are the search endpoint's job.
+      // Conditions on leads, contacts or their fields are the search endpoint's job.
       if (
         filtered &&
         entity === '/data/search/' &&
-        (primary === undefined || primary === '/lead/' || primary === '/contact/')
+        (primary === undefined || primary === '/lead/' || primary === '/contact/' || primary === '/custom_field/lead/')
       )
         boost *= FILTER_BOOST * ENTITY_BOOST;
       return boost;
