@@ -1,6 +1,7 @@
 // `npm run bench mcp` (tsx scripts/bench.ts mcp): the MCP server's figures, all measured in this run.
-//   - search_operations on the tuning phrasings (half of them from a blind set) and on the held-out
-//     ones (never tuned on; a regression floor): top-1 and top-3 (goal: >= 95% and >= 99%);
+//   - search_operations, top-1 and top-3, on the tuning phrasings, the held-out ones, the blind batches
+//     whose misses were read, and the unseen batches nobody tuning has read, which judge the goal
+//     (>= 95% and >= 99%);
 //   - tools/list size in both modes (`--tools all` with every scope, and `--tools dynamic`): bytes of
 //     JSON and a token estimate (bytes / 4, the usual rule of thumb for English and JSON), and the
 //     dynamic/all ratio.
@@ -17,11 +18,15 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 const search = new OperationSearch(loadBundledSpec());
 const tuning = score(search, loadPhrasings('tuning'));
 const holdout = score(search, loadPhrasings('holdout'));
-// The goal is judged on phrasings the ranking was not written from: the blind set.
 const blind = score(search, loadPhrasings('blind'));
+// The goal is judged on phrasings the ranking was not written from and nobody tuning it has read.
+const unseen = score(search, loadPhrasings('unseen'));
 console.log(`  search (tuning, ${tuning.count} phrasings):   top-1 ${pct(tuning.top1)}, top-3 ${pct(tuning.top3)}`);
 console.log(`  search (held-out, ${holdout.count} phrasings): top-1 ${pct(holdout.top1)}, top-3 ${pct(holdout.top3)}`);
-console.log(`  search (blind, ${blind.count} phrasings):    top-1 ${pct(blind.top1)}, top-3 ${pct(blind.top3)}`);
+console.log(`  search (blind, ${blind.count} phrasings):   top-1 ${pct(blind.top1)}, top-3 ${pct(blind.top3)}`);
+console.log(
+  `  search (unseen, ${unseen.count} phrasings):  top-1 ${pct(unseen.top1)}, top-3 ${pct(unseen.top3)} (the goal)`,
+);
 for (const m of holdout.misses)
   console.log(`    held-out miss: "${m.query}" → ${m.got.join(', ')} (want ${m.expected})`);
 
@@ -63,11 +68,13 @@ result('mcp', {
   holdoutTop3: holdout.top3,
   blindTop1: blind.top1,
   blindTop3: blind.top3,
+  unseenTop1: unseen.top1,
+  unseenTop3: unseen.top3,
   allBytes: full.bytes,
   allTokens: tokens(full.bytes),
   readBytes: reads.bytes,
   dynamicBytes: dynamic.bytes,
   dynamicTokens: tokens(dynamic.bytes),
   dynamicVsAll: dynamic.bytes / full.bytes,
-  goalMet: blind.top1 >= 0.95 && blind.top3 >= 0.99,
+  goalMet: unseen.top1 >= 0.95 && unseen.top3 >= 0.99,
 });

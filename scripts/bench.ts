@@ -94,7 +94,7 @@ for (const [name, v] of summary) {
         : name === 'burst'
           ? `cold burst achieved/allowed ${fmt(v.ratio)} (goal >= 0.9), 429s ${v.rateLimited} (goal <= 5; pacing off: ${v.reactive429}), lost ${v.lost}, duplicated ${v.duplicated}`
           : name === 'mcp'
-            ? `search on blind phrasings top-1 ${fmt(v.blindTop1)} / top-3 ${fmt(v.blindTop3)} (goal >= 0.95 / 0.99; tuning set ${fmt(v.tuningTop1)} / ${fmt(v.tuningTop3)}, held-out ${fmt(v.holdoutTop1)} / ${fmt(v.holdoutTop3)}); tools/list ${v.allBytes} bytes (~${v.allTokens} tokens) all vs ${v.dynamicBytes} (~${v.dynamicTokens}) dynamic`
+            ? `search on unseen phrasings top-1 ${fmt(v.unseenTop1)} / top-3 ${fmt(v.unseenTop3)} (goal >= 0.95 / 0.99; blind ${fmt(v.blindTop1)} / ${fmt(v.blindTop3)}, tuning set ${fmt(v.tuningTop1)} / ${fmt(v.tuningTop3)}, held-out ${fmt(v.holdoutTop1)} / ${fmt(v.holdoutTop3)}); tools/list ${v.allBytes} bytes (~${v.allTokens} tokens) all vs ${v.dynamicBytes} (~${v.dynamicTokens}) dynamic`
             : name === 'pagination'
               ? `requests ${v.offsetRequests} offset / ${v.cursorRequests} cursor vs minimum ${v.minimum}; retained heap max ${fmt(v.offsetRetainedMB)} / ${fmt(v.cursorRetainedMB)} MB`
               : `sandbox/Prism req/s min ${fmt(v.minRatio)} (goal >= 10; list ${fmt(v.listRatio)}, get ${fmt(v.getRatio)}, create ${fmt(v.createRatio)}; a trivial server's ceiling: list ${fmt(v.listCeilingRatio)}, get ${fmt(v.getCeilingRatio)}, create ${fmt(v.createCeilingRatio)}), heap growth over 100,000 requests ${fmt(v.heapGrowthMB)} MB (goal < 2), errors ${v.errors}`;

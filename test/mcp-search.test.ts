@@ -1,9 +1,9 @@
-// search_operations on phrasings as agents type them. The tuning set (test/fixtures/mcp-phrasings.json)
-// must meet the goal: the right operation first for >= 95% and in the top three for >= 99%. The
-// held-out set (mcp-phrasings-holdout.json, written before any tuning and never tuned on) is the
-// regression floor for unseen phrasings (it scored 91.7/98.6 before the entity and action boosts);
-// its figures are printed here and by `npm run bench mcp`. The tuning set's later half came from a
-// blind set written without seeing the code, because the first tuning over-fit this file's wording.
+// search_operations on phrasings as agents type them. The goal (the right operation first for >= 95%,
+// in the top three for >= 99%) is judged on phrasings nobody tuning the ranking has read:
+// test/fixtures/mcp-phrasings-unseen.json, batches written by people who saw only the list of operations.
+// The tuning set (mcp-phrasings.json) must meet the goal too; the held-out set and the blind batches
+// whose misses were read (mcp-phrasings-blind.json, with each batch's first-sight figure) are regression
+// floors. The same figures are printed by `npm run bench mcp`.
 import { describe, expect, it } from 'vitest';
 import { operations } from '../generated/operations.js';
 import { loadBundledSpec } from '../src/lib/spec-validator.js';
@@ -37,16 +37,24 @@ describe('search_operations ranking', () => {
     expect(s.top3).toBeGreaterThanOrEqual(0.98);
   });
 
-  it('holds on the blind set, written without sight of the code (regression floor: top-1 >= 88%, top-3 >= 96%)', () => {
-    // Below the issue's goal (95% / 99%) on purpose: this is the honest figure for unseen wording, and the
-    // floor only stops it from getting worse.
+  it('meets the goal on unseen phrasings (top-1 >= 95%, top-3 >= 99%)', () => {
+    const s = score(search, loadPhrasings('unseen'));
+    console.log(
+      `unseen: ${s.count} phrasings, top-1 ${(s.top1 * 100).toFixed(1)}%, top-3 ${(s.top3 * 100).toFixed(1)}%`,
+    );
+    expect(s.count).toBeGreaterThanOrEqual(1200);
+    expect(s.top1).toBeGreaterThanOrEqual(0.95);
+    expect(s.top3).toBeGreaterThanOrEqual(0.99);
+  });
+
+  it('holds on the blind batches whose misses were read (regression floor: top-1 >= 96%, top-3 >= 99%)', () => {
     const s = score(search, loadPhrasings('blind'));
     console.log(
       `blind: ${s.count} phrasings, top-1 ${(s.top1 * 100).toFixed(1)}%, top-3 ${(s.top3 * 100).toFixed(1)}%`,
     );
-    expect(s.count).toBeGreaterThanOrEqual(250);
-    expect(s.top1).toBeGreaterThanOrEqual(0.88);
-    expect(s.top3).toBeGreaterThanOrEqual(0.96);
+    expect(s.count).toBeGreaterThanOrEqual(2800);
+    expect(s.top1).toBeGreaterThanOrEqual(0.96);
+    expect(s.top3).toBeGreaterThanOrEqual(0.99);
   });
 
   it('reads the action and the entity from how a phrasing is built', () => {

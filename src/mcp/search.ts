@@ -12,8 +12,9 @@
 // content and the product's own name. The final score is MiniSearch's (relative to the best) plus a
 // small floor, times the entity and action boosts, so words decide between operations the reading
 // cannot tell apart and the reading decides where the words mislead.
-// Judged on blind phrasing sets written by people who never saw this code (test/fixtures/
-// mcp-phrasings-blind.json, by batch); the tuning set is test/fixtures/mcp-phrasings.json.
+// Judged on phrasings written by people who saw only the list of operations and that nobody tuning
+// this file has read (test/fixtures/mcp-phrasings-unseen.json); batches whose misses were read are
+// mcp-phrasings-blind.json (a regression floor), the tuning set mcp-phrasings.json.
 import MiniSearch from 'minisearch';
 import { stemmer } from 'stemmer';
 import { type OperationInfo, operations } from '../../generated/operations.js';

@@ -12,11 +12,13 @@ const FILES = {
   tuning: 'mcp-phrasings.json',
   holdout: 'mcp-phrasings-holdout.json',
   blind: 'mcp-phrasings-blind.json',
+  unseen: 'mcp-phrasings-unseen.json',
 } as const;
 
 export function loadPhrasings(set: keyof typeof FILES): Phrasing[] {
   const file = FILES[set];
-  return (JSON.parse(readFileSync(join(fixtures, file), 'utf8')) as { phrasings: Phrasing[] }).phrasings;
+  const { phrasings } = JSON.parse(readFileSync(join(fixtures, file), 'utf8')) as { phrasings: Phrasing[] };
+  return phrasings.map(([query, operationId]) => [query, operationId]);
 }
 
 export interface SearchScore {
