@@ -139,6 +139,14 @@ describe('search_operations ranking', () => {
     expect(top('show me the stages a company can be in (not deal stages)')).toBe('listLeadStatuses');
     expect(top('all accounts, no filters, just the whole list')).toBe('listLeads');
     expect(top('Could you please do the needful and bin the Foobar account')).toBe('deleteLead');
+    // A path without an id is the collection, with one a record.
+    expect(top('GET /contact/')).toBe('listContacts');
+    expect(top('GET /contact/{contact_id}/')).toBe('getContact');
+    // "note that…" writes a note; "called" closing a question names, it is no phone call.
+    expect(top('note down that Bob prefers email')).toBe('createNoteActivity');
+    expect(top('what is our workspace called?')).toBe('getOrganization');
+    // A place is a condition on the address: the search endpoint.
+    expect(top('all contacts from Berlin')).toBe('searchData');
   });
 
   it('returns tool names and honours limit and scope', () => {

@@ -220,7 +220,7 @@ const ACTIVITY_LOG = /\b(call|phone|e-?mail|sms|text|message)s? (logs?|history|r
 
 /** Fields of a contact or lead ("a second email", "the phone number"): not activities. */
 const ATTRIBUTES =
-  /\b(e-?mails? and (phones?|titles?|(phone )?numbers?)|(titles?|(phone )?numbers?|phones?) and e-?mails?|(status|stage) (of|on)(?= (this|that))|(phone|mobile|cell) numbers?|phones|e-?mail address(es)?|(second|another|new|work|personal|extra) e-?mail|e-?mails and phones|job title|title|website( url)?|url|address)\b/gi;
+  /\b(e-?mails? and (phones?|titles?|(phone )?numbers?)|(titles?|(phone )?numbers?|phones?) and e-?mails?|(status|stage) (of|on)(?= (this|that))|(phone|mobile|cell) numbers?|phones|e-?mail address(es)?|(second|another|new|work|personal|extra) e-?mail|(second|another|new|work|personal|extra|mobile|cell) phone( numbers?)?|e-?mails and phones|job title|title|website( url)?|url|address)\b/gi;
 const COMPANY_ATTRIBUTES = /\b(website|url|(?<!e-?mail )address(es)?|domain|industry)\b/i;
 const stripAttributes = (q: string) => q.replace(ATTRIBUTES, (m) => ' '.repeat(m.length));
 /** "show me the Acme account": one named record. */
@@ -242,7 +242,7 @@ export function actionOf(query: string): Action | undefined {
   let action = leadingAction(q);
   if (action === undefined) action = VERBS.find(([, re]) => re.test(q))?.[0];
   // "note: Alice prefers calls after 3pm" writes one.
-  if (action === undefined && /^(note|memo|to-?do|task|reminder)\s*:/.test(q)) return 'create';
+  if (/^(note|memo|to-?do|task|reminder)\s*(:|that\b|down\b)/.test(q)) return 'create';
   if (action === undefined && !PLURAL_ENTITY.test(q) && !GET_WORDS.test(q) && !named) return undefined;
   if (action === undefined || action === 'list') {
     // A read: one record (a named or id'd one) or a list of them.
@@ -258,7 +258,9 @@ export function actionOf(query: string): Action | undefined {
     attribute &&
     ['/contact/', '/lead/', undefined].includes(entitiesOf(query).primary) &&
     !/\b(create|new)\b/.test(q) &&
-    /\b(to|on|for) ([a-z]+ ){0,2}(this|the|that|his|her|their|an? existing|[a-z]+'s)\b/.test(q)
+    /\b((to|on|for) ([a-z]+ ){0,2}(this|the|that|his|her|their|an? existing|[a-z]+'s)|[a-z]+'s (second|another|new|extra|other|work|personal|mobile))\b/.test(
+      query.toLowerCase(),
+    )
     ? 'update'
     : action;
 }
@@ -276,7 +278,7 @@ const ENTITY_WORDS: [string, RegExp][] = [
   ],
   [
     '/organization/',
-    /\b(((my|our) )(org|organi[sz]ation|workspace|tenant)('s)?|the (workspace|tenant)('s)?|workspace('s)?|organi[sz]ation (settings|name|details|info|id|currency|config|memberships?)|org (settings|name|details|id|currency|config|info|information)|org(?!s)|organi[sz]ation(?!s)|team settings|company settings|account settings|compan(y|ies)[- ]wide|our (company )?account (info|information|settings|details|config)|(account|workspace|org) (i'm|i am|we're|we are) in|(our|my) company'?s? (org|organi[sz]ation|workspace|settings|currency))\b/g,
+    /\b(((my|our) )(org|organi[sz]ation|workspace|tenant)('s)?|the (workspace|tenant)('s)?|workspace('s)?|organi[sz]ation (settings|name|details|info|id|currency|config|memberships?)|org (settings|name|details|id|currency|config|info|information)|org(?!s)|organi[sz]ation(?!s)|team settings|company settings|account settings|compan(y|ies)[- ]wide|our (company )?account (info|information|settings|details|config)|(our|my) (company'?s? )?(name and )?currency|(account|workspace|org) (i'm|i am|we're|we are) in|(our|my) company'?s? (org|organi[sz]ation|workspace|settings|currency))\b/g,
   ],
   [
     '/custom_field/lead/',
@@ -296,11 +298,11 @@ const ENTITY_WORDS: [string, RegExp][] = [
     /\b(who works|(people|persons|who|everyone|everybody|anyone|salespeople|sales ?people|users?)( who| that)? (have|has|with|holds?) (an? )?(seats?|logins?|access|accounts?|licen[cs]es?)|users?|seats?|licen[cs]es?|teammates?|team ?mates?|reps?|colleagues?|coworkers?|co-workers?|members?|staff|employees?|agents|csms?|aes|sdrs?|bdrs?|account executives?|account managers?|\w+s (and \w+s )?(have|has|with) (an? )?(seats?|logins?|access|licen[cs]es?)|sales ?people|salespeople|sales team|team)\b/g,
   ],
   ['/pipeline/', /\b(pipelines?|sales process(es)?|funnels?)\b/g],
-  ['/task/', /\b(tasks?|to-?dos?|follow-?ups?|reminders?|remind|(needs?|has|have|supposed) to do)\b/g],
+  ['/task/', /\b(tasks?|to-?dos?|follow[- ]?ups?|reminders?|remind|(needs?|has|have|supposed) to do)\b/g],
   ['/activity/', ACTIVITY_LOG],
   [
     '/activity/call/',
-    /\b((on|off) the phone|phone with|calls?|phone calls?|phone conversations?|dial(ed|led)?|rang|phoned|called(?! [A-Z'"]))\b/g,
+    /\b((on|off) the phone|phone with|calls?|phone calls?|phone conversations?|dial(ed|led)?|rang|phoned|called(?! [A-Z'"])(?!\s*[?.!]?\s*$))\b/g,
   ],
   ['/activity/email/', /\b(e-?mail( messages?)?|e-?mails|mail|gmail|outlook)\b/g],
   ['/activity/sms/', /\b(sms|texts?|texted|texting|text messages?|messages?)\b/g],
@@ -330,7 +332,7 @@ const ENTITY_WORDS: [string, RegExp][] = [
 
 /** Conditions on fields: the query endpoint rather than a plain list. */
 const FILTER_WORDS =
-  /\b(advanced( \w+)? search|structured( \w+)? (search|query)|search (api|endpoint)|in (their|the|its) (title|name|e-?mail|domain)|(ending|ends|starting|starts) (in|with)|filters?|filtered|conditions?|criteria|where|whose|advanced search|matching|contain(s|ing)?|greater than|less than|more than|fewer than|over \$?\d|under \$?\d|between|without|with no|no activity|not contacted|(that|who|which) (have|has|had)|haven't|have not|created (after|before|since|in)|in [a-z]+ with|with (the )?(status|title|email|phone|job title|a|an) |domain|by city|by (a |any )?(custom )?field)\b/;
+  /\b((in|from|matching) (the |a |that |this |my |our )?('[^']*' )?(smart ?view|saved (search|view|list))|(based|located|headquartered) in|advanced( \w+)? search|structured( \w+)? (search|query)|search (api|endpoint)|in (their|the|its) (title|name|e-?mail|domain)|(ending|ends|starting|starts) (in|with)|filters?|filtered|conditions?|criteria|where|whose|advanced search|matching|contain(s|ing)?|greater than|less than|more than|fewer than|over \$?\d|under \$?\d|between|without|with no|no activity|not contacted|(that|who|which) (have|has|had)|haven't|have not|created (after|before|since|in)|in [a-z]+ with|with (the )?(status|title|email|phone|job title|a|an) |domain|by city|by (a |any )?(custom )?field)\b/;
 
 interface Mention {
   entity: string;
@@ -666,10 +668,13 @@ export class OperationSearch {
   }
 
   /** The entity of an operation path written in the query (`/me`, `/activity/call/`), ids left out. */
-  #pathEntity(q: string): string | undefined {
-    for (const m of q.matchAll(/(?:^|[\s(])(\/[a-z_]+(?:\/[a-z_{}]+)*)\/?(?=$|[\s?.,)])/g)) {
-      const path = `${(m[1] ?? '').replace(/\/\{[^}]*\}/g, '')}/`;
-      if ([...this.#pairs].some((pair) => pair.startsWith(`${path} `))) return path;
+  #pathEntity(q: string): { entity: string; one: boolean } | undefined {
+    for (const m of q.matchAll(/(?:^|[\s(])(\/[a-z_]+(?:\/[A-Za-z0-9_{}]+)*)\/?(?=$|[\s?.,)])/g)) {
+      const raw = m[1] ?? '';
+      // `/lead/{lead_id}/` or `/lead/lead_abc/` is one record; `/lead/` the collection.
+      const one = /\/(\{[^}]*\}|[a-z]+_[A-Za-z0-9]+)$/.test(raw);
+      const entity = `${raw.replace(/\/(\{[^}]*\}|[a-z]+_[A-Za-z0-9]+)(?=\/|$)/g, '')}/`;
+      if ([...this.#pairs].some((pair) => pair.startsWith(`${entity} `))) return { entity, one };
     }
     return undefined;
   }
@@ -684,8 +689,9 @@ export class OperationSearch {
     let { primary, primaryText, others, pointed } = entitiesOf(q);
     // "GET /me", "/custom_field/lead": a path named outright.
     const path = this.#pathEntity(q);
-    if (path !== undefined && path !== primary)
-      [primary, others] = [path, primary === undefined ? others : [primary, ...others]];
+    if (path !== undefined && path.entity !== primary)
+      [primary, others] = [path.entity, primary === undefined ? others : [primary, ...others]];
+    if (path !== undefined && action !== undefined && READS.has(action)) action = path.one ? 'get' : 'list';
     const supports = (e: string, a = action) => this.#pairs.has(`${e} ${a}`);
     // Emails, phones and statuses are also fields: "the email and status of this contact" reads it.
     const field = primary !== undefined && (primary in READ_THROUGH || primary.startsWith('/status/'));
@@ -723,12 +729,15 @@ export class OperationSearch {
       if (other !== undefined) [primary, others] = [other, [primary, ...others]];
     }
     // "no filters, just the whole list" asks for none.
+    // "every company in Texas": a place is a condition on the address.
+    const place = /\b(all|every|any)\b[^.?!]*\b(in|from) [A-Z][a-z]+/.test(q);
     const filtered =
-      FILTER_WORDS.test(
-        q
-          .toLowerCase()
-          .replace(/\b(no|without|nothing|zero) (filters?|filtered|conditions?|criteria)|unfiltered/g, ' '),
-      ) &&
+      (place ||
+        FILTER_WORDS.test(
+          q
+            .toLowerCase()
+            .replace(/\b(no|without|nothing|zero) (filters?|filtered|conditions?|criteria)|unfiltered/g, ' '),
+        )) &&
       action !== 'create' &&
       action !== 'update' &&
       action !== 'delete';
