@@ -147,6 +147,9 @@ describe('search_operations ranking', () => {
     expect(top('what is our workspace called?')).toBe('getOrganization');
     // A place is a condition on the address: the search endpoint.
     expect(top('all contacts from Berlin')).toBe('searchData');
+    // Only leads merge, so a merge names them; a field name like status_id names its kind.
+    expect(top('Initech is in there twice, squash them together')).toBe('mergeLeads');
+    expect(top("I need the status_id for 'Qualified'")).toBe('listLeadStatuses');
   });
 
   it('returns tool names and honours limit and scope', () => {

@@ -541,14 +541,14 @@ export function requestPart(query: string): string {
   const clauses = q.split(/(?<=[.?!])\s+(?=\S)|\s*[;,]\s*(?:(?:and )?so|then|and then)\s+|;\s*|\.\s+/i);
   let r = q;
   if (clauses.length > 1) {
-    const ask = [...clauses]
-      .reverse()
-      .find(
-        (x) =>
-          leadingAction(x.toLowerCase()) !== undefined &&
-          !/^(what|which|who|how|is|are|do|does|any)\b/i.test(x) &&
-          mentions(x).length > 0,
-      );
+    const ask = [...clauses].reverse().find(
+      (x) =>
+        leadingAction(x.toLowerCase()) !== undefined &&
+        !/^(what|which|who|how|is|are|do|does|any)\b/i.test(x) &&
+        // "Which AEs have logins? I need to assign the renewal.": the question is the request.
+        !(/^(i|we) (need|want|have) to\b/i.test(x) && /\?/.test(q)) &&
+        mentions(x).length > 0,
+    );
     if (ask !== undefined) r = ask;
   }
   const keep = (x: string) => (x.trim().split(/\s+/).length >= 2 ? x : r);
@@ -681,7 +681,11 @@ export class OperationSearch {
 
   /** The operations that match `query`, best first; at most `limit`. */
   search(query: string, limit = 5): SearchResult[] {
-    const full = withoutApiWords(withoutLabel(withoutProductName(query.slice(0, 500))));
+    // `status_id`, `lead_id`: a field name says "status id", "lead id".
+    const full = withoutApiWords(withoutLabel(withoutProductName(query.slice(0, 500)))).replace(
+      /\b([a-z]+)_id\b/g,
+      '$1 id',
+    );
     // The words of the whole query rank (context helps), its request part is read for action and entity.
     const q = requestPart(full);
     let action = actionOf(q);
@@ -693,6 +697,11 @@ export class OperationSearch {
       [primary, others] = [path.entity, primary === undefined ? others : [primary, ...others]];
     if (path !== undefined && action !== undefined && READS.has(action)) action = path.one ? 'get' : 'list';
     const supports = (e: string, a = action) => this.#pairs.has(`${e} ${a}`);
+    // "squash them together": an action only one kind of record supports names it.
+    if (primary === undefined && action !== undefined) {
+      const only = [...this.#pairs].filter((p) => p.endsWith(` ${action}`));
+      if (only.length === 1) primary = only[0]?.split(' ')[0];
+    }
     // Emails, phones and statuses are also fields: "the email and status of this contact" reads it.
     const field = primary !== undefined && (primary in READ_THROUGH || primary.startsWith('/status/'));
     // An id names one record of its kind: "the stage of deal oppo_abc" reads that deal, "add a mobile
