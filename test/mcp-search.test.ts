@@ -150,6 +150,14 @@ describe('search_operations ranking', () => {
     // Only leads merge, so a merge names them; a field name like status_id names its kind.
     expect(top('Initech is in there twice, squash them together')).toBe('mergeLeads');
     expect(top("I need the status_id for 'Qualified'")).toBe('listLeadStatuses');
+    // "note that I called…" logs the call; "I called Bruce" is no name; a generic message beside an
+    // email is the email; "get them into Close" creates.
+    expect(top('note that I phoned Dana at Hooli for ten minutes')).toBe('createCallActivity');
+    expect(top('log that I called Bruce Wayne this morning')).toBe('createCallActivity');
+    expect(top('save the message I emailed Globex to their timeline')).toBe('createEmailActivity');
+    expect(top('Wonka Industries signed up on our site yesterday. Please get them into Close.')).toBe('createLead');
+    // Every call of one lead is a list of its activities, not the lead.
+    expect(top('every call and email on lead lead_7Kp')).toBe('listActivities');
   });
 
   it('returns tool names and honours limit and scope', () => {

@@ -174,7 +174,7 @@ const VERBS: [Action, RegExp][] = [
   ],
   [
     'create',
-    /\b(set( \w+)? up|add|create|new|build|log|(?<!(lead|contact|company|account|deal|opportunity|org|the|a|every|each|this|that|full|whole|single|one) )record(?!s)|save|make|put|jot|write|draft|send|text|schedule|remind|import|define|register|open (a|an|new|up)|start|attach|provision|spin up|post|leave|enter|capture|track|(a|an) (second|third|another|additional|extra|separate)|another|one more|(need|want|like|love) (a|an)(?= (?!(list|report|summary|count|overview|export|copy|look|dump|rundown|view|printout)\b))|as an? (brand )?new|i (just )?(called|spoke|talked|had|sent|emailed|texted|met|got off))\b/,
+    /\b(set( \w+)? up|add|create|new|build|log|(?<!(lead|contact|company|account|deal|opportunity|org|the|a|every|each|this|that|full|whole|single|one) )record(?!s)|save|make|put|jot|write|draft|send|text|schedule|remind|import|define|register|open (a|an|new|up)|start|(get|put) (them|him|her|it|this|that)( in| into)?(?=\s*[.!]?$)|attach|provision|spin up|post|leave|enter|capture|track|(a|an) (second|third|another|additional|extra|separate)|another|one more|(need|want|like|love) (a|an)(?= (?!((full|complete|quick|whole) )?(list|report|summary|count|overview|export|copy|look|dump|rundown|view|printout)\b))|as an? (brand )?new|(i|we) (just )?(called|rang|phoned|dialed|spoke|talked|chatted|had|sent|emailed|texted|messaged|pinged|wrote|met|got off|caught up))\b/,
   ],
 ];
 
@@ -239,7 +239,10 @@ export function actionOf(query: string): Action | undefined {
     return /\b(search|query|filter)/i.test(query) ? 'list' : /\bmerge/i.test(query) ? 'merge' : 'create';
   const named = NAMED_RECORD.test(query);
   const attribute = new RegExp(ATTRIBUTES.source, 'i').test(query);
-  const q = stripAttributes(query.toLowerCase().replace(/\b(called|named) ['"]?[^'"]*['"]?$/, ''))
+  // "a company called Acme" names it; "I called Bruce" is a phone call.
+  const q = stripAttributes(
+    query.toLowerCase().replace(/(?<!\b(i|we|he|she|they|just) )\b(called|named) ['"]?[^'"]*['"]?$/, ''),
+  )
     .replace(ACTIVITY_LOG, 'activities')
     .replace(/\b(changes? ?(feeds?|logs?|history)|audit (log|trail)|event log)\b/g, 'events');
   let action = leadingAction(q);
@@ -275,9 +278,11 @@ export function actionOf(query: string): Action | undefined {
  * contain.
  */
 const ENTITY_WORDS: [string, RegExp][] = [
+  // "what did my team do with customers": what happened, before "team" is read as users.
+  ['/activity/', /\bwhat (did|have) (my team|the team|we|i|you|they) (do|done|get done|work(ed)? on)\b/g],
   [
     '/me/',
-    /\b(^me$|me (endpoint|route|call|api)|this (api )?(key|token)|api (key|token)|who am i|whoami|my (own )?(user|profile|account|login|id|email|name|identity|details)|(logged[- ]in|current|authenticated|signed[- ]in)( \w+)? user|myself|about me|connected as|(integration|key|token|app) (is )?(connected|authenticated|running) as|(my|their|his|her) own (user|profile|account|login|details)|(tied to|behind|owner of) (the|this) (api )?(token|key)|am i (authenticated|logged in|signed in|using)|(do|am) i belong|i belong|api key('s)? (owner|user)|whose (api )?key)\b/g,
+    /\b(^me$|me (endpoint|route|call|api)|this (api )?(key|token)|api (key|token)|who am i|whoami|my (own )?(user|profile|account|login|id|email|name|identity|details)|(logged[- ]in|current|authenticated|signed[- ]in)( \w+)? user|myself|about me|am i (a )?member|i('m| am) (a )?member|connected as|(integration|key|token|app) (is )?(connected|authenticated|running) as|(my|their|his|her) own (user|profile|account|login|details)|(tied to|behind|owner of) (the|this) (api )?(token|key)|am i (authenticated|logged in|signed in|using)|(do|am) i belong|i belong|api key('s)? (owner|user)|whose (api )?key)\b/g,
   ],
   [
     '/organization/',
@@ -285,7 +290,7 @@ const ENTITY_WORDS: [string, RegExp][] = [
   ],
   [
     '/custom_field/lead/',
-    /\b(custom( \w+)? (fields?|properties|property|attributes?)|drop-?downs?(?! (of|with|to))|pick-?lists?|(extra|additional|lead|company|account) (fields?|properties|attributes?)|fields?|properties|attributes?)\b/g,
+    /\b(custom[ _]fields?|custom( \w+)? (fields?|properties|property|attributes?)|drop-?downs?(?! (of|with|to))|pick-?lists?|(extra|additional|lead|company|account) (fields?|properties|attributes?)|fields?|properties|attributes?)\b/g,
   ],
   [
     '/saved_search/',
@@ -298,21 +303,21 @@ const ENTITY_WORDS: [string, RegExp][] = [
   ],
   [
     '/user/',
-    /\b(who works|(people|persons|who|everyone|everybody|anyone|salespeople|sales ?people|users?)( who| that)? (have|has|with|holds?) (an? )?(seats?|logins?|access|accounts?|licen[cs]es?)|users?|seats?|licen[cs]es?|teammates?|team ?mates?|reps?|colleagues?|coworkers?|co-workers?|members?|staff|employees?|agents|csms?|aes|sdrs?|bdrs?|account executives?|account managers?|\w+s (and \w+s )?(have|has|with) (an? )?(seats?|logins?|access|licen[cs]es?)|sales ?people|salespeople|sales team|team)\b/g,
+    /\b(who works|(people|persons|who|everyone|everybody|anyone|salespeople|sales ?people|users?)( else)?( besides me| but me| apart from me)?( (on|in) (our|the|my) team)?( who| that)? (have|has|with|holds?) (an? )?(crm |close )?(seats?|logins?|access|accounts?|licen[cs]es?)|users?|seats?|licen[cs]es?|teammates?|team ?mates?|reps?|colleagues?|coworkers?|co-workers?|members?|staff|employees?|agents|csms?|aes|sdrs?|bdrs?|account executives?|account managers?|\w+s (and \w+s )?(have|has|with) (an? )?(seats?|logins?|access|licen[cs]es?)|sales ?people|salespeople|sales team|team)\b/g,
   ],
   ['/pipeline/', /\b(pipelines?|sales process(es)?|funnels?)\b/g],
-  ['/task/', /\b(tasks?|to-?dos?|follow[- ]?ups?|reminders?|remind|(needs?|has|have|supposed) to do)\b/g],
+  ['/task/', /\b(tasks?|to-?dos?|follow[- ]?ups?|reminders?|remind|(needs?|has|have|supposed) to (do|get done))\b/g],
   ['/activity/', ACTIVITY_LOG],
   [
     '/activity/call/',
-    /\b((on|off) the phone|phone with|calls?|phone calls?|phone conversations?|dial(ed|led)?|rang|phoned|called(?! [A-Z'"])(?!\s*[?.!]?\s*$))\b/g,
+    /\b((on|off) the phone|phone with|calls?|phone calls?|phone conversations?|dial(ed|led)?|rang|phoned|called(?! [A-Z'"])(?!\s*[?.!]?\s*$)|(?<=\b([Ii]|[Ww]e|[Hh]e|[Ss]he|[Tt]hey|[Jj]ust) )called)\b/g,
   ],
-  ['/activity/email/', /\b(e-?mail( messages?)?|e-?mails|mail|gmail|outlook)\b/g],
+  ['/activity/email/', /\b(e-?mail( messages?)?|e-?mails|e-?mailed|mail|gmail|outlook)\b/g],
   ['/activity/sms/', /\b(sms|texts?|texted|texting|text messages?|messages?)\b/g],
   ['/activity/note/', /\b(notes?|comments?|memo|jot(ted)?( down)?|write down|note down)\b/g],
   [
     '/activity/',
-    /\b((what|that) (has )?happened|what (did|have) (we|i|you|they) (talk(ed)?|discuss(ed)?|sa(y|id)|cover(ed)?)|activit(y|ies)|timeline|history|interactions?|feed|touchpoints?|engagements?|conversations?|communications?)\b/g,
+    /\b((what|that) (has )?happened|(been )?happening|timeline items?|what (did|have) (we|i|you|they) (talk(ed)?|discuss(ed)?|sa(y|id)|cover(ed)?)|activit(y|ies)|timeline|history|interactions?|feed|touchpoints?|engagements?|conversations?|communications?)\b/g,
   ],
   // A job title ("VP Sales", "head of revenue") is a person's, not a deal.
   [
@@ -346,7 +351,10 @@ interface Mention {
 /** The entities a query names, in order, each position claimed by the first (most specific) pattern. */
 function mentions(query: string): Mention[] {
   const q = stripAttributes(query)
-    .replace(/\b(called|named) ('[^']*'|"[^"]*"|[A-Z]\S*( [A-Z]\S*)*)/g, (m) => ' '.repeat(m.length))
+    .replace(
+      /(?<!\b([Ii]|[Ww]e|[Hh]e|[Ss]he|[Tt]hey|[Jj]ust) )\b(called|named) ('[^']*'|"[^"]*"|[A-Z]\S*( [A-Z]\S*)*)/g,
+      (m) => ' '.repeat(m.length),
+    )
     // Addresses and links are content ("raj@gmail.com" is no email activity).
     .replace(/\S+@\S+|https?:\/\/\S+|\bwww\.\S+/g, (m) => ' '.repeat(m.length))
     // Quoted text is content ("to 'Call the CFO'", "the 'Needs follow-up' view"), not the thing acted on.
@@ -396,7 +404,7 @@ function objectOf(query: string, ms: readonly Mention[]): number {
       const i = ms.findIndex(
         (x) =>
           x.index >= end &&
-          /^\s+((the|a|an|this|that|new|our|my|his|her|their|its|another|one more)\s+)*([a-z-]+\s+)?$/i.test(
+          /^\s+((the|a|an|this|that|new|our|my|his|her|their|its|another|one more)\s+)*((?!(to|on|for|in|into|with|from|at|of|about|under)\b)[a-z-]+\s+)?$/i.test(
             query.slice(end, x.index),
           ),
       );
@@ -418,7 +426,14 @@ export function entitiesOf(query: string): {
   others: string[];
   pointed?: string;
 } {
-  const ms = mentions(query);
+  // "the message I emailed": a generic message is the email, call or note named beside it.
+  const all = mentions(query);
+  const typed = all.some(
+    (m) => m.entity === '/activity/email/' || m.entity === '/activity/call/' || m.entity === '/activity/note/',
+  );
+  const ms = typed
+    ? all.filter((m) => !(m.entity === '/activity/sms/' && /^messages?$/i.test(query.slice(m.index, m.end))))
+    : all;
   const lower = query.toLowerCase();
   const opp = /\b(deals?|opportunit(y|ies)|opps?|oppo|pipelines?|won|lost|sales?)\b/.test(lower);
   const name = (e: string) => (e === '/status/' ? (opp ? '/status/opportunity/' : '/status/lead/') : e);
@@ -555,6 +570,8 @@ export function requestPart(query: string): string {
     if (ask !== undefined) r = ask;
   }
   const keep = (x: string) => (x.trim().split(/\s+/).length >= 2 ? x : r);
+  // "note that I called Bruce": the call is what is logged.
+  r = keep(r.replace(/^(please )?(note|record|log)( down)? that (?=(i|we|they|he|she) )/i, ''));
   r = keep(
     r.replace(
       /^(?:(?:so|ok|okay|now),?\s+)?(?:(?:i|we) (?:already )?(?:have|got|know) [^,;]+|(?:before|after|once|when|now that|since) [^,;]+)[,;]\s*(?:(?:and|so|then|now),?\s+)?/i,
@@ -710,13 +727,15 @@ export class OperationSearch {
     // An id names one record of its kind: "the stage of deal oppo_abc" reads that deal, "add a mobile
     // number to cont_abc" changes that contact (a record with an id already exists).
     const idEntity =
-      ID_PREFIXES[/\b([a-z]+)_[A-Za-z0-9]{3,}/.exec(q)?.[1] ?? ''] ??
+      ID_PREFIXES[/\b(lead|cont|oppo|task|pipe|user|orga)_[A-Za-z0-9]+/.exec(q)?.[1] ?? ''] ??
       ID_NAMES[
         /\b(lead|company|account|contact|person|deal|opportunity|task|user) id\b/i.exec(q)?.[1]?.toLowerCase() ?? ''
       ];
     // D. Unless the thing asked for is many records ("the notes of lead_abc"); a field may be plural.
     const many =
-      primaryText !== undefined && PLURAL_ENTITY.test(primaryText) && (!field || /\b(list|all|every)\b/i.test(q));
+      primaryText !== undefined &&
+      (PLURAL_ENTITY.test(primaryText) || /\b(every|all)\b/i.test(q)) &&
+      (!field || /\b(list|all|every)\b/i.test(q));
     if (idEntity !== undefined && !many) {
       if (reads && (primary === undefined || primary === idEntity || field) && supports(idEntity, 'get')) {
         if (primary !== undefined && primary !== idEntity) others = [primary, ...others];
@@ -741,8 +760,13 @@ export class OperationSearch {
       if (other !== undefined) [primary, others] = [other, [primary, ...others]];
     }
     // "no filters, just the whole list" asks for none.
-    // "every company in Texas": a place is a condition on the address.
-    const place = /\b(all|every|any)\b[^.?!]*\b(in|from) [A-Z][a-z]+/.test(q);
+    // "every company in Texas": a place is a condition on the address; leads and contacts at once are
+    // the search's.
+    const place =
+      /\b(all|every|any)\b[^.?!]*\b(in|from) [A-Z][a-z]+/.test(q) ||
+      /\b(leads?|compan(y|ies)|accounts?) and (contacts?|people)\b|\b(contacts?|people) and (leads?|compan(y|ies))\b/i.test(
+        q,
+      );
     const filtered =
       (place ||
         FILTER_WORDS.test(
