@@ -297,8 +297,7 @@ export function exampleArguments(
     'application/json'
   ] as JsonObject | undefined;
   const takes = (k: string) =>
-    Object.hasOwn(schemas.input.properties as JsonObject, k) ||
-    (schemas.args.bodyPatterns && k.startsWith('custom.'));
+    Object.hasOwn(schemas.input.properties as JsonObject, k) || (schemas.args.bodyPatterns && k.startsWith('custom.'));
   const candidates = Object.values((media?.examples as JsonObject | undefined) ?? {})
     .map((e) => (isRef(e) ? resolveRef(doc, e.$ref) : e))
     .map((e) => (isObj(e) ? e.value : undefined))
