@@ -315,7 +315,7 @@ describe('--tools dynamic', () => {
 
 describe('prompts', () => {
   it('offers the five workflows without the credential input', async () => {
-    const c = await connect(sandbox.url);
+    const c = await connect(sandbox.url, { allow: ['read', 'create'] });
     try {
       const { prompts } = await c.client.listPrompts();
       expect(prompts.map((p) => p.name).sort()).toEqual(

@@ -8,6 +8,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
   type CallToolResult,
+  ErrorCode,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListToolsRequestSchema,
@@ -31,12 +32,13 @@ import {
   isList,
   isWrite,
   needsConfirm,
+  operationInfo,
   operationObject,
   type ToolSchemas,
   toolSchemas,
 } from './schema.js';
 import { OperationSearch, toolName } from './search.js';
-import { loadWorkflows, renderPrompt, type Workflow } from './workflows.js';
+import { loadWorkflows, type PromptScope, renderPrompt, type Workflow, workflowScopes } from './workflows.js';
 
 export const SAFETIES: readonly Safety[] = ['read', 'create', 'update', 'delete'];
 export const VERSION = '0.1.0';
@@ -347,25 +349,59 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
     return result;
   });
 
+  const promptScope: PromptScope = { allow, mode, takes: takesArgument(doc) };
   server.setRequestHandler(ListPromptsRequestSchema, async () => ({
-    prompts: workflows.map((w) => ({
-      name: w.workflowId,
-      title: w.summary,
-      description: w.description,
-      arguments: w.inputs.map((i) => ({ name: i.name, description: i.description, required: i.required })),
-    })),
+    prompts: workflows.map((w) => {
+      const needs = workflowScopes(w, promptScope);
+      const short = needs.filter((k) => !allow.has(k));
+      const note = short.length
+        ? ` Needs --allow ${needs.join(',')}: on this server (${[...allow].join(',')}) only the steps before a ${short.join('/')} step can run.`
+        : ` Needs --allow ${needs.join(',')}.`;
+      return {
+        name: w.workflowId,
+        title: w.summary,
+        description: `${w.description}${note}`,
+        arguments: w.inputs.map((i) => ({ name: i.name, description: i.description, required: i.required })),
+      };
+    }),
   }));
   server.setRequestHandler(GetPromptRequestSchema, async (request) => {
     const w = workflows.find((x) => x.workflowId === request.params.name);
-    if (!w) throw new Error(`Unknown prompt ${JSON.stringify(request.params.name.slice(0, 80))}`);
-    return {
-      description: w.summary,
-      messages: [
-        { role: 'user', content: { type: 'text', text: redact(renderPrompt(w, request.params.arguments ?? {})) } },
-      ],
-    };
+    if (!w)
+      throw new InvalidParams(
+        redact(
+          `Unknown prompt ${JSON.stringify(request.params.name.slice(0, 80))}; the prompts are ${workflows.map((x) => x.workflowId).join(', ')}`,
+        ),
+      );
+    const text = renderPrompt(w, request.params.arguments ?? {}, promptScope);
+    return { description: w.summary, messages: [{ role: 'user', content: { type: 'text', text: redact(text) } }] };
   });
   return server;
+}
+
+/**
+ * A JSON-RPC -32602 (invalid params) answer. Not McpError: the SDK sends `message` as is, and
+ * McpError's would read "MCP error -32602: …" before the client adds that prefix again.
+ */
+class InvalidParams extends Error {
+  readonly code = ErrorCode.InvalidParams;
+}
+
+/** Whether an operation's tool takes an argument (any operation, allowed or not: prompts name the scope a step needs). */
+function takesArgument(doc: JsonObject): PromptScope['takes'] {
+  const cache = new Map<string, ToolSchemas | undefined>();
+  return (operationId, argument) => {
+    if (!cache.has(operationId)) {
+      const op = operationInfo(operationId);
+      cache.set(operationId, op && toolSchemas(op, doc));
+    }
+    const schemas = cache.get(operationId);
+    if (!schemas) return false;
+    return (
+      Object.hasOwn(schemas.input.properties as JsonObject, argument) ||
+      (schemas.args.bodyPatterns && argument.startsWith('custom.'))
+    );
+  };
 }
 
 /** Parses `--allow read,create`: the kinds of operation tools may run. */
