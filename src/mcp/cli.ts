@@ -21,7 +21,7 @@ import {
   serverOptions,
 } from '../lib/http-guard.js';
 import { type RunningSandbox, startSandbox } from '../sandbox/index.js';
-import { DEFAULT_DEADLINE_MS, DEFAULT_TEXT_BUDGET } from './execute.js';
+import { answerRecorder, DEFAULT_DEADLINE_MS, DEFAULT_TEXT_BUDGET } from './execute.js';
 import { createCloseMcpServer, keyRedactor, parseAllow } from './server.js';
 
 export const MCP_USAGE = `usage: close-crm-openapi mcp [options]
@@ -150,9 +150,18 @@ export function resolveKey(args: Pick<McpArgs, 'sandbox' | 'keyFile'>, env: Node
 /** Longest wait the tools' client accepts (a 429's Retry-After, pacing): a longer ask is a tool error. */
 export const MCP_MAX_DELAY_MS = 10_000;
 
-/** The client the tools execute through: waits bounded well inside a tool call's 30 s deadline. */
+/**
+ * The client the tools execute through: waits bounded well inside a tool call's 30 s deadline, and each
+ * answer's status noted for the tool call's error messages (answerRecorder).
+ */
 export function mcpCloseClient(apiKey: string, baseUrl: string) {
-  return createCloseClient({ apiKey, baseUrl, timeoutMs: 30_000, retry: { maxDelayMs: MCP_MAX_DELAY_MS } });
+  return createCloseClient({
+    apiKey,
+    baseUrl,
+    timeoutMs: 30_000,
+    retry: { maxDelayMs: MCP_MAX_DELAY_MS },
+    fetch: answerRecorder(),
+  });
 }
 
 /**
