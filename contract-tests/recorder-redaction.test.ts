@@ -1,6 +1,7 @@
 // The recorder's fetch sits below the client's redaction: whatever a server echoes reaches it raw. A key
-// echoed back (raw, JSON-escaped, percent-encoded, base64) must not reach drift.json, coverage.json or
-// the violation messages that become test failure text. Real local server, real client.
+// echoed back (raw, JSON-escaped, percent-encoded, base64 at any byte offset, upper case, hex, HTML
+// character references) must not reach drift.json, coverage.json or the violation messages that become
+// test failure text. Real local server, real client.
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +14,10 @@ import { ContractSpec } from './support/spec.js';
 
 const KEY = 'live_key_Zr8Kq2WmX5vN9tLp3YcB7dHs';
 const escaped = [...KEY].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`).join('');
+const hex = Buffer.from(KEY).toString('hex').toUpperCase();
+const html = [...KEY].map((c) => `&#${c.charCodeAt(0)};`).join('');
+/** The key 2 bytes into a base64 encoding: its characters from the 4th on encode only key bytes. */
+const shifted = Buffer.from(`u:${KEY}`).toString('base64');
 let server: http.Server;
 let baseUrl = '';
 
@@ -21,7 +26,11 @@ beforeAll(async () => {
     if (req.url?.includes('/lead/lead_text/'))
       res.writeHead(502, { 'content-type': 'text/html' }).end(`<h1>bad gateway for ${req.headers.authorization}</h1>`);
     else if (req.url?.includes('/lead/lead_json/'))
-      res.writeHead(200, { 'content-type': 'application/json' }).end(`{"id":"lead_json","${escaped}":"${escaped}"}`);
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          `{"id":"lead_json","${escaped}":"${escaped}","${hex}":"${html}","${KEY.toUpperCase()}":"${shifted}","${shifted}":1,"${html}":2}`,
+        );
     else res.writeHead(404, { 'content-type': 'text/plain' }).end(`no such thing, ${encodeURIComponent(KEY)} ${KEY}`);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -45,6 +54,10 @@ test('drift.json, coverage.json and violation messages never hold an echoed key'
     expect(text).not.toContain(KEY);
     expect(text).not.toContain(escaped.slice(0, 48));
     expect(text).not.toContain(basic.slice(0, 40));
+    expect(text.toLowerCase()).not.toContain(KEY.toLowerCase());
+    expect(text).not.toContain(hex.slice(0, 40));
+    expect(text).not.toContain(html.slice(0, 40));
+    expect(text).not.toContain(shifted.slice(3, 40));
   }
   expect(written.join('\n')).toContain('[REDACTED]');
 });

@@ -2,7 +2,7 @@
 //   1. `npm run build` when dist/ is stale, then `npm pack` into .tmp/pack/
 //   2. publint (warnings fail) and @arethetypeswrong/cli (ESM-only profile) on the tarball
 //   3. the runtime dependencies are exactly openapi-fetch (the client), ajv + ajv-formats (the
-//      sandbox's request validation) and the MCP server's (SDK, search, YAML, schemas)
+//      sandbox's request validation) and the MCP server's (SDK, search, YAML, schemas, name suggestions)
 //   4. a consumer project with the tarball unpacked into node_modules: its TypeScript (strict, NodeNext)
 //      type-checks against the package's .d.ts (the client and `close-crm-openapi/sandbox`), and its
 //      JavaScript runs against a 127.0.0.1 server and against a sandbox it starts in-process; the
@@ -99,11 +99,13 @@ execFileSync('tar', ['xzf', tarball, '-C', pkgDir, '--strip-components=1']);
 const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
   dependencies?: Record<string, string>;
 };
-// The MCP server (`close-crm-openapi mcp`) brings the SDK (and its zod peer), minisearch, stemmer and yaml.
+// The MCP server (`close-crm-openapi mcp`) brings the SDK (and its zod peer), minisearch, stemmer, yaml and
+// leven (the closest names to a wrong operation name).
 const RUNTIME_DEPENDENCIES = [
   '@modelcontextprotocol/sdk',
   'ajv',
   'ajv-formats',
+  'leven',
   'minisearch',
   'openapi-fetch',
   'stemmer',

@@ -3,6 +3,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -109,6 +111,26 @@ describe('a strict consumer installs the package from git and runs the five auto
     expect(existsSync(join(installed, 'generated', 'openapi.deref.json'))).toBe(false);
     expect(existsSync(join(installed, 'src'))).toBe(false);
   });
+
+  it("the README's MCP client config for a git install starts: node <folder>/node_modules/…/dist/cli.js mcp --sandbox", async () => {
+    const client = new Client({ name: 'readme-config', version: '1' });
+    await client.connect(
+      new StdioClientTransport({
+        command: 'node',
+        args: [join(installed, 'dist', 'cli.js'), 'mcp', '--sandbox'],
+        env: { ...(process.env as Record<string, string>), CLOSE_API_KEY: '' },
+        stderr: 'ignore',
+      }),
+    );
+    try {
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name)).toContain('list_leads');
+      const me = await client.callTool({ name: 'get_me', arguments: {} });
+      expect(me.isError).toBeFalsy();
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
 
   it('the automations type-check under strict, exactOptionalPropertyTypes and noUncheckedIndexedAccess', () => {
     expect(typeErrors).toBe('');

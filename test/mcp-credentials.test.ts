@@ -1,5 +1,6 @@
 // The API key never reaches the model: a local server echoes a canary key back in every form (raw,
-// JSON-escaped, URL-encoded in either hex case, base64 in Basic) in bodies, error messages, field errors and headers, and
+// JSON-escaped, URL-encoded in either hex case, upper and lower case, hex in either case, HTML character
+// references, base64 at each byte offset and URL-safe, Basic) in bodies, error messages, field errors and headers, and
 // no tool result, error, prompt or log line of the MCP server may contain any of them. Also: the key
 // file must be private, and the Streamable HTTP listener survives hostile requests.
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,32 +16,62 @@ import { McpUsageError, originAllowed, parseMcpArgs, readKeyFile, resolveKey, st
 import { fireHostileRequests, summaryLine } from './support/hostile.js';
 import { call, connect } from './support/mcp.js';
 
-// Printable ASCII without spaces or colons (what the client accepts), with characters that JSON and
-// URL encoding change.
+// Printable ASCII without spaces or colons (what the client accepts), with characters that JSON, URL
+// and HTML encoding change.
 const CANARY = 'cAnArY"k\\ey/+&=%?9Zq~';
 /** Percent-encoding with lowercase hex (`%2f`), which decoders accept as well. */
 const lowerUrl = (s: string) => encodeURIComponent(s).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+const hex = Buffer.from(CANARY).toString('hex');
+const htmlDec = [...CANARY].map((c) => `&#${c.charCodeAt(0)};`).join('');
+const htmlHex = [...CANARY].map((c) => `&#x${c.charCodeAt(0).toString(16)};`).join('');
+/** Base64 of the key starting 0, 1 and 2 bytes into the encoded data (as in `Basic base64("user:" + key)`). */
+const shifted = ['', 'x', 'user:'].map((before) => Buffer.from(`${before}${CANARY}:`).toString('base64'));
+/** Every form the echo server sends back, by name. */
+const ECHOES: Record<string, string> = {
+  raw: CANARY,
+  json: JSON.stringify(CANARY),
+  url: encodeURIComponent(CANARY),
+  urlLower: lowerUrl(CANARY),
+  b64: Buffer.from(CANARY).toString('base64'),
+  upper: CANARY.toUpperCase(),
+  lower: CANARY.toLowerCase(),
+  hex,
+  hexUpper: hex.toUpperCase(),
+  htmlDec,
+  htmlHex,
+  htmlHexUpper: htmlHex.toUpperCase(),
+  b64at1: shifted[1] ?? '',
+  b64at2: shifted[2] ?? '',
+  b64url: Buffer.from(`?${CANARY}`).toString('base64url'),
+};
+/**
+ * What must not be found anywhere: each form, and for the base64 ones the part that encodes only key
+ * bytes (at offset 1 the first two characters mix in the byte before; at offset 2, three).
+ */
 const FORMS = [
   CANARY,
   JSON.stringify(CANARY).slice(1, -1),
   encodeURIComponent(CANARY),
   lowerUrl(CANARY),
+  CANARY.toUpperCase(),
+  CANARY.toLowerCase(),
+  hex,
+  hex.toUpperCase(),
+  htmlDec,
+  htmlHex,
+  htmlHex.toUpperCase(),
   Buffer.from(`${CANARY}:`).toString('base64'),
   Buffer.from(CANARY).toString('base64'),
+  (shifted[1] ?? '').slice(2, 26),
+  (shifted[2] ?? '').slice(7, 31),
+  Buffer.from(`?${CANARY}`).toString('base64url').slice(2, 26),
 ];
 
 let echo: Server;
 let echoUrl = '';
 
 function echoes(auth: string): Record<string, unknown> {
-  return {
-    raw: CANARY,
-    json: JSON.stringify(CANARY),
-    url: encodeURIComponent(CANARY),
-    urlLower: lowerUrl(CANARY),
-    basic: auth,
-    b64: Buffer.from(CANARY).toString('base64'),
-  };
+  return { ...ECHOES, basic: auth };
 }
 
 beforeAll(async () => {
@@ -56,13 +87,13 @@ beforeAll(async () => {
       res.end(
         JSON.stringify({
           error: `bad key ${CANARY} ${auth}`,
-          errors: [encodeURIComponent(CANARY), lowerUrl(CANARY)],
+          errors: [encodeURIComponent(CANARY), lowerUrl(CANARY), ...Object.values(ECHOES)],
           'field-errors': { name: `not ${auth}`, [CANARY]: 'x' },
         }),
       );
     } else {
       res.writeHead(500, { 'content-type': 'text/plain', 'x-echo': auth });
-      res.end(`server error for ${auth} ${CANARY}`);
+      res.end(`server error for ${auth} ${Object.values(ECHOES).join(' ')}`);
     }
   });
   await new Promise<void>((ok) => echo.listen(0, '127.0.0.1', () => ok()));
@@ -72,8 +103,14 @@ afterAll(async () => {
   await new Promise<void>((ok) => echo.close(() => ok()));
 });
 
+/** A form as it reads inside JSON text, escaped once and twice (results are JSON inside JSON). */
+const inJson = (form: string): string[] => {
+  const once = JSON.stringify(form).slice(1, -1);
+  return [form, once, JSON.stringify(once).slice(1, -1)];
+};
+
 function expectClean(text: string): void {
-  for (const form of FORMS) expect(text.includes(form), `contains ${form}`).toBe(false);
+  expect(FORMS.filter((form) => inJson(form).some((f) => text.includes(f)))).toEqual([]);
 }
 
 describe('the canary key', () => {

@@ -2,28 +2,11 @@
 // as `close-crm-openapi mcp --sandbox --allow read,create,update` over stdio, as a user's MCP client
 // starts it, and drives the five workflows of workflows/ through tool calls only, finding each tool
 // with search_operations first.
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-/** The bin package.json names, built from the current src/ (`--if-changed`: a no-op when dist/ is current). */
-function builtBin(): string {
-  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: Record<string, string> };
-  const bin = join(root, manifest.bin['close-crm-openapi'] ?? '');
-  const build = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'build.ts'), '--if-changed'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  if (build.status !== 0 || !existsSync(bin)) throw new Error(`build failed: ${build.stdout}${build.stderr}`);
-  return bin;
-}
+import { builtBin } from './support/bin.js';
 
 let client: Client;
 let stderr = '';

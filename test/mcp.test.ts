@@ -1,7 +1,7 @@
 // The MCP server through the SDK's in-memory transport, against a real local sandbox: the tool list
 // (names, annotations, inlined schemas), scopes, confirm, dry runs, paging under the text budget,
 // Close's field errors as tool errors, dynamic mode and the workflow prompts.
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operations } from '../generated/operations.js';
 import { type RunningSandbox, startSandbox } from '../src/sandbox/index.js';
@@ -85,7 +85,7 @@ describe('tools/list', () => {
       expect(tools.every((t) => t.annotations?.readOnlyHint === true)).toBe(true);
       const r = await call(c.client, 'create_lead', { name: 'Nope' });
       expect(r.isError).toBe(true);
-      expect(errorText(r)).toMatch(/not allowed/);
+      expect(errorText(r)).toMatch(/outside the allowed scope/);
       const found = structured<{ results: { operationId: string }[] }>(
         await call(c.client, 'search_operations', { query: 'create a lead' }),
       );
@@ -240,6 +240,73 @@ describe('--tools dynamic', () => {
       expect(del.isError).toBe(true);
       const unknown = await call(c.client, 'list_leads', {});
       expect(unknown.isError).toBe(true);
+      expect(errorText(unknown)).toContain('call_operation');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('takes the tool name search_operations returns as well as the operationId', async () => {
+    const c = await connect(sandbox.url, { tools: 'dynamic', allow: ['read', 'create'] });
+    try {
+      const found = structured<{ results: { tool: string }[] }>(
+        await call(c.client, 'search_operations', { query: 'log a call', limit: 1 }),
+      );
+      const tool = found.results[0]?.tool ?? '';
+      expect(tool).toBe('create_call_activity');
+      const d = structured<{ operationId: string }>(await call(c.client, 'describe_operation', { operationId: tool }));
+      expect(d.operationId).toBe('createCallActivity');
+      const me = structured<{ id: string }>(await call(c.client, 'call_operation', { operationId: 'get_me' }));
+      expect(me.id).toMatch(/^user_/);
+      const dry = structured<{ request: { path: string } }>(
+        await call(c.client, 'call_operation', {
+          operationId: 'create_note_activity',
+          arguments: { lead_id: 'lead_abc', note: 'hi', dry_run: true },
+        }),
+      );
+      expect(dry.request.path).toBe('/activity/note/');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('answers a wrong name with the closest names, and says "scope" only when that is the reason', async () => {
+    const c = await connect(sandbox.url, { tools: 'dynamic' });
+    const message = (r: CallToolResult) => (JSON.parse(errorText(r)) as { error: string }).error;
+    try {
+      const typo = await call(c.client, 'describe_operation', { operationId: 'get_leed' });
+      expect(typo.isError).toBe(true);
+      expect(message(typo)).toMatch(/No operation is named "get_leed"\. Closest: getLead \(tool get_lead\)/);
+      expect(errorText(typo)).not.toMatch(/scope|--allow/);
+      // Named by what it does: search finds it, and it is outside read, so the scope it needs is given.
+      const near = JSON.parse(errorText(await call(c.client, 'call_operation', { operationId: 'log_call' }))) as {
+        suggestions: string[];
+      };
+      expect(near.suggestions[0]).toBe('createCallActivity (tool create_call_activity, needs --allow create)');
+      const scoped = await call(c.client, 'call_operation', {
+        operationId: 'deleteLead',
+        arguments: { lead_id: 'lead_abc', confirm: true },
+      });
+      expect(errorText(scoped)).toContain('outside the allowed scope');
+      expect(errorText(scoped)).toContain('--allow read,delete');
+      const nothing = await call(c.client, 'describe_operation', { operationId: 'frobnicate' });
+      expect(message(nothing)).toMatch(/No operation is named "frobnicate"\. Use search_operations/);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('in all-tools mode too: unknown names get the closest tools, out-of-scope ones the scope', async () => {
+    const c = await connect(sandbox.url);
+    try {
+      expect(errorText(await call(c.client, 'list_lead', {}))).toMatch(/Closest: listLeads \(tool list_leads\)/);
+      const scoped = errorText(await call(c.client, 'create_lead', { name: 'x' }));
+      expect(scoped).toContain('outside the allowed scope');
+      expect(scoped).toContain('--allow read,create');
+      expect(errorText(await call(c.client, 'getMe', {}))).toContain('the tool of getMe is get_me');
+      expect(errorText(await call(c.client, 'describe_operation', { operationId: 'getMe' }))).toContain(
+        'only with --tools dynamic',
+      );
     } finally {
       await c.close();
     }
@@ -248,7 +315,7 @@ describe('--tools dynamic', () => {
 
 describe('prompts', () => {
   it('offers the five workflows without the credential input', async () => {
-    const c = await connect(sandbox.url);
+    const c = await connect(sandbox.url, { allow: ['read', 'create'] });
     try {
       const { prompts } = await c.client.listPrompts();
       expect(prompts.map((p) => p.name).sort()).toEqual(

@@ -21,7 +21,7 @@ import {
   serverOptions,
 } from '../lib/http-guard.js';
 import { type RunningSandbox, startSandbox } from '../sandbox/index.js';
-import { DEFAULT_TEXT_BUDGET } from './execute.js';
+import { answerRecorder, DEFAULT_DEADLINE_MS, DEFAULT_TEXT_BUDGET } from './execute.js';
 import { createCloseMcpServer, keyRedactor, parseAllow } from './server.js';
 
 export const MCP_USAGE = `usage: close-crm-openapi mcp [options]
@@ -150,9 +150,18 @@ export function resolveKey(args: Pick<McpArgs, 'sandbox' | 'keyFile'>, env: Node
 /** Longest wait the tools' client accepts (a 429's Retry-After, pacing): a longer ask is a tool error. */
 export const MCP_MAX_DELAY_MS = 10_000;
 
-/** The client the tools execute through: waits bounded well inside a tool call's 30 s deadline. */
+/**
+ * The client the tools execute through: waits bounded well inside a tool call's 30 s deadline, and each
+ * answer's status noted for the tool call's error messages (answerRecorder).
+ */
 export function mcpCloseClient(apiKey: string, baseUrl: string) {
-  return createCloseClient({ apiKey, baseUrl, timeoutMs: 30_000, retry: { maxDelayMs: MCP_MAX_DELAY_MS } });
+  return createCloseClient({
+    apiKey,
+    baseUrl,
+    timeoutMs: 30_000,
+    retry: { maxDelayMs: MCP_MAX_DELAY_MS },
+    fetch: answerRecorder(),
+  });
 }
 
 /**
@@ -181,9 +190,41 @@ function reply(res: ServerResponse, status: number, message: string): void {
 
 export interface RunningMcp {
   close(): Promise<void>;
+  /** stdio: resolves once stdin has ended and the requests read from it are answered (or `ms` passed). */
+  inputEnded?: Promise<void>;
   /** The HTTP endpoint (with --http), e.g. http://127.0.0.1:3000/mcp. */
   url?: string;
   sandboxUrl?: string;
+}
+
+/**
+ * Counts the requests the transport passes on and the answers it sends (by JSON-RPC id), from the
+ * call on; the function it returns resolves once none is open, or after `ms` (a tool call ends
+ * within its own deadline; this bounds the wait anyway).
+ */
+function trackRequests(transport: StdioServerTransport): (ms: number) => Promise<void> {
+  const open = new Set<string | number>();
+  let idle: () => void = () => {};
+  const onmessage = transport.onmessage;
+  transport.onmessage = (message) => {
+    if ('method' in message && 'id' in message) open.add(message.id);
+    onmessage?.(message);
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (message) => {
+    await send(message);
+    if (!('method' in message) && 'id' in message && message.id !== undefined) open.delete(message.id);
+    if (open.size === 0) idle();
+  };
+  return (ms) =>
+    new Promise<void>((ok) => {
+      if (open.size === 0) return ok();
+      const timer = setTimeout(ok, ms);
+      idle = () => {
+        clearTimeout(timer);
+        ok();
+      };
+    });
 }
 
 /** Starts the server as the flags say; resolves once it is listening. `limits`: the HTTP guards (tests shorten them). */
@@ -218,9 +259,17 @@ export async function startMcp(
 
   if (args.http === undefined) {
     const server = make();
-    await server.connect(new StdioServerTransport());
+    const transport = new StdioServerTransport();
+    // Listened for before connect() starts reading: a file or /dev/null ends at once, a pipe when closed.
+    const ended = new Promise<void>((ok) => {
+      process.stdin.once('end', ok);
+      process.stdin.once('close', ok);
+    });
+    await server.connect(transport);
+    const idle = trackRequests(transport);
     return {
       sandboxUrl: sandbox?.url,
+      inputEnded: ended.then(() => idle(DEFAULT_DEADLINE_MS + 5_000)),
       close: async () => {
         await server.close();
         await sandbox?.close();
@@ -322,5 +371,6 @@ export async function runMcp(argv: readonly string[]): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  if (args.http === undefined) process.stdin.on('close', stop);
+  // stdio: the client closing stdin (or a file or /dev/null read to its end) ends the server.
+  void running.inputEnded?.then(stop);
 }

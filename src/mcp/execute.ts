@@ -4,10 +4,17 @@
 // writes), pages lists behind an opaque `next_cursor`, and keeps every answer, errors included, under
 // a text budget (`fitResult`). Every string that leaves here passes through `redact` (the key in all
 // its encodings). A call ends at the MCP request's cancellation or after `deadlineMs`, whichever first.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import type { OperationInfo } from '../../generated/operations.js';
-import { CloseAbortError, CloseApiError, CloseRateLimitError } from '../errors.js';
+import {
+  CloseAbortError,
+  CloseApiError,
+  CloseNetworkError,
+  CloseRateLimitError,
+  CloseResponseParseError,
+} from '../errors.js';
 import type { JsonObject } from '../lib/spec-validator.js';
 import { DEFAULT_LIMIT, isList, isWrite, maxLimit, needsConfirm, type ToolSchemas } from './schema.js';
 
@@ -230,6 +237,7 @@ export async function execute(
   const args: JsonObject = rawArgs ?? {};
   const deadlineMs = ctx.deadlineMs ?? DEFAULT_DEADLINE_MS;
   const deadline = new AbortController();
+  const answer: Answer = {};
   try {
     const problems = validate(schemas.input, args);
     if (problems.length) return errorResult(ctx, 'The arguments do not match the input schema.', { problems });
@@ -277,11 +285,11 @@ export async function execute(
     }
     const init: JsonObject = { params: { path, query } };
     if (hasBody) init.body = body;
-    const answer = await withDeadline(deadline, deadlineMs, signal, (s) =>
-      ctx.call(op.operationId, { ...init, signal: s }),
+    const response = await answers.run(answer, () =>
+      withDeadline(deadline, deadlineMs, signal, (s) => ctx.call(op.operationId, { ...init, signal: s })),
     );
-    if (!list) return fitResult(ctx, isObj(answer) ? answer : { value: answer });
-    const page = isObj(answer) ? answer : {};
+    if (!list) return fitResult(ctx, isObj(response) ? response : { value: response });
+    const page = isObj(response) ? response : {};
     const items = Array.isArray(page.data) ? page.data : [];
     const data = items.slice(seen, seen + limit);
     const nextOf = (returned: number): CursorState | null => {
@@ -311,23 +319,68 @@ export async function execute(
         : deadline.signal.aborted
           ? `no answer within ${deadlineMs / 1000} s`
           : undefined,
+      answer,
     );
   }
 }
 
-/** A thrown error as a tool error the model can act on. */
+/** The status and Content-Type of the last answer the client got for one tool call (answerRecorder). */
+interface Answer {
+  status?: number;
+  contentType?: string;
+}
+const answers = new AsyncLocalStorage<Answer>();
+
+/**
+ * A `fetch` for the tools' client (below its credentials and retries) that notes each answer's status
+ * and Content-Type for the tool call it serves. A 2xx read whose body is not JSON surfaces from
+ * openapi-fetch as a bare SyntaxError; with this, the model is told which status Close sent.
+ */
+export function answerRecorder(
+  inner: (input: Request, init?: RequestInit) => Promise<Response> = (input, init) => globalThis.fetch(input, init),
+): (input: Request, init?: RequestInit) => Promise<Response> {
+  return async (input, init) => {
+    const response = await inner(input, init);
+    const answer = answers.getStore();
+    if (answer) {
+      answer.status = response.status;
+      answer.contentType = response.headers.get('content-type') ?? undefined;
+    }
+    return response;
+  };
+}
+
+/** Gateway answers: the request may have reached Close and been processed behind them. */
+const GATEWAY = new Set([502, 503, 504]);
+
+/** A thrown error as a tool error the model can act on: what was called, the status if any, and what to do. */
 function failure(
   ctx: ExecuteContext,
   op: OperationInfo,
   err: unknown,
   /** Why the call was stopped, if it was: cancelled by the client, or past the deadline. */
   stopped: string | undefined,
+  answer: Answer,
 ): CallToolResult {
   if (err instanceof ToolInputError) return errorResult(ctx, err.message);
+  const where = `${op.operationId} (${op.method.toUpperCase()} ${op.path})`;
+  const operation = op.operationId;
+  const unknownOutcome = 'it may or may not have been applied, and it was not retried: check before calling again.';
+  const Unknown = `I${unknownOutcome.slice(1)}`;
   if (err instanceof CloseApiError) {
-    const details: JsonObject = { status: err.status };
+    const details: JsonObject = { operation, status: err.status };
     if (Object.keys(err.fieldErrors).length) details.field_errors = err.fieldErrors as JsonObject;
     if (err.retryAfterMs !== undefined) details.retry_after_ms = err.retryAfterMs;
+    // A gateway's 502/503/504 to a write says nothing of whether Close got and processed it.
+    if (isWrite(op) && GATEWAY.has(err.status))
+      return errorResult(
+        ctx,
+        `${where}: ${err.message}. A ${err.status} does not say whether Close processed the write: ${unknownOutcome}`,
+        {
+          ...details,
+          outcome_unknown: true,
+        },
+      );
     return errorResult(ctx, err.message, details);
   }
   if (err instanceof CloseRateLimitError) {
@@ -335,22 +388,53 @@ function failure(
     return errorResult(
       ctx,
       `Close asked to wait ${secs} s before this request (rate limit), longer than this server waits. Nothing was processed: call again after ${secs} s.`,
-      { status: 429, retry_after_ms: err.askedMs },
+      { operation, status: 429, retry_after_ms: err.askedMs },
     );
   }
   if (stopped) {
     // Nothing in flight (a wait was cut short) or a read: safe again. A write cut off on the wire: unknown.
     const known = !isWrite(op) || (err instanceof CloseAbortError && !err.outcomeUnknown);
-    const then = known
-      ? 'Nothing was changed; you may call again.'
-      : 'It may or may not have been applied: check before calling again.';
-    return errorResult(ctx, `Stopped: ${stopped}. ${then}`, { outcome_unknown: !known });
+    const then = known ? 'Nothing was changed; you may call again.' : Unknown;
+    return errorResult(ctx, `Stopped: ${stopped}. ${then}`, { operation, outcome_unknown: !known });
+  }
+  if (err instanceof CloseResponseParseError) {
+    const body = err.problem === 'unreadable' ? 'could not be read' : 'is not valid JSON';
+    const type = err.contentType ? ` (${err.contentType})` : '';
+    return errorResult(
+      ctx,
+      `${where}: Close answered HTTP ${err.status} but the body ${body}${type}. The write was applied: do not call again; read the record back instead.`,
+      { operation, status: err.status, write_succeeded: true },
+    );
+  }
+  if (err instanceof SyntaxError) {
+    // openapi-fetch's JSON.parse of a 2xx body (a read: writes throw CloseResponseParseError).
+    const status = answer.status === undefined ? 'a success status' : `HTTP ${answer.status}`;
+    const type = answer.contentType ? ` (${answer.contentType})` : '';
+    return errorResult(
+      ctx,
+      `${where}: Close answered ${status} with a body that is not valid JSON${type}, so there is no result. Nothing was changed; calling again later may work.`,
+      answer.status === undefined ? { operation } : { operation, status: answer.status },
+    );
+  }
+  if (err instanceof CloseNetworkError) {
+    const reason = typeof err.cause === 'string' ? err.cause : 'no answer';
+    const tries = `${err.attempts} attempt${err.attempts === 1 ? '' : 's'}`;
+    return err.outcomeUnknown
+      ? errorResult(ctx, `${where}: the connection failed before an answer (${reason}). ${Unknown}`, {
+          operation,
+          outcome_unknown: true,
+        })
+      : errorResult(
+          ctx,
+          `${where}: no answer from Close after ${tries} (${reason}). Nothing was changed; try again later.`,
+          {
+            operation,
+          },
+        );
   }
   if (isObj(err) && err.outcomeUnknown === true)
-    return errorResult(ctx, `${errText(err)} It may or may not have been applied: check before calling again.`, {
-      outcome_unknown: true,
-    });
-  return errorResult(ctx, errText(err));
+    return errorResult(ctx, `${where}: ${errText(err)} ${Unknown}`, { operation, outcome_unknown: true });
+  return errorResult(ctx, `${where}: ${errText(err)}`, { operation });
 }
 
 const errText = (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err));

@@ -271,26 +271,47 @@ export function toolSchemas(op: OperationInfo, doc: JsonObject = loadBundledSpec
   return { input, output: outputSchema(doc, op), args };
 }
 
-/** A short worked example of the tool's arguments, from the spec's own examples. */
-export function exampleArguments(op: OperationInfo, doc: JsonObject = loadBundledSpec()): JsonObject {
+/** The spec's Close-side names of the list controls, as the tools name them. */
+const CONTROL_NAMES: Readonly<Record<string, string>> = { _fields: 'fields', _limit: 'limit' };
+
+/**
+ * A short worked example of the tool's arguments, from the spec's own examples (ids from the id
+ * schemas' examples, so they match their patterns). Only the tool's own argument names are kept:
+ * `_fields`/`_limit` of a body example become `fields`/`limit`, anything the tool does not take is
+ * dropped. test/mcp-examples.test.ts checks every example against its input schema.
+ */
+export function exampleArguments(
+  op: OperationInfo,
+  doc: JsonObject = loadBundledSpec(),
+  schemas: ToolSchemas = toolSchemas(op, doc),
+): JsonObject {
   const example: JsonObject = {};
   for (const p of parametersOf(doc, op)) {
     if (p.in !== 'path') continue;
     const named = isObj(p.examples) ? Object.values(p.examples).find(isObj)?.value : undefined;
-    const ex = isObj(p.schema) && Array.isArray(p.schema.examples) ? p.schema.examples[0] : undefined;
+    const schema = inline(doc, p.schema);
+    const ex = isObj(schema) && Array.isArray(schema.examples) ? schema.examples[0] : undefined;
     example[String(p.name)] = p.example ?? named ?? ex ?? `${String(p.name).replace(/_id$/, '')}_…`;
   }
   const media = ((operationObject(doc, op).requestBody as JsonObject | undefined)?.content as JsonObject | undefined)?.[
     'application/json'
   ] as JsonObject | undefined;
+  const takes = (k: string) =>
+    Object.hasOwn(schemas.input.properties as JsonObject, k) || (schemas.args.bodyPatterns && k.startsWith('custom.'));
   const candidates = Object.values((media?.examples as JsonObject | undefined) ?? {})
     .map((e) => (isRef(e) ? resolveRef(doc, e.$ref) : e))
     .map((e) => (isObj(e) ? e.value : undefined))
     .filter(isObj)
-    .map((v) => Object.fromEntries(Object.entries(v).filter(([k]) => !IMPORT_ONLY.has(k))));
+    .map((v) =>
+      Object.fromEntries(
+        Object.entries(v)
+          .map(([k, x]): [string, unknown] => [CONTROL_NAMES[k] ?? k, x])
+          .filter(([k]) => !IMPORT_ONLY.has(k) && takes(k)),
+      ),
+    );
   candidates.sort((a, b) => JSON.stringify(a).length - JSON.stringify(b).length);
   if (candidates[0]) Object.assign(example, candidates[0]);
-  if (isList(op)) example.limit = 10;
+  if (isList(op)) example.limit = Math.min(10, maxLimit(op, doc));
   if (needsConfirm(op)) example.confirm = true;
   return example;
 }

@@ -8,6 +8,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import {
   CallToolRequestSchema,
   type CallToolResult,
+  ErrorCode,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListToolsRequestSchema,
@@ -25,17 +26,19 @@ import {
   fitResult,
   validate,
 } from './execute.js';
+import { nameProblem, operationNamed } from './names.js';
 import {
   exampleArguments,
   isList,
   isWrite,
   needsConfirm,
+  operationInfo,
   operationObject,
   type ToolSchemas,
   toolSchemas,
 } from './schema.js';
 import { OperationSearch, toolName } from './search.js';
-import { loadWorkflows, renderPrompt, type Workflow } from './workflows.js';
+import { loadWorkflows, type PromptScope, renderPrompt, type Workflow, workflowScopes } from './workflows.js';
 
 export const SAFETIES: readonly Safety[] = ['read', 'create', 'update', 'delete'];
 export const VERSION = '0.1.0';
@@ -74,7 +77,7 @@ function firstParagraph(text: unknown, max = 600): string {
   return stop > max / 2 ? cut.slice(0, stop + 1) : `${cut}…`;
 }
 
-function describe(op: OperationInfo, doc: JsonObject): string {
+function describe(op: OperationInfo, doc: JsonObject, schemas: ToolSchemas): string {
   const o = operationObject(doc, op);
   const lines = [`${op.summary} (${op.method.toUpperCase()} ${op.path}).`, firstParagraph(o.description)];
   if (isList(op))
@@ -84,7 +87,7 @@ function describe(op: OperationInfo, doc: JsonObject): string {
   if (isWrite(op)) lines.push('`dry_run: true` returns the request it would send without sending it.');
   if (needsConfirm(op))
     lines.push('Cannot be undone: needs `confirm: true`, after asking the user (a dry run needs no confirm).');
-  lines.push(`Example arguments: ${JSON.stringify(exampleArguments(op, doc))}`);
+  lines.push(`Example arguments: ${JSON.stringify(exampleArguments(op, doc, schemas))}`);
   return lines.filter(Boolean).join('\n');
 }
 
@@ -109,7 +112,7 @@ export function operationTools(allow: ReadonlySet<Safety>, openWorld = true, doc
       const tool: Tool = {
         name: toolName(op.operationId),
         title: op.summary,
-        description: describe(op, doc),
+        description: describe(op, doc, schemas),
         inputSchema: schemas.input as Tool['inputSchema'],
         outputSchema: schemas.output as Tool['outputSchema'],
         annotations: annotationsOf(op, openWorld),
@@ -166,14 +169,15 @@ const SEARCH_TOOL: Tool = {
 const OPERATION_ID = {
   type: 'string',
   maxLength: 100,
-  description: 'An operationId from search_operations (e.g. createCallActivity).',
+  description:
+    'The operation: its operationId or its tool name from search_operations (createCallActivity or create_call_activity).',
 };
 
 const DESCRIBE_TOOL: Tool = {
   name: 'describe_operation',
   title: 'Describe one Close API operation',
   description:
-    'Returns what an operation does and the input schema of its arguments, for call_operation. Example arguments: {"operationId":"createCallActivity"}',
+    'Returns what an operation (operationId or tool name) does and the input schema of its arguments, for call_operation. Example arguments: {"operationId":"createCallActivity"}',
   inputSchema: {
     type: 'object',
     properties: { operationId: OPERATION_ID },
@@ -203,7 +207,7 @@ const DESCRIBE_TOOL: Tool = {
 const CALL_TOOL = (allow: ReadonlySet<Safety>, openWorld: boolean): Tool => ({
   name: 'call_operation',
   title: 'Call a Close API operation',
-  description: `Calls an operation by operationId with the arguments describe_operation documents. Allowed here: ${[...allow].join(', ')}. Writes take \`dry_run: true\`; deletes and merges need \`confirm: true\` (not for a dry run). Example arguments: {"operationId":"listLeads","arguments":{"limit":5,"fields":["id","display_name"]}}`,
+  description: `Calls an operation, named by its operationId or tool name (as search_operations returns them), with the arguments describe_operation documents. Allowed here: ${[...allow].join(', ')}. Writes take \`dry_run: true\`; deletes and merges need \`confirm: true\` (not for a dry run). Example arguments: {"operationId":"listLeads","arguments":{"limit":5,"fields":["id","display_name"]}}`,
   inputSchema: {
     type: 'object',
     properties: {
@@ -261,11 +265,43 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
     mode === 'dynamic' ? [SEARCH_TOOL, DESCRIBE_TOOL, callTool] : [SEARCH_TOOL, ...opTools.map((t) => t.tool)];
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
 
-  const notAllowed = (id: string): CallToolResult =>
-    errorResult(
-      ctx,
-      `Unknown or not allowed here: ${JSON.stringify(id.slice(0, 80))}. Allowed kinds: ${[...allow].join(', ')} (the server's --allow). Use search_operations.`,
-    );
+  // Suggestions for a wrong name look among every operation (built on first need), so that one
+  // outside --allow is named with the scope it needs rather than passed over.
+  let everyOperation: OperationSearch | undefined;
+  const searchIds = (words: string) => {
+    everyOperation ??= new OperationSearch(doc);
+    return everyOperation.search(words, 3).map((r) => r.operationId);
+  };
+  /** A name that names no callable operation: out of scope (said only then), or unknown with the closest names. */
+  const badName = (name: string): CallToolResult => {
+    const p = nameProblem(name, allow, searchIds);
+    return errorResult(ctx, p.message, p.suggestions.length ? { suggestions: p.suggestions } : undefined);
+  };
+  /** The allowed operation an operationId or tool name names (describe_operation, call_operation). */
+  const named = (name: string): OperationTool | undefined => {
+    const op = operationNamed(name);
+    return op ? byId.get(op.operationId) : undefined;
+  };
+  /** A tools/call name that is no tool here: the right way to reach it, or badName. */
+  const notATool = (name: string): CallToolResult => {
+    const t = named(name);
+    if (t && mode === 'dynamic')
+      return errorResult(
+        ctx,
+        `This server offers operations through call_operation (--tools dynamic): call it with {"operationId":"${t.op.operationId}","arguments":{…}}.`,
+      );
+    if (t)
+      return errorResult(
+        ctx,
+        `No tool is named ${JSON.stringify(name)}: the tool of ${t.op.operationId} is ${t.tool.name}.`,
+      );
+    if (mode === 'all' && (name === 'describe_operation' || name === 'call_operation'))
+      return errorResult(
+        ctx,
+        `${name} exists only with --tools dynamic: here every operation has its own tool (find it with search_operations).`,
+      );
+    return badName(name);
+  };
   // The three tools of this file check their arguments against their own input schemas, as execute() does.
   const invalid = (tool: Tool, args: JsonObject): CallToolResult | undefined => {
     const problems = validate(tool.inputSchema as JsonObject, args);
@@ -279,6 +315,18 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
     return fitResult(ctx, { results });
   };
 
+  const describeOne = (t: OperationTool): CallToolResult =>
+    fitResult(ctx, {
+      operationId: t.op.operationId,
+      tool: t.tool.name,
+      method: t.op.method.toUpperCase(),
+      path: t.op.path,
+      safety: t.op.safety,
+      description: t.tool.description ?? '',
+      inputSchema: t.schemas.input,
+      annotations: (t.tool.annotations ?? {}) as JsonObject,
+    });
+
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name } = request.params;
     const args = (request.params.arguments ?? {}) as JsonObject;
@@ -286,58 +334,74 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
     let result: CallToolResult;
     if (name === 'search_operations') result = invalid(SEARCH_TOOL, args) ?? runSearch(args);
     else if (mode === 'dynamic' && name === 'describe_operation') {
-      const t = byId.get(String(args.operationId));
-      const bad = invalid(DESCRIBE_TOOL, args);
-      if (bad) result = bad;
-      else if (!t) result = notAllowed(String(args.operationId));
-      else {
-        const info = {
-          operationId: t.op.operationId,
-          tool: t.tool.name,
-          method: t.op.method.toUpperCase(),
-          path: t.op.path,
-          safety: t.op.safety,
-          description: t.tool.description ?? '',
-          inputSchema: t.schemas.input,
-          annotations: t.tool.annotations ?? {},
-        };
-        result = fitResult(ctx, info as JsonObject);
-      }
+      const t = named(String(args.operationId));
+      result = invalid(DESCRIBE_TOOL, args) ?? (t ? describeOne(t) : badName(String(args.operationId)));
     } else if (mode === 'dynamic' && name === 'call_operation') {
-      const t = byId.get(String(args.operationId));
-      const bad = invalid(callTool, args);
-      if (bad) result = bad;
-      else
-        result = t
-          ? await execute(t.op, t.schemas, args.arguments, ctx, extra.signal)
-          : notAllowed(String(args.operationId));
+      const t = named(String(args.operationId));
+      result =
+        invalid(callTool, args) ??
+        (t ? await execute(t.op, t.schemas, args.arguments, ctx, extra.signal) : badName(String(args.operationId)));
     } else {
       const t = mode === 'all' ? byName.get(name) : undefined;
-      result = t ? await execute(t.op, t.schemas, args, ctx, extra.signal) : notAllowed(name);
+      result = t ? await execute(t.op, t.schemas, args, ctx, extra.signal) : notATool(name);
     }
     log(`tool ${name} ${result.isError ? 'error' : 'ok'} in ${Date.now() - started} ms`);
     return result;
   });
 
+  const promptScope: PromptScope = { allow, mode, takes: takesArgument(doc) };
   server.setRequestHandler(ListPromptsRequestSchema, async () => ({
-    prompts: workflows.map((w) => ({
-      name: w.workflowId,
-      title: w.summary,
-      description: w.description,
-      arguments: w.inputs.map((i) => ({ name: i.name, description: i.description, required: i.required })),
-    })),
+    prompts: workflows.map((w) => {
+      const needs = workflowScopes(w, promptScope);
+      const short = needs.filter((k) => !allow.has(k));
+      const note = short.length
+        ? ` Needs --allow ${needs.join(',')}: on this server (${[...allow].join(',')}) only the steps before a ${short.join('/')} step can run.`
+        : ` Needs --allow ${needs.join(',')}.`;
+      return {
+        name: w.workflowId,
+        title: w.summary,
+        description: `${w.description}${note}`,
+        arguments: w.inputs.map((i) => ({ name: i.name, description: i.description, required: i.required })),
+      };
+    }),
   }));
   server.setRequestHandler(GetPromptRequestSchema, async (request) => {
     const w = workflows.find((x) => x.workflowId === request.params.name);
-    if (!w) throw new Error(`Unknown prompt ${JSON.stringify(request.params.name.slice(0, 80))}`);
-    return {
-      description: w.summary,
-      messages: [
-        { role: 'user', content: { type: 'text', text: redact(renderPrompt(w, request.params.arguments ?? {})) } },
-      ],
-    };
+    if (!w)
+      throw new InvalidParams(
+        redact(
+          `Unknown prompt ${JSON.stringify(request.params.name.slice(0, 80))}; the prompts are ${workflows.map((x) => x.workflowId).join(', ')}`,
+        ),
+      );
+    const text = renderPrompt(w, request.params.arguments ?? {}, promptScope);
+    return { description: w.summary, messages: [{ role: 'user', content: { type: 'text', text: redact(text) } }] };
   });
   return server;
+}
+
+/**
+ * A JSON-RPC -32602 (invalid params) answer. Not McpError: the SDK sends `message` as is, and
+ * McpError's would read "MCP error -32602: …" before the client adds that prefix again.
+ */
+class InvalidParams extends Error {
+  readonly code = ErrorCode.InvalidParams;
+}
+
+/** Whether an operation's tool takes an argument (any operation, allowed or not: prompts name the scope a step needs). */
+function takesArgument(doc: JsonObject): PromptScope['takes'] {
+  const cache = new Map<string, ToolSchemas | undefined>();
+  return (operationId, argument) => {
+    if (!cache.has(operationId)) {
+      const op = operationInfo(operationId);
+      cache.set(operationId, op && toolSchemas(op, doc));
+    }
+    const schemas = cache.get(operationId);
+    if (!schemas) return false;
+    return (
+      Object.hasOwn(schemas.input.properties as JsonObject, argument) ||
+      (schemas.args.bodyPatterns && argument.startsWith('custom.'))
+    );
+  };
 }
 
 /** Parses `--allow read,create`: the kinds of operation tools may run. */

@@ -6,6 +6,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Safety } from '../../generated/operations.js';
 import { createCloseClient } from '../../src/client.js';
 import { mcpCloseClient } from '../../src/mcp/cli.js';
+import { answerRecorder } from '../../src/mcp/execute.js';
 import { type CloseMcpOptions, createCloseMcpServer, keyRedactor } from '../../src/mcp/server.js';
 
 export interface Connected {
@@ -30,7 +31,7 @@ export async function connect(
   const close =
     opts.client === 'mcp'
       ? mcpCloseClient(key, baseUrl)
-      : createCloseClient({ apiKey: key, baseUrl, retry: false, timeoutMs: 10_000 });
+      : createCloseClient({ apiKey: key, baseUrl, retry: false, timeoutMs: 10_000, fetch: answerRecorder() });
   const logs: string[] = [];
   const options: CloseMcpOptions = {
     call: close.call as CloseMcpOptions['call'],
