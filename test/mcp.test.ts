@@ -213,6 +213,29 @@ describe('search_operations', () => {
         await call(c.client, 'search_operations', { query: 'lead', limit: 2 }),
       );
       expect(limited.results).toHaveLength(2);
+      // Everything is allowed here, so nothing is outside the scope.
+      expect(
+        structured<Record<string, unknown>>(await call(c.client, 'search_operations', { query: 'log a call' })),
+      ).not.toHaveProperty('outside_scope');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('says when the best match is outside the allowed scope', async () => {
+    const c = await connect(sandbox.url, { allow: ['read'] });
+    try {
+      const found = structured<{
+        results: { operationId: string }[];
+        outside_scope?: { operationId: string; needs: string };
+      }>(await call(c.client, 'search_operations', { query: 'log a 15-minute call with Acme' }));
+      expect(found.outside_scope).toMatchObject({ operationId: 'createCallActivity', needs: '--allow create' });
+      // The results stay within the scope.
+      expect(found.results.map((r) => r.operationId)).not.toContain('createCallActivity');
+      const read = structured<Record<string, unknown>>(
+        await call(c.client, 'search_operations', { query: 'who am I' }),
+      );
+      expect(read).not.toHaveProperty('outside_scope');
     } finally {
       await c.close();
     }

@@ -133,7 +133,7 @@ const SEARCH_TOOL: Tool = {
   name: 'search_operations',
   title: 'Find the Close API operation for a task',
   description:
-    'Finds the operations that do what you describe, best first, among the ones this server allows. Use it before guessing a tool. Example arguments: {"query":"log a 15-minute call with Acme","limit":3}',
+    'Finds the operations that do what you describe, best first, among the ones this server allows; when the best match overall is not allowed here, `outside_scope` names it and the --allow it needs (tell the user). Use it before guessing a tool. Example arguments: {"query":"log a 15-minute call with Acme","limit":3}',
   inputSchema: {
     type: 'object',
     properties: {
@@ -153,6 +153,12 @@ const SEARCH_TOOL: Tool = {
           properties: { ...OPERATION_REF, summary: { type: 'string' } },
           required: ['operationId', 'tool', 'method', 'path', 'summary'],
         },
+      },
+      outside_scope: {
+        type: 'object',
+        description: 'The best match overall when this server does not allow it: the scope it needs.',
+        properties: { ...OPERATION_REF, summary: { type: 'string' }, needs: { type: 'string' } },
+        required: ['operationId', 'tool', 'needs'],
       },
     },
     required: ['results'],
@@ -243,6 +249,9 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
     doc,
     opTools.map((t) => t.op),
   );
+  // Over every operation: says when the best match is one that --allow leaves out ("log a call" under
+  // the default read scope), so the model can tell the user instead of settling for a read.
+  const searchAll = new OperationSearch(doc);
   const ctx: ExecuteContext = {
     call: options.call,
     redact,
@@ -312,7 +321,10 @@ export function createCloseMcpServer(options: CloseMcpOptions): Server {
     const query = String(args.query).trim();
     if (!query) return errorResult(ctx, '`query` must be a non-empty string.');
     const results = search.search(query, typeof args.limit === 'number' ? args.limit : 5);
-    return fitResult(ctx, { results });
+    const best = searchAll.search(query, 1)[0];
+    const op = best === undefined || byId.has(best.operationId) ? undefined : operationNamed(best.operationId);
+    if (best === undefined || op === undefined) return fitResult(ctx, { results });
+    return fitResult(ctx, { results, outside_scope: { ...best, needs: `--allow ${op.safety}` } });
   };
 
   const describeOne = (t: OperationTool): CallToolResult =>
