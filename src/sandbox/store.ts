@@ -270,12 +270,21 @@ function randomByte(): number {
   return pool[poolAt++] as number;
 }
 
-/** `bytes` random bytes from the operating system, as hex (request ids). */
+/** `bytes` random bytes from the operating system, as hex (request ids): one flat string, no pieces. */
 export function randomHex(bytes: number): string {
-  let out = '';
-  for (let i = 0; i < bytes; i++) out += (randomByte() + 0x100).toString(16).slice(1);
-  return out;
+  if (poolAt + bytes > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  poolAt += bytes;
+  return pool.toString('hex', poolAt - bytes, poolAt);
 }
+
+// Ids are written into this buffer and read out as one latin1 string: built with `+=` a character at a
+// time, a 22-character id was a chain of ~20 intermediate strings (~770 bytes of garbage), and the id
+// kept by a record or event was a tree of string pieces that every garbage collection had to copy.
+const idScratch = Buffer.alloc(64);
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
 
 /** The largest multiple of the alphabet's length below 256: bytes from it up are drawn again (no modulo bias). */
 const UNBIASED = 256 - (256 % ALPHABET.length);
@@ -287,16 +296,20 @@ const UNBIASED = 256 - (256 % ALPHABET.length);
  * `random` the characters come from the operating system's random bytes (uniform: rejection sampling).
  */
 export function makeId(prefix: string, random?: Random, length = 22): string {
-  let out = '';
   if (random) {
+    let out = '';
     for (let i = 0; i < length; i++) out += ALPHABET[Math.floor(random() * ALPHABET.length)] ?? 'A';
-  } else {
-    while (out.length < length) {
-      const b = randomByte();
-      if (b < UNBIASED) out += ALPHABET[b % ALPHABET.length];
-    }
+    return `${prefix}_${out}`;
   }
-  return `${prefix}_${out}`;
+  const end = prefix.length + 1 + length;
+  const buf = end <= idScratch.length ? idScratch : Buffer.alloc(end);
+  buf.write(prefix, 0, 'latin1');
+  buf[prefix.length] = 0x5f; // _
+  for (let at = prefix.length + 1; at < end; ) {
+    const b = randomByte();
+    if (b < UNBIASED) buf[at++] = ALPHABET_CODES[b % ALPHABET.length] as number;
+  }
+  return buf.toString('latin1', 0, end);
 }
 
 /** The microseconds past the millisecond of the dates Store.now() gives (other dates have none). */
