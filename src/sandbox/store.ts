@@ -201,22 +201,53 @@ export interface EventRecord {
 }
 
 /**
- * An event as the store keeps it: `data` and `previous_data` as JSON text. A string is one object to the
- * garbage collector where the view it holds is dozens, and the log keeps up to 10,000 of them: under a
- * stream of writes, tracing those graphs was a large part of each write's cost. Snapshots and answers
- * carry the objects (toSnapshot, fromSnapshot, eventView convert).
+ * An event as the store keeps it: `data` and `previous_data` as UTF-8 JSON bytes. Bytes are one small
+ * object to the garbage collector where the view they hold is dozens (and JSON text would be a string
+ * of a kilobyte or more copied from young to old space by every write), and the log keeps up to 10,000
+ * of them: under a stream of writes, tracing and copying those was a large part of each write's cost.
+ * Snapshots and answers carry the objects (toSnapshot, fromSnapshot, eventView convert). Typed
+ * Uint8Array (they are Buffers) so that the package's types need no node types.
  */
 export type StoredEvent = Omit<EventRecord, 'data' | 'previous_data'> & {
-  data: string | null;
-  previous_data: string | null;
+  data: Uint8Array | null;
+  previous_data: Uint8Array | null;
 };
 
-const toJsonText = (o: Obj | null | undefined): string | null => (o ? JSON.stringify(o) : null);
-const fromJsonText = (t: string | null): Obj | null => (t === null ? null : (JSON.parse(t) as Obj));
+/**
+ * Where events' JSON bytes live: slabs of SLAB_BYTES written one after the other and never rewritten,
+ * each event's bytes a view of its slab. The log drops its oldest events first, so a slab is freed once
+ * the events written into it are all gone: at most the oldest and the newest slab are partly dead. (One
+ * Buffer per event would be an ArrayBuffer each for the collector to track; node's shared 8 KB pool
+ * would let one kept event hold a whole pool chunk of answers long sent.)
+ */
+export class JsonSlabs {
+  private slab: Buffer | undefined;
+  private at = 0;
+
+  /** `o` as JSON bytes in the current slab (null for null). */
+  put(o: Obj | null | undefined): Uint8Array | null {
+    if (!o) return null;
+    const text = JSON.stringify(o);
+    // A UTF-16 code unit is at most 3 bytes of UTF-8: room for that, or a new slab.
+    const room = 3 * text.length;
+    if (!this.slab || this.at + room > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, room));
+      this.at = 0;
+    }
+    const n = this.slab.write(text, this.at, 'utf8');
+    const bytes = this.slab.subarray(this.at, this.at + n);
+    this.at += n;
+    return bytes;
+  }
+}
+const SLAB_BYTES = 64 * 1024;
+
+const UTF8 = new TextDecoder();
+const fromJsonBytes = (b: Uint8Array | null): Obj | null => (b === null ? null : (JSON.parse(UTF8.decode(b)) as Obj));
 
 /** A stored event with its `data` and `previous_data` as objects again. */
 export function eventRecord(e: StoredEvent): EventRecord {
-  return Object.assign({}, e, { data: fromJsonText(e.data), previous_data: fromJsonText(e.previous_data) });
+  return Object.assign({}, e, { data: fromJsonBytes(e.data), previous_data: fromJsonBytes(e.previous_data) });
 }
 
 /** Everything the sandbox knows. */
@@ -445,6 +476,7 @@ export function fromSnapshot(input: unknown): State {
   if (typeof s.organization?.id !== 'string') throw new SnapshotError('the snapshot has no organization');
   if (!s.users.some((u) => u.id === s.meId)) throw new SnapshotError('the snapshot\'s "meId" is not one of its users');
   const copy = structuredClone(s);
+  const slabs = new JsonSlabs();
   return {
     organization: copy.organization,
     meId: copy.meId,
@@ -460,7 +492,7 @@ export function fromSnapshot(input: unknown): State {
     activities: byId(copy.activities),
     tasks: byId(copy.tasks),
     events: copy.events.map((e) =>
-      Object.assign({}, e, { data: toJsonText(e.data), previous_data: toJsonText(e.previous_data) }),
+      Object.assign({}, e, { data: slabs.put(e.data), previous_data: slabs.put(e.previous_data) }),
     ),
     eventSeq: typeof copy.eventSeq === 'number' ? copy.eventSeq : copy.events.reduce((n, e) => Math.max(n, e.seq), 0),
   };
@@ -552,6 +584,9 @@ class LeadIndex<T extends { id: string; lead_id: string }> {
  * however many writes a long-running sandbox takes.
  */
 export const EVENT_LOG_LIMIT = 10_000;
+
+/** The `changed_fields` of events that name none (events are never changed once logged): one array for all. */
+const NO_FIELDS = Object.freeze([]) as unknown as string[];
 export const EVENT_LOG_DAYS = 30;
 
 // ---------- the store ----------
@@ -730,7 +765,10 @@ export class Store {
     record.updated_by = this.state.meId;
   }
 
-  /** Appends an event to the event log; returns its `data` as the JSON text it keeps (null without). */
+  /** Where this store's events keep their JSON bytes. */
+  private readonly slabs = new JsonSlabs();
+
+  /** Appends an event to the event log; returns its `data` as the JSON bytes it keeps (null without). */
   emit(
     req: RequestInfo,
     event: {
@@ -743,9 +781,9 @@ export class Store {
       previous?: Obj | null;
       meta?: Obj;
     },
-  ): string | null {
+  ): Uint8Array | null {
     const micros = this.tick();
-    const data = toJsonText(event.data);
+    const data = this.slabs.put(event.data);
     const now = isoOfMicros(micros, this.second);
     const events = this.state.events;
     events.push({
@@ -760,9 +798,9 @@ export class Store {
       object_id: event.objectId,
       lead_id: event.leadId,
       action: event.action,
-      changed_fields: event.changed ?? [],
+      changed_fields: event.changed ?? NO_FIELDS,
       data,
-      previous_data: toJsonText(event.previous),
+      previous_data: this.slabs.put(event.previous),
       meta: event.meta
         ? Object.assign({ request_method: req.method, request_path: `/api/v1${req.path}` }, event.meta)
         : { request_method: req.method, request_path: `/api/v1${req.path}` },

@@ -76,8 +76,8 @@ export function insertLead(ctx: Ctx, fields: Partial<LeadRecord>): LeadRecord {
   return insertLeadWithView(ctx, fields).lead;
 }
 
-/** insertLead, also returning the lead's view as JSON, as its `created` event keeps it. */
-function insertLeadWithView(ctx: Ctx, fields: Partial<LeadRecord>): { lead: LeadRecord; json: string } {
+/** insertLead, also returning the lead's view as JSON bytes, as its `created` event keeps them. */
+function insertLeadWithView(ctx: Ctx, fields: Partial<LeadRecord>): { lead: LeadRecord; json: Uint8Array } {
   const { store } = ctx;
   const first = store.state.leadStatuses[0];
   if (!first) throw fieldError('status', 'The organization has no lead status.');
@@ -91,7 +91,7 @@ function insertLeadWithView(ctx: Ctx, fields: Partial<LeadRecord>): { lead: Lead
   store.addLead(lead);
   const data = leadView(store, lead);
   const json = store.emit(ctx, { objectType: 'lead', objectId: lead.id, action: 'created', leadId: lead.id, data });
-  return { lead, json: json ?? JSON.stringify(data) };
+  return { lead, json: json ?? Buffer.from(JSON.stringify(data)) };
 }
 
 function findLead(ctx: Ctx): LeadRecord {
@@ -161,8 +161,8 @@ const createLead: Handler = (ctx) => {
   fields.addresses = addressesFrom(b.addresses);
   fields.custom = custom;
   const { lead, json } = insertLeadWithView(ctx, fields);
-  // Without contacts the answer is the view the `created` event keeps: serialized once for both.
-  if (contacts.length === 0) return { body: new JsonBody(Buffer.from(json)) };
+  // Without contacts the answer is the view the `created` event keeps: the same bytes, serialized once.
+  if (contacts.length === 0) return { body: new JsonBody(json) };
   for (const contact of contacts) {
     contact.lead_id = lead.id;
     store.add('contacts', contact);
