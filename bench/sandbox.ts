@@ -54,8 +54,9 @@ const SAMPLE_EVERY = 10_000;
 const WRITES = Number(process.env.BENCH_WRITES ?? 5000);
 /**
  * Allowed growth of what the sandbox holds over the 90,000 requests between the first and the last
- * sample: 2 MB is about 23 bytes per request, less than a leak keeps for anything it holds per request (a request id string
- * alone is ~50 bytes), and far above the noise between samples after a forced GC (< 0.1 MB).
+ * sample: 2 MB is about 23 bytes per request, less than a leak keeps for anything it holds per
+ * request (a request id string alone is ~50 bytes), and far above the noise between samples after a
+ * forced GC (< 0.1 MB).
  */
 const FLAT_MB = 2;
 const GOAL_RATIO = 10;
