@@ -591,6 +591,11 @@ export const EVENT_LOG_DAYS = 30;
 
 // ---------- the store ----------
 
+/** The prefix of cached pages' keys in the store's renderings (record ids never contain a space). */
+const PAGE_KEY = 'page ';
+/** Most whole pages the store keeps rendered. */
+export const PAGES_KEPT = 16;
+
 /** What an event records about the request that caused it. */
 export interface RequestInfo {
   method: string;
@@ -622,14 +627,26 @@ export class Store {
    * entry is its record's full view as the API sends it. Any change to the state clears all of it
    * (`changed()`, which the HTTP layer calls after every request that may write), and so does a new
    * UTC day (a task's `view` depends on the date), so an entry can never be stale. Bounded by the
-   * state: at most one entry per record.
+   * state: at most one entry per record, plus at most PAGES_KEPT whole pages (`cachedPage`).
    */
   private readonly json = new Map<string, Uint8Array>();
   private jsonUntil = 0;
+  /** Whole pages in `json` (keys start with PAGE_KEY). */
+  private pages = 0;
 
   /** Drops every cached rendering: call after anything that may have changed the state. */
   changed(): void {
     this.json.clear();
+    this.pages = 0;
+  }
+
+  /** Drops the cached renderings when the UTC day they were made on is over. */
+  private sameDay(): void {
+    const ms = this.clock().getTime();
+    if (ms >= this.jsonUntil) {
+      this.changed();
+      this.jsonUntil = (Math.floor(ms / 86_400_000) + 1) * 86_400_000;
+    }
   }
 
   /**
@@ -637,15 +654,33 @@ export class Store {
    * UTC day. Typed Uint8Array (it is a Buffer) so that the package's types need no node types.
    */
   cachedJson(key: string, render: () => unknown): Uint8Array {
-    const ms = this.clock().getTime();
-    if (ms >= this.jsonUntil) {
-      this.json.clear();
-      this.jsonUntil = (Math.floor(ms / 86_400_000) + 1) * 86_400_000;
-    }
+    this.sameDay();
     let buf = this.json.get(key);
     if (!buf) {
       buf = Buffer.from(JSON.stringify(render()));
       this.json.set(key, buf);
+    }
+    return buf;
+  }
+
+  /**
+   * A whole answer (a page of a list) under `key`, or `build()`'s, kept as cachedJson keeps a record's
+   * rendering (until the next change or UTC day): an unchanged page is sent as the bytes built the
+   * first time, in one piece. At most PAGES_KEPT pages are kept (all dropped when full): clients
+   * asking for ever other pages cannot grow it.
+   */
+  cachedPage(key: string, build: () => Uint8Array): Uint8Array {
+    this.sameDay();
+    const k = PAGE_KEY + key;
+    let buf = this.json.get(k);
+    if (!buf) {
+      if (this.pages >= PAGES_KEPT) {
+        for (const old of this.json.keys()) if (old.startsWith(PAGE_KEY)) this.json.delete(old);
+        this.pages = 0;
+      }
+      buf = build();
+      this.json.set(k, buf);
+      this.pages++;
     }
     return buf;
   }

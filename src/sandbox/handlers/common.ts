@@ -63,26 +63,37 @@ const COMMA = Buffer.from(',');
 /**
  * page() for items whose full rendering is cached as JSON (`json`): the same answer, byte for byte,
  * assembled from the cached renderings. With `_fields` it is page() itself (only full renderings are
- * cached).
+ * cached). With a `cacheKey` (naming everything but `_skip` and `_limit` that the answer depends on,
+ * under the store's rules: dropped on any write and at midnight UTC) the page is kept whole
+ * (store.cachedPage) and sent again as those bytes until then.
  */
 export function pageJson<T>(
   ctx: Ctx,
-  items: readonly T[],
+  items: () => readonly T[],
   render: (item: T) => Obj,
   json: (item: T) => Uint8Array,
-  extra: Obj = {},
+  extra: (items: readonly T[]) => Obj = () => ({}),
+  cacheKey?: string,
 ): Obj | JsonBody {
-  if (ctx.query.has('_fields')) return page(ctx, items, render, extra);
-  const { skip, limit } = pageBounds(ctx);
-  const head = JSON.stringify({ has_more: hasMore(skip, limit, items.length), ...extra });
-  const parts: Uint8Array[] = [Buffer.from(head.slice(0, -1)), DATA_OPEN];
-  const end = Math.min(items.length, skip + limit);
-  for (let i = skip; i < end; i++) {
-    if (i > skip) parts.push(COMMA);
-    parts.push(json(items[i] as T));
+  if (ctx.query.has('_fields')) {
+    const all = items();
+    return page(ctx, all, render, extra(all));
   }
-  parts.push(DATA_CLOSE);
-  return new JsonBody(...parts);
+  const { skip, limit } = pageBounds(ctx);
+  const build = (): Uint8Array[] => {
+    const all = items();
+    const head = JSON.stringify({ has_more: hasMore(skip, limit, all.length), ...extra(all) });
+    const parts: Uint8Array[] = [Buffer.from(head.slice(0, -1)), DATA_OPEN];
+    const end = Math.min(all.length, skip + limit);
+    for (let i = skip; i < end; i++) {
+      if (i > skip) parts.push(COMMA);
+      parts.push(json(all[i] as T));
+    }
+    parts.push(DATA_CLOSE);
+    return parts;
+  };
+  if (cacheKey === undefined) return new JsonBody(...build());
+  return new JsonBody(ctx.store.cachedPage(`${cacheKey} ${skip} ${limit}`, () => Buffer.concat(build())));
 }
 
 /** Newest first by `date_created`; among equal dates, the later created first. */

@@ -125,21 +125,25 @@ function deleteChildren(ctx: Ctx, leadId: string): void {
   }
 }
 
+/** Longest `query` whose pages are cached (store.cachedPage); longer ones are searched every time. */
+const CACHED_QUERY_MAX = 200;
+
 const listLeads: Handler = (ctx) => {
-  let leads = ctx.store.leadsNewestFirst();
   const q = ctx.query.string('query');
-  if (q !== undefined) {
+  const leads = (): readonly LeadRecord[] => {
+    const all = ctx.store.leadsNewestFirst();
+    if (q === undefined) return all;
     const terms = parseLeadQuery(q);
-    leads = leads.filter((l) => leadMatchesQuery(ctx.store, l, terms));
-  }
-  const extra = q !== undefined ? { total_results: leads.length } : {};
+    return all.filter((l) => leadMatchesQuery(ctx.store, l, terms));
+  };
   return {
     body: pageJson(
       ctx,
       leads,
       (l) => leadView(ctx.store, l),
       (l) => leadJson(ctx.store, l),
-      extra,
+      (found) => (q !== undefined ? { total_results: found.length } : {}),
+      q === undefined ? 'lead' : q.length <= CACHED_QUERY_MAX ? `lead?${q}` : undefined,
     ),
   };
 };
