@@ -352,18 +352,35 @@ function isoMicros(d: Date): string {
   return `${d.toISOString().slice(0, -1)}${us < 10 ? '00' : us < 100 ? '0' : ''}${us}`;
 }
 
+/** The second last formatted by isoOfMicros with it, and its characters (`YYYY-MM-DDTHH:mm:ss.`, then room for the rest). */
+class SecondCache {
+  second = Number.NaN;
+  readonly bytes = Buffer.alloc(32);
+  constructor() {
+    this.bytes.write('+00:00', 26, 'latin1');
+  }
+}
+
 /**
- * `YYYY-MM-DDTHH:mm:ss.ssssss` of a time in microseconds since the epoch. The part up to the second
- * comes from one toISOString per second (kept in `cache`): the stamps of every write no longer format a
- * Date each.
+ * `YYYY-MM-DDTHH:mm:ss.ssssss` (with `+00:00` when `offset`) of a time in microseconds since the
+ * epoch. The part up to the second comes from one toISOString per second (kept in `cache`), the
+ * digits are written after it, and the stamp is read out as one flat string: no Date per write, and
+ * no string of pieces (joined strings are kept as a tree of parts that each collection copies and
+ * that is flattened again when first compared or serialized).
  */
-function isoOfMicros(micros: number, cache: { second: number; prefix: string }): string {
+function isoOfMicros(micros: number, cache: SecondCache, offset = false): string {
   const second = Math.floor(micros / 1_000_000);
+  const b = cache.bytes;
   if (second !== cache.second) {
-    cache.prefix = new Date(second * 1000).toISOString().slice(0, 20); // `YYYY-MM-DDTHH:mm:ss.`
+    b.write(new Date(second * 1000).toISOString(), 0, 20, 'latin1'); // `YYYY-MM-DDTHH:mm:ss.`
     cache.second = second;
   }
-  return cache.prefix + String(micros - second * 1_000_000 + 1_000_000).slice(1);
+  let us = micros - second * 1_000_000;
+  for (let i = 25; i >= 20; i--) {
+    b[i] = 48 + (us % 10);
+    us = Math.floor(us / 10);
+  }
+  return b.toString('latin1', 0, offset ? 32 : 26);
 }
 
 /** Classic Close timestamp: microseconds and an explicit `+00:00` (`2025-03-05T10:20:30.123456+00:00`). */
@@ -593,6 +610,7 @@ export const EVENT_LOG_DAYS = 30;
 
 /** The prefix of cached pages' keys in the store's renderings (record ids never contain a space). */
 const PAGE_KEY = 'page ';
+const META_KEPT = 256;
 /** Most whole pages the store keeps rendered. */
 export const PAGES_KEPT = 16;
 
@@ -636,7 +654,8 @@ export class Store {
 
   /** Drops every cached rendering: call after anything that may have changed the state. */
   changed(): void {
-    this.json.clear();
+    // Map#clear allocates a new table even for an empty map, and writes come in streams.
+    if (this.json.size) this.json.clear();
     this.pages = 0;
   }
 
@@ -711,12 +730,12 @@ export class Store {
   }
 
   // The second last formatted by stampNow() and by emit(), and its `YYYY-MM-DDTHH:mm:ss.`.
-  private readonly second = { second: Number.NaN, prefix: '' };
-  private readonly cutoffSecond = { second: Number.NaN, prefix: '' };
+  private readonly second = new SecondCache();
+  private readonly cutoffSecond = new SecondCache();
 
   /** stamp(now()) without a Date: the write paths take a stamp or two per request. */
   stampNow(): string {
-    return `${isoOfMicros(this.tick(), this.second)}+00:00`;
+    return isoOfMicros(this.tick(), this.second, true);
   }
 
   /** A new id with Close's prefix (random: ids of created objects never repeat across resets). */
@@ -800,6 +819,22 @@ export class Store {
     record.updated_by = this.state.meId;
   }
 
+  // The `meta` of events with nothing but the request's method and path, one object per method and
+  // path (events are never changed once logged): a stream of creates logs the same one. At most
+  // META_KEPT kept (emptied when full).
+  private readonly metas = new Map<string, Obj>();
+
+  private requestMeta(req: RequestInfo): Obj {
+    const key = `${req.method} ${req.path}`;
+    let meta = this.metas.get(key);
+    if (!meta) {
+      if (this.metas.size >= META_KEPT) this.metas.clear();
+      meta = Object.freeze({ request_method: req.method, request_path: `/api/v1${req.path}` });
+      this.metas.set(key, meta);
+    }
+    return meta;
+  }
+
   /** Where this store's events keep their JSON bytes. */
   private readonly slabs = new JsonSlabs();
 
@@ -838,7 +873,7 @@ export class Store {
       previous_data: this.slabs.put(event.previous),
       meta: event.meta
         ? Object.assign({ request_method: req.method, request_path: `/api/v1${req.path}` }, event.meta)
-        : { request_method: req.method, request_path: `/api/v1${req.path}` },
+        : this.requestMeta(req),
     });
     // The log is in date order (now() only moves forward): the oldest events are at its start.
     const cutoff = isoOfMicros(micros - EVENT_LOG_DAYS * 86_400_000_000, this.cutoffSecond);
