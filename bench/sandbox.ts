@@ -468,6 +468,10 @@ result('sandbox', {
   minRatio,
   geoRatio,
   ...Object.fromEntries(CALLS.map((c) => [`${c}CeilingRatio`, ceilingRatios[c]])),
+  // Server CPU time per request, Prism's over the sandbox's: less moved by the machine's other load than req/s.
+  ...Object.fromEntries(
+    CALLS.map((c) => [`${c}CpuRatio`, stats[`prism_${c}`].cpuPerRequest / stats[`sandbox_${c}`].cpuPerRequest]),
+  ),
   ...Object.fromEntries(
     Object.entries(stats).flatMap(([k, s]) => [
       [`${k}_rps`, s.rps],
