@@ -3,9 +3,11 @@
 // shows in a lead, the cached answers (GET /lead/{id}/, GET /lead/) must equal a fresh rendering (the
 // same request with `_fields` naming every key, which is never cached). Whole pages of GET /lead/ are
 // cached too (store.cachedPage): a write between two identical requests, a reset and a new UTC day
-// must show in the second answer. Also: rendering does not move
+// must show in the second answer. Request bodies taken straight from the stream's buffer must still be
+// whole however they arrive (split over packets, chunked, pipelined). Also: rendering does not move
 // the store's clock, a `_limit=0` page does not claim there is more, and the HTTP layer's fast parse of
 // plain request targets gives what the general one does.
+import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { parseRequestTarget, type RequestTarget } from '../src/lib/http-guard.js';
 import { handlers, JsonBody, QueryValues } from '../src/sandbox/handlers/index.js';
@@ -219,6 +221,75 @@ describe('whole cached pages of GET /lead/ never go stale', () => {
     expect(view()).toBe('future');
     now += 2 * 60_000; // 00:01 the next day
     expect(view()).toBe('inbox');
+  });
+});
+
+describe('request bodies are read whole however they arrive (bodies already buffered are taken at once)', () => {
+  /**
+   * Writes `parts` to a fresh connection (a pause between them), and resolves with the raw answer text
+   * once `answers` HTTP answers have arrived (counted by their status lines).
+   */
+  function raw(parts: string[], answers: number, pauseMs = 60): Promise<string> {
+    const { port } = new URL(h.sandbox.url);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let text = '';
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no ${answers} answers within 2 s: ${text.slice(0, 600)}`));
+      }, 2000);
+      socket.on('data', (d) => {
+        text += d.toString('utf8');
+        // An answer's status line follows the previous answer's body directly (no line break).
+        if ((text.match(/HTTP\/1\.1 \d{3} /g) ?? []).length >= answers && /\}\s*$/.test(text)) {
+          clearTimeout(timer);
+          socket.end();
+          resolve(text);
+        }
+      });
+      socket.on('error', reject);
+      socket.on('connect', async () => {
+        for (const [i, part] of parts.entries()) {
+          if (i > 0) await new Promise((r) => setTimeout(r, pauseMs));
+          socket.write(part);
+        }
+      });
+    });
+  }
+  const head = (length: number | 'chunked') =>
+    `POST /api/v1/lead/ HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('k')}\r\nContent-Type: application/json\r\n` +
+    (length === 'chunked' ? 'Transfer-Encoding: chunked\r\n\r\n' : `Content-Length: ${length}\r\n\r\n`);
+  const names = (answer: string) => [...answer.matchAll(/"display_name":"([^"]*)"/g)].map((m) => m[1]);
+
+  test('in one packet with the headers, split over packets, chunked, and two requests in one write', async () => {
+    const body = (name: string) => JSON.stringify({ name });
+    const one = body('In one packet');
+    expect(names(await raw([head(Buffer.byteLength(one)) + one], 1))).toEqual(['In one packet']);
+    const split = body('Split over packets');
+    expect(names(await raw([head(Buffer.byteLength(split)) + split.slice(0, 9), split.slice(9)], 1))).toEqual([
+      'Split over packets',
+    ]);
+    const late = body('Body after the headers');
+    expect(names(await raw([head(Buffer.byteLength(late)), late], 1))).toEqual(['Body after the headers']);
+    const chunked = body('Chunked');
+    const chunk = (t: string) => `${Buffer.byteLength(t).toString(16)}\r\n${t}\r\n`;
+    expect(
+      names(await raw([head('chunked') + chunk(chunked.slice(0, 5)), `${chunk(chunked.slice(5))}0\r\n\r\n`], 1)),
+    ).toEqual(['Chunked']);
+    const [a, b] = [body('Pipelined first'), body('Pipelined second')];
+    expect(names(await raw([head(Buffer.byteLength(a)) + a + head(Buffer.byteLength(b)) + b], 2))).toEqual([
+      'Pipelined first',
+      'Pipelined second',
+    ]);
+    const listed = ((await ok('GET', '/lead/?_limit=6')).data as Obj[]).map((l) => l.display_name);
+    expect(listed.slice(0, 6)).toEqual([
+      'Pipelined second',
+      'Pipelined first',
+      'Chunked',
+      'Body after the headers',
+      'Split over packets',
+      'In one packet',
+    ]);
   });
 });
 
