@@ -243,8 +243,15 @@ export function customUpdate(
   return { custom: target, changed };
 }
 
+/** Whether a body has a key customUpdate reads (`custom.…` or `custom`): most bodies have none. */
+function hasCustomKeys(body: Obj): boolean {
+  for (const k in body) if (k.startsWith('custom')) return true;
+  return false;
+}
+
 /** customUpdate written into `target` (for a record not stored yet); returns the changed keys. */
 export function applyCustom(store: Store, target: Record<string, CustomValue>, body: Obj, known: boolean): string[] {
+  if (!hasCustomKeys(body)) return []; // nothing to change (customUpdate would copy `target` and change nothing)
   const { custom, changed } = customUpdate(store, target, body, known);
   for (const k of Object.keys(target)) if (!(k in custom)) delete target[k];
   Object.assign(target, custom);
