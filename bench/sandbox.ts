@@ -23,16 +23,17 @@
 // Close sends them) against Prism's 4.5 KB example: moving those bytes, not the sandbox, bounds it.
 //
 // Memory: MEMORY_REQUESTS requests against the sandbox (autocannon with `amount`), gets of each seed
-// lead in turn with every twentieth a list, its heap and RSS sampled after a forced GC every 10,000. Reads
+// lead in turn with every twentieth a list, what it holds (its heap plus its ArrayBuffers: the event log
+// keeps its JSON in Buffers, off the heap) and its RSS sampled after a forced GC every 10,000. Reads
 // leave the state as it is. Writes do not, not even updates: every create, update and delete appends
 // an event (with the whole lead) to the sandbox's event log, which keeps at most 10,000 events (and
 // 30 days, as Close keeps its own). So flatness is checked on reads, and writes are measured
-// separately: WRITES updates (PUT of seed leads), the heap each adds, and that reset() gives it all
+// separately: WRITES updates (PUT of seed leads), the memory each adds, and that reset() gives it all
 // back (what writes add is held by the store; nothing leaks outside it).
 //
 // Goal: for each of the three calls, sandbox req/s / Prism req/s >= 10 (the minimum of the three is
-// compared), the heap flat (growth from the first sample to the last < FLAT_MB, and within FLAT_MB of
-// the last sample after the writes and a reset), and no errors.
+// compared), the memory held flat (heap + ArrayBuffers: growth from the first sample to the last
+// < FLAT_MB, and within FLAT_MB of the last sample after the writes and a reset), and no errors.
 // Env: BENCH_CONCURRENCY (16), BENCH_SECONDS (2), BENCH_ROUNDS (2), BENCH_MEMORY_REQUESTS (100000),
 // BENCH_WRITES (5000), BENCH_PIPELINING (1: one request at a time per connection, as HTTP clients of
 // the Close API send them). Run with --expose-gc (scripts/bench.ts does); about 60-90 s on a 2-core machine.
@@ -52,9 +53,10 @@ const MEMORY_REQUESTS = Number(process.env.BENCH_MEMORY_REQUESTS ?? 100_000);
 const SAMPLE_EVERY = 10_000;
 const WRITES = Number(process.env.BENCH_WRITES ?? 5000);
 /**
- * Allowed heap growth over the 90,000 requests between the first and the last sample: 2 MB is about
- * 23 bytes per request, less than a leak keeps for anything it holds per request (a request id string
- * alone is ~50 bytes), and far above the noise between samples after a forced GC (< 0.1 MB).
+ * Allowed growth of what the sandbox holds over the 90,000 requests between the first and the last
+ * sample: 2 MB is about 23 bytes per request, less than a leak keeps for anything it holds per
+ * request (a request id string alone is ~50 bytes), and far above the noise between samples after a
+ * forced GC (< 0.1 MB).
  */
 const FLAT_MB = 2;
 const GOAL_RATIO = 10;
@@ -114,6 +116,9 @@ async function startServer(name: ServerName, args: string[] = []): Promise<Targe
       }),
   };
 }
+
+/** What a server process holds: its heap and its ArrayBuffers (Buffers live outside the heap). */
+const held = (m: NodeJS.MemoryUsage): number => m.heapUsed + m.arrayBuffers;
 
 async function memory(server: Target): Promise<NodeJS.MemoryUsage> {
   const m = await server.ask('memory');
@@ -401,7 +406,7 @@ for (let done = 0; done < MEMORY_REQUESTS; done += SAMPLE_EVERY) {
   memoryErrors += run.errors;
   if (run.firstError) errors.push(`sandbox (memory): ${run.firstError} (${run.errors} errors)`);
   const m = await memory(sandbox);
-  samples.push(m.heapUsed);
+  samples.push(held(m));
   rssSamples.push(m.rss);
 }
 const readSeconds = (performance.now() - memoryStarted) / 1000;
@@ -411,7 +416,7 @@ const growthMB = (last - first) / MB;
 const sampled = MEMORY_REQUESTS - SAMPLE_EVERY;
 console.log(
   `memory: ${fmt(MEMORY_REQUESTS)} requests to the sandbox (19 gets : 1 list) in ${readSeconds.toFixed(1)} s; ` +
-    `heapUsed after GC every ${fmt(SAMPLE_EVERY)}, MB: ${samples.map((s) => (s / MB).toFixed(2)).join(', ')}`,
+    `heap + ArrayBuffers after GC every ${fmt(SAMPLE_EVERY)}, MB: ${samples.map((s) => (s / MB).toFixed(2)).join(', ')}`,
 );
 const signed = (n: number, d = 2) => `${n >= 0 ? '+' : ''}${n.toFixed(d)}`;
 const rssGrowthMB = ((rssSamples.at(-1) ?? Number.NaN) - (rssSamples[0] ?? Number.NaN)) / MB;
@@ -421,7 +426,7 @@ console.log(
 );
 // RSS is printed, not a goal: it also moves with what the allocator and V8 keep reserved after a GC.
 console.log(
-  `  before the first request: heap ${(before.heapUsed / MB).toFixed(2)} MB, RSS ${(before.rss / MB).toFixed(1)} MB; ` +
+  `  before the first request: heap + ArrayBuffers ${(held(before) / MB).toFixed(2)} MB, RSS ${(before.rss / MB).toFixed(1)} MB; ` +
     `RSS at the samples, MB: ${rssSamples.map((s) => (s / MB).toFixed(1)).join(', ')} (first → last ${signed(rssGrowthMB, 1)} MB)`,
 );
 
@@ -434,13 +439,13 @@ const updates: Call[] = Array.from({ length: 7 * ids.length }, (_, i) => ({
 const writes = await load(sandbox, updates, { count: WRITES });
 memoryErrors += writes.errors;
 if (writes.firstError) errors.push(`sandbox (writes): ${writes.firstError} (${writes.errors} errors)`);
-const afterWrites = (await memory(sandbox)).heapUsed;
+const afterWrites = held(await memory(sandbox));
 await sandbox.ask('reset');
-const afterReset = (await memory(sandbox)).heapUsed;
+const afterReset = held(await memory(sandbox));
 const perWrite = (afterWrites - last) / WRITES;
 const residualMB = (afterReset - last) / MB;
 console.log(
-  `  then ${fmt(WRITES)} updates (PUT /lead/<id>/, ${fmt(WRITES / writes.seconds)} req/s): heap +${((afterWrites - last) / MB).toFixed(1)} MB, ` +
+  `  then ${fmt(WRITES)} updates (PUT /lead/<id>/, ${fmt(WRITES / writes.seconds)} req/s): heap + ArrayBuffers +${((afterWrites - last) / MB).toFixed(1)} MB, ` +
     `${fmt(perWrite)} bytes per update (its event in the log, which keeps at most 10,000); after reset(): ` +
     `${residualMB >= 0 ? '+' : ''}${residualMB.toFixed(2)} MB against the last sample (goal within ${FLAT_MB} MB)`,
 );
@@ -463,6 +468,10 @@ result('sandbox', {
   minRatio,
   geoRatio,
   ...Object.fromEntries(CALLS.map((c) => [`${c}CeilingRatio`, ceilingRatios[c]])),
+  // Server CPU time per request, Prism's over the sandbox's: less moved by the machine's other load than req/s.
+  ...Object.fromEntries(
+    CALLS.map((c) => [`${c}CpuRatio`, stats[`prism_${c}`].cpuPerRequest / stats[`sandbox_${c}`].cpuPerRequest]),
+  ),
   ...Object.fromEntries(
     Object.entries(stats).flatMap(([k, s]) => [
       [`${k}_rps`, s.rps],

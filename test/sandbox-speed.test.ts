@@ -1,14 +1,19 @@
 // What the sandbox does to be fast must not change what it answers: lead renderings are cached as JSON
 // (store.cachedJson) and dropped on every write and at midnight UTC, so after each kind of write that
 // shows in a lead, the cached answers (GET /lead/{id}/, GET /lead/) must equal a fresh rendering (the
-// same request with `_fields` naming every key, which is never cached). Also: rendering does not move
+// same request with `_fields` naming every key, which is never cached). Whole pages of GET /lead/ are
+// cached too (store.cachedPage): a write between two identical requests, a reset and a new UTC day
+// must show in the second answer. Request bodies taken straight from the stream's buffer must still be
+// whole however they arrive (split over packets, chunked, pipelined). Also: rendering does not move
 // the store's clock, a `_limit=0` page does not claim there is more, and the HTTP layer's fast parse of
 // plain request targets gives what the general one does.
+import net from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { parseRequestTarget, type RequestTarget } from '../src/lib/http-guard.js';
+import { handlers, JsonBody, QueryValues } from '../src/sandbox/handlers/index.js';
 import { requestTarget } from '../src/sandbox/http.js';
 import { createSeed } from '../src/sandbox/seed.js';
-import { type LeadRecord, naive, Store, seededRandom, stamp } from '../src/sandbox/store.js';
+import { type LeadRecord, naive, PAGES_KEPT, Store, seededRandom, stamp } from '../src/sandbox/store.js';
 import { leadJson, leadView } from '../src/sandbox/views.js';
 import { basic, type Harness, startHarness } from './support/sandbox.js';
 
@@ -145,6 +150,146 @@ describe('cached lead renderings never go stale', () => {
     now += 2 * 60_000; // 00:01 the next day
     expect(view().find((t) => t.id === task.id)?.view).toBe('inbox');
     expect(JSON.parse(Buffer.from(leadJson(store, lead)).toString('utf8'))).toEqual(leadView(store, lead));
+  });
+});
+
+describe('whole cached pages of GET /lead/ never go stale', () => {
+  const names = async (path: string): Promise<string[]> =>
+    ((await ok('GET', path)).data as Obj[]).map((l) => String(l.display_name));
+
+  test('a write between two identical requests shows in the second answer', async () => {
+    const path = '/lead/?_limit=25';
+    const before = await names(path);
+    expect(await names(path)).toEqual(before); // now answered from the cached page
+    const created = await ok('POST', '/lead/', { name: 'Written in between' });
+    const after = await names(path);
+    expect(after[0]).toBe('Written in between');
+    expect(after.slice(1)).toEqual(before.slice(0, 24));
+    await ok('PUT', `/lead/${created.id}/`, { name: 'Renamed in between' });
+    expect((await names(path))[0]).toBe('Renamed in between');
+    await ok('DELETE', `/lead/${created.id}/`);
+    expect(await names(path)).toEqual(before);
+    // A search page too (cached under its query).
+    const q = `/lead/?query=${encodeURIComponent('name:"in between"')}`;
+    expect((await ok('GET', q)).total_results).toBe(0);
+    await ok('POST', '/lead/', { name: 'Found in between' });
+    expect(await names(q)).toEqual(['Found in between']);
+    h.sandbox.reset();
+    expect(await names(path)).toEqual(before);
+  });
+
+  test('pages of other bounds and queries are their own; more of them than are kept all answer right', async () => {
+    const all = await names('/lead/?_limit=100');
+    for (let round = 0; round < 2; round++) {
+      for (let skip = 0; skip < PAGES_KEPT + 5; skip++) {
+        expect(await names(`/lead/?_skip=${skip}&_limit=3`)).toEqual(all.slice(skip, skip + 3));
+      }
+    }
+    const first = all[0] as string;
+    expect(await names(`/lead/?query=${encodeURIComponent(`name:"${first}"`)}&_limit=100`)).toContain(first);
+    // The same query text at other bounds is another page.
+    expect(await names(`/lead/?query=${encodeURIComponent(`name:"${first}"`)}&_limit=0`)).toEqual([]);
+  });
+
+  test('a new UTC day builds the page again: a task due tomorrow moves from future to inbox', () => {
+    let now = Date.parse('2026-03-10T23:59:00Z');
+    const store = new Store(createSeed('demo'), () => new Date(now));
+    const leads = store.leadsNewestFirst();
+    const at = leads.findIndex((l) => store.childrenOf('tasks', l.id).some((t) => !t.is_complete));
+    const lead = leads[at] as LeadRecord;
+    const task = store.childrenOf('tasks', lead.id).find((t) => !t.is_complete);
+    if (!task) throw new Error('the demo seed has no open task');
+    Object.assign(task, { date: '2026-03-11', is_dateless: false });
+    store.changed(); // written directly, not through a handler
+    const ctx = {
+      method: 'GET',
+      path: '/lead/',
+      store,
+      operationId: 'listLeads' as const,
+      params: {},
+      query: new QueryValues(new Map([['_limit', 100]])),
+      body: undefined,
+      requestId: 'req_test',
+    };
+    const view = () => {
+      const { body } = handlers.listLeads(ctx);
+      if (!(body instanceof JsonBody)) throw new Error('GET /lead/ did not answer with cached JSON');
+      const page = JSON.parse(Buffer.concat(body.parts).toString('utf8')) as { data: { tasks: Obj[] }[] };
+      return page.data[at]?.tasks.find((t) => t.id === task.id)?.view;
+    };
+    expect(view()).toBe('future');
+    expect(view()).toBe('future');
+    now += 2 * 60_000; // 00:01 the next day
+    expect(view()).toBe('inbox');
+  });
+});
+
+describe('request bodies are read whole however they arrive (bodies already buffered are taken at once)', () => {
+  /**
+   * Writes `parts` to a fresh connection (a pause between them), and resolves with the raw answer text
+   * once `answers` HTTP answers have arrived (counted by their status lines).
+   */
+  function raw(parts: string[], answers: number, pauseMs = 60): Promise<string> {
+    const { port } = new URL(h.sandbox.url);
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      let text = '';
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`no ${answers} answers within 2 s: ${text.slice(0, 600)}`));
+      }, 2000);
+      socket.on('data', (d) => {
+        text += d.toString('utf8');
+        // An answer's status line follows the previous answer's body directly (no line break).
+        if ((text.match(/HTTP\/1\.1 \d{3} /g) ?? []).length >= answers && /\}\s*$/.test(text)) {
+          clearTimeout(timer);
+          socket.end();
+          resolve(text);
+        }
+      });
+      socket.on('error', reject);
+      socket.on('connect', async () => {
+        for (const [i, part] of parts.entries()) {
+          if (i > 0) await new Promise((r) => setTimeout(r, pauseMs));
+          socket.write(part);
+        }
+      });
+    });
+  }
+  const head = (length: number | 'chunked') =>
+    `POST /api/v1/lead/ HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic('k')}\r\nContent-Type: application/json\r\n` +
+    (length === 'chunked' ? 'Transfer-Encoding: chunked\r\n\r\n' : `Content-Length: ${length}\r\n\r\n`);
+  const names = (answer: string) => [...answer.matchAll(/"display_name":"([^"]*)"/g)].map((m) => m[1]);
+
+  test('in one packet with the headers, split over packets, chunked, and two requests in one write', async () => {
+    const body = (name: string) => JSON.stringify({ name });
+    const one = body('In one packet');
+    expect(names(await raw([head(Buffer.byteLength(one)) + one], 1))).toEqual(['In one packet']);
+    const split = body('Split over packets');
+    expect(names(await raw([head(Buffer.byteLength(split)) + split.slice(0, 9), split.slice(9)], 1))).toEqual([
+      'Split over packets',
+    ]);
+    const late = body('Body after the headers');
+    expect(names(await raw([head(Buffer.byteLength(late)), late], 1))).toEqual(['Body after the headers']);
+    const chunked = body('Chunked');
+    const chunk = (t: string) => `${Buffer.byteLength(t).toString(16)}\r\n${t}\r\n`;
+    expect(
+      names(await raw([head('chunked') + chunk(chunked.slice(0, 5)), `${chunk(chunked.slice(5))}0\r\n\r\n`], 1)),
+    ).toEqual(['Chunked']);
+    const [a, b] = [body('Pipelined first'), body('Pipelined second')];
+    expect(names(await raw([head(Buffer.byteLength(a)) + a + head(Buffer.byteLength(b)) + b], 2))).toEqual([
+      'Pipelined first',
+      'Pipelined second',
+    ]);
+    const listed = ((await ok('GET', '/lead/?_limit=6')).data as Obj[]).map((l) => l.display_name);
+    expect(listed.slice(0, 6)).toEqual([
+      'Pipelined second',
+      'Pipelined first',
+      'Chunked',
+      'Body after the headers',
+      'Split over packets',
+      'In one packet',
+    ]);
   });
 });
 

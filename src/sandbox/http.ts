@@ -9,12 +9,14 @@ import {
   BodyTooLargeError,
   CORS_EXPOSED_HEADERS,
   cors,
+  declaredLength,
   type GuardLimits,
   hardenServer,
   parseRequestTarget,
   RequestAbortedError,
   type RequestTarget,
   readBody,
+  resolveLimits,
   sendError,
   serverOptions,
 } from '../lib/http-guard.js';
@@ -214,6 +216,33 @@ function run(ctx: Ctx, reads: boolean, handler: (ctx: Ctx) => Result): Result {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The request's body. A small body usually arrives in the same packet as the headers: the 'request'
+ * event comes before the parser reads on, but by the time the microtasks run, all of it (its declared
+ * Content-Length) waits in the stream's buffer. Such a body is taken from there as it is, without
+ * readBody's promise, listeners and copy. Any other body (still arriving, chunked, over the limit,
+ * already being read) goes through readBody, with its limits and abort handling.
+ */
+async function bodyOf(req: http.IncomingMessage, maxBytes: number): Promise<Buffer> {
+  await undefined;
+  const declared = declaredLength(req);
+  if (
+    declared !== undefined &&
+    declared <= maxBytes &&
+    req.readableLength === declared &&
+    req.readableFlowing === null &&
+    !req.readableEnded
+  ) {
+    if (declared === 0) return EMPTY;
+    const chunk: unknown = req.read();
+    if (Buffer.isBuffer(chunk) && chunk.length === declared) return chunk;
+    throw new Error(`sandbox: a ${declared}-byte body read from the stream's buffer was not that`);
+  }
+  return readBody(req, maxBytes);
+}
+
 /** Creates the sandbox's server (not listening yet). */
 export function createHttpServer(options: HttpAppOptions): {
   server: http.Server;
@@ -222,6 +251,7 @@ export function createHttpServer(options: HttpAppOptions): {
   resetCounters(): void;
 } {
   const ops = compiledOperations();
+  const { maxBodyBytes } = resolveLimits(options.limits);
   const limiter = new RateLimiter(options.rateLimit);
   const stats: HttpStats = { requests: 0, rateLimited: 0 };
   let processed = 0;
@@ -457,7 +487,7 @@ export function createHttpServer(options: HttpAppOptions): {
       const { op } = target;
       let body: unknown;
       if (op.body) {
-        const raw = await readBody(req, options.limits?.maxBodyBytes);
+        const raw = await bodyOf(req, maxBodyBytes);
         const text = raw.toString('utf8');
         if (text.trim()) {
           try {

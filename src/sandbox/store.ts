@@ -201,22 +201,53 @@ export interface EventRecord {
 }
 
 /**
- * An event as the store keeps it: `data` and `previous_data` as JSON text. A string is one object to the
- * garbage collector where the view it holds is dozens, and the log keeps up to 10,000 of them: under a
- * stream of writes, tracing those graphs was a large part of each write's cost. Snapshots and answers
- * carry the objects (toSnapshot, fromSnapshot, eventView convert).
+ * An event as the store keeps it: `data` and `previous_data` as UTF-8 JSON bytes. Bytes are one small
+ * object to the garbage collector where the view they hold is dozens (and JSON text would be a string
+ * of a kilobyte or more copied from young to old space by every write), and the log keeps up to 10,000
+ * of them: under a stream of writes, tracing and copying those was a large part of each write's cost.
+ * Snapshots and answers carry the objects (toSnapshot, fromSnapshot, eventView convert). Typed
+ * Uint8Array (they are Buffers) so that the package's types need no node types.
  */
 export type StoredEvent = Omit<EventRecord, 'data' | 'previous_data'> & {
-  data: string | null;
-  previous_data: string | null;
+  data: Uint8Array | null;
+  previous_data: Uint8Array | null;
 };
 
-const toJsonText = (o: Obj | null | undefined): string | null => (o ? JSON.stringify(o) : null);
-const fromJsonText = (t: string | null): Obj | null => (t === null ? null : (JSON.parse(t) as Obj));
+/**
+ * Where events' JSON bytes live: slabs of SLAB_BYTES written one after the other and never rewritten,
+ * each event's bytes a view of its slab. The log drops its oldest events first, so a slab is freed once
+ * the events written into it are all gone: at most the oldest and the newest slab are partly dead. (One
+ * Buffer per event would be an ArrayBuffer each for the collector to track; node's shared 8 KB pool
+ * would let one kept event hold a whole pool chunk of answers long sent.)
+ */
+export class JsonSlabs {
+  private slab: Buffer | undefined;
+  private at = 0;
+
+  /** `o` as JSON bytes in the current slab (null for null). */
+  put(o: Obj | null | undefined): Uint8Array | null {
+    if (!o) return null;
+    const text = JSON.stringify(o);
+    // A UTF-16 code unit is at most 3 bytes of UTF-8: room for that, or a new slab.
+    const room = 3 * text.length;
+    if (!this.slab || this.at + room > this.slab.length) {
+      this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, room));
+      this.at = 0;
+    }
+    const n = this.slab.write(text, this.at, 'utf8');
+    const bytes = this.slab.subarray(this.at, this.at + n);
+    this.at += n;
+    return bytes;
+  }
+}
+const SLAB_BYTES = 64 * 1024;
+
+const UTF8 = new TextDecoder();
+const fromJsonBytes = (b: Uint8Array | null): Obj | null => (b === null ? null : (JSON.parse(UTF8.decode(b)) as Obj));
 
 /** A stored event with its `data` and `previous_data` as objects again. */
 export function eventRecord(e: StoredEvent): EventRecord {
-  return Object.assign({}, e, { data: fromJsonText(e.data), previous_data: fromJsonText(e.previous_data) });
+  return Object.assign({}, e, { data: fromJsonBytes(e.data), previous_data: fromJsonBytes(e.previous_data) });
 }
 
 /** Everything the sandbox knows. */
@@ -270,12 +301,21 @@ function randomByte(): number {
   return pool[poolAt++] as number;
 }
 
-/** `bytes` random bytes from the operating system, as hex (request ids). */
+/** `bytes` random bytes from the operating system, as hex (request ids): one flat string, no pieces. */
 export function randomHex(bytes: number): string {
-  let out = '';
-  for (let i = 0; i < bytes; i++) out += (randomByte() + 0x100).toString(16).slice(1);
-  return out;
+  if (poolAt + bytes > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  poolAt += bytes;
+  return pool.toString('hex', poolAt - bytes, poolAt);
 }
+
+// Ids are written into this buffer and read out as one latin1 string: built with `+=` a character at a
+// time, a 22-character id was a chain of ~20 intermediate strings (~770 bytes of garbage), and the id
+// kept by a record or event was a tree of string pieces that every garbage collection had to copy.
+const idScratch = Buffer.alloc(64);
+const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
 
 /** The largest multiple of the alphabet's length below 256: bytes from it up are drawn again (no modulo bias). */
 const UNBIASED = 256 - (256 % ALPHABET.length);
@@ -287,16 +327,20 @@ const UNBIASED = 256 - (256 % ALPHABET.length);
  * `random` the characters come from the operating system's random bytes (uniform: rejection sampling).
  */
 export function makeId(prefix: string, random?: Random, length = 22): string {
-  let out = '';
   if (random) {
+    let out = '';
     for (let i = 0; i < length; i++) out += ALPHABET[Math.floor(random() * ALPHABET.length)] ?? 'A';
-  } else {
-    while (out.length < length) {
-      const b = randomByte();
-      if (b < UNBIASED) out += ALPHABET[b % ALPHABET.length];
-    }
+    return `${prefix}_${out}`;
   }
-  return `${prefix}_${out}`;
+  const end = prefix.length + 1 + length;
+  const buf = end <= idScratch.length ? idScratch : Buffer.alloc(end);
+  buf.write(prefix, 0, 'latin1');
+  buf[prefix.length] = 0x5f; // _
+  for (let at = prefix.length + 1; at < end; ) {
+    const b = randomByte();
+    if (b < UNBIASED) buf[at++] = ALPHABET_CODES[b % ALPHABET.length] as number;
+  }
+  return buf.toString('latin1', 0, end);
 }
 
 /** The microseconds past the millisecond of the dates Store.now() gives (other dates have none). */
@@ -308,18 +352,35 @@ function isoMicros(d: Date): string {
   return `${d.toISOString().slice(0, -1)}${us < 10 ? '00' : us < 100 ? '0' : ''}${us}`;
 }
 
+/** The second last formatted by isoOfMicros with it, and its characters (`YYYY-MM-DDTHH:mm:ss.`, then room for the rest). */
+class SecondCache {
+  second = Number.NaN;
+  readonly bytes = Buffer.alloc(32);
+  constructor() {
+    this.bytes.write('+00:00', 26, 'latin1');
+  }
+}
+
 /**
- * `YYYY-MM-DDTHH:mm:ss.ssssss` of a time in microseconds since the epoch. The part up to the second
- * comes from one toISOString per second (kept in `cache`): the stamps of every write no longer format a
- * Date each.
+ * `YYYY-MM-DDTHH:mm:ss.ssssss` (with `+00:00` when `offset`) of a time in microseconds since the
+ * epoch. The part up to the second comes from one toISOString per second (kept in `cache`), the
+ * digits are written after it, and the stamp is read out as one flat string: no Date per write, and
+ * no string of pieces (joined strings are kept as a tree of parts that each collection copies and
+ * that is flattened again when first compared or serialized).
  */
-function isoOfMicros(micros: number, cache: { second: number; prefix: string }): string {
+function isoOfMicros(micros: number, cache: SecondCache, offset = false): string {
   const second = Math.floor(micros / 1_000_000);
+  const b = cache.bytes;
   if (second !== cache.second) {
-    cache.prefix = new Date(second * 1000).toISOString().slice(0, 20); // `YYYY-MM-DDTHH:mm:ss.`
+    b.write(new Date(second * 1000).toISOString(), 0, 20, 'latin1'); // `YYYY-MM-DDTHH:mm:ss.`
     cache.second = second;
   }
-  return cache.prefix + String(micros - second * 1_000_000 + 1_000_000).slice(1);
+  let us = micros - second * 1_000_000;
+  for (let i = 25; i >= 20; i--) {
+    b[i] = 48 + (us % 10);
+    us = Math.floor(us / 10);
+  }
+  return b.toString('latin1', 0, offset ? 32 : 26);
 }
 
 /** Classic Close timestamp: microseconds and an explicit `+00:00` (`2025-03-05T10:20:30.123456+00:00`). */
@@ -432,6 +493,7 @@ export function fromSnapshot(input: unknown): State {
   if (typeof s.organization?.id !== 'string') throw new SnapshotError('the snapshot has no organization');
   if (!s.users.some((u) => u.id === s.meId)) throw new SnapshotError('the snapshot\'s "meId" is not one of its users');
   const copy = structuredClone(s);
+  const slabs = new JsonSlabs();
   return {
     organization: copy.organization,
     meId: copy.meId,
@@ -447,7 +509,7 @@ export function fromSnapshot(input: unknown): State {
     activities: byId(copy.activities),
     tasks: byId(copy.tasks),
     events: copy.events.map((e) =>
-      Object.assign({}, e, { data: toJsonText(e.data), previous_data: toJsonText(e.previous_data) }),
+      Object.assign({}, e, { data: slabs.put(e.data), previous_data: slabs.put(e.previous_data) }),
     ),
     eventSeq: typeof copy.eventSeq === 'number' ? copy.eventSeq : copy.events.reduce((n, e) => Math.max(n, e.seq), 0),
   };
@@ -539,9 +601,18 @@ class LeadIndex<T extends { id: string; lead_id: string }> {
  * however many writes a long-running sandbox takes.
  */
 export const EVENT_LOG_LIMIT = 10_000;
+
+/** The `changed_fields` of events that name none (events are never changed once logged): one array for all. */
+const NO_FIELDS = Object.freeze([]) as unknown as string[];
 export const EVENT_LOG_DAYS = 30;
 
 // ---------- the store ----------
+
+/** The prefix of cached pages' keys in the store's renderings (record ids never contain a space). */
+const PAGE_KEY = 'page ';
+const META_KEPT = 256;
+/** Most whole pages the store keeps rendered. */
+export const PAGES_KEPT = 16;
 
 /** What an event records about the request that caused it. */
 export interface RequestInfo {
@@ -574,14 +645,27 @@ export class Store {
    * entry is its record's full view as the API sends it. Any change to the state clears all of it
    * (`changed()`, which the HTTP layer calls after every request that may write), and so does a new
    * UTC day (a task's `view` depends on the date), so an entry can never be stale. Bounded by the
-   * state: at most one entry per record.
+   * state: at most one entry per record, plus at most PAGES_KEPT whole pages (`cachedPage`).
    */
   private readonly json = new Map<string, Uint8Array>();
   private jsonUntil = 0;
+  /** Whole pages in `json` (keys start with PAGE_KEY). */
+  private pages = 0;
 
   /** Drops every cached rendering: call after anything that may have changed the state. */
   changed(): void {
-    this.json.clear();
+    // Map#clear allocates a new table even for an empty map, and writes come in streams.
+    if (this.json.size) this.json.clear();
+    this.pages = 0;
+  }
+
+  /** Drops the cached renderings when the UTC day they were made on is over. */
+  private sameDay(): void {
+    const ms = this.clock().getTime();
+    if (ms >= this.jsonUntil) {
+      this.changed();
+      this.jsonUntil = (Math.floor(ms / 86_400_000) + 1) * 86_400_000;
+    }
   }
 
   /**
@@ -589,15 +673,33 @@ export class Store {
    * UTC day. Typed Uint8Array (it is a Buffer) so that the package's types need no node types.
    */
   cachedJson(key: string, render: () => unknown): Uint8Array {
-    const ms = this.clock().getTime();
-    if (ms >= this.jsonUntil) {
-      this.json.clear();
-      this.jsonUntil = (Math.floor(ms / 86_400_000) + 1) * 86_400_000;
-    }
+    this.sameDay();
     let buf = this.json.get(key);
     if (!buf) {
       buf = Buffer.from(JSON.stringify(render()));
       this.json.set(key, buf);
+    }
+    return buf;
+  }
+
+  /**
+   * A whole answer (a page of a list) under `key`, or `build()`'s, kept as cachedJson keeps a record's
+   * rendering (until the next change or UTC day): an unchanged page is sent as the bytes built the
+   * first time, in one piece. At most PAGES_KEPT pages are kept (all dropped when full): clients
+   * asking for ever other pages cannot grow it.
+   */
+  cachedPage(key: string, build: () => Uint8Array): Uint8Array {
+    this.sameDay();
+    const k = PAGE_KEY + key;
+    let buf = this.json.get(k);
+    if (!buf) {
+      if (this.pages >= PAGES_KEPT) {
+        for (const old of this.json.keys()) if (old.startsWith(PAGE_KEY)) this.json.delete(old);
+        this.pages = 0;
+      }
+      buf = build();
+      this.json.set(k, buf);
+      this.pages++;
     }
     return buf;
   }
@@ -628,12 +730,12 @@ export class Store {
   }
 
   // The second last formatted by stampNow() and by emit(), and its `YYYY-MM-DDTHH:mm:ss.`.
-  private readonly second = { second: Number.NaN, prefix: '' };
-  private readonly cutoffSecond = { second: Number.NaN, prefix: '' };
+  private readonly second = new SecondCache();
+  private readonly cutoffSecond = new SecondCache();
 
   /** stamp(now()) without a Date: the write paths take a stamp or two per request. */
   stampNow(): string {
-    return `${isoOfMicros(this.tick(), this.second)}+00:00`;
+    return isoOfMicros(this.tick(), this.second, true);
   }
 
   /** A new id with Close's prefix (random: ids of created objects never repeat across resets). */
@@ -717,7 +819,26 @@ export class Store {
     record.updated_by = this.state.meId;
   }
 
-  /** Appends an event to the event log; returns its `data` as the JSON text it keeps (null without). */
+  // The `meta` of events with nothing but the request's method and path, one object per method and
+  // path (events are never changed once logged): a stream of creates logs the same one. At most
+  // META_KEPT kept (emptied when full).
+  private readonly metas = new Map<string, Obj>();
+
+  private requestMeta(req: RequestInfo): Obj {
+    const key = `${req.method} ${req.path}`;
+    let meta = this.metas.get(key);
+    if (!meta) {
+      if (this.metas.size >= META_KEPT) this.metas.clear();
+      meta = Object.freeze({ request_method: req.method, request_path: `/api/v1${req.path}` });
+      this.metas.set(key, meta);
+    }
+    return meta;
+  }
+
+  /** Where this store's events keep their JSON bytes. */
+  private readonly slabs = new JsonSlabs();
+
+  /** Appends an event to the event log; returns its `data` as the JSON bytes it keeps (null without). */
   emit(
     req: RequestInfo,
     event: {
@@ -730,9 +851,9 @@ export class Store {
       previous?: Obj | null;
       meta?: Obj;
     },
-  ): string | null {
+  ): Uint8Array | null {
     const micros = this.tick();
-    const data = toJsonText(event.data);
+    const data = this.slabs.put(event.data);
     const now = isoOfMicros(micros, this.second);
     const events = this.state.events;
     events.push({
@@ -747,12 +868,12 @@ export class Store {
       object_id: event.objectId,
       lead_id: event.leadId,
       action: event.action,
-      changed_fields: event.changed ?? [],
+      changed_fields: event.changed ?? NO_FIELDS,
       data,
-      previous_data: toJsonText(event.previous),
+      previous_data: this.slabs.put(event.previous),
       meta: event.meta
         ? Object.assign({ request_method: req.method, request_path: `/api/v1${req.path}` }, event.meta)
-        : { request_method: req.method, request_path: `/api/v1${req.path}` },
+        : this.requestMeta(req),
     });
     // The log is in date order (now() only moves forward): the oldest events are at its start.
     const cutoff = isoOfMicros(micros - EVENT_LOG_DAYS * 86_400_000_000, this.cutoffSecond);

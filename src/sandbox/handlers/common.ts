@@ -63,26 +63,37 @@ const COMMA = Buffer.from(',');
 /**
  * page() for items whose full rendering is cached as JSON (`json`): the same answer, byte for byte,
  * assembled from the cached renderings. With `_fields` it is page() itself (only full renderings are
- * cached).
+ * cached). With a `cacheKey` (naming everything but `_skip` and `_limit` that the answer depends on,
+ * under the store's rules: dropped on any write and at midnight UTC) the page is kept whole
+ * (store.cachedPage) and sent again as those bytes until then.
  */
 export function pageJson<T>(
   ctx: Ctx,
-  items: readonly T[],
+  items: () => readonly T[],
   render: (item: T) => Obj,
   json: (item: T) => Uint8Array,
-  extra: Obj = {},
+  extra: (items: readonly T[]) => Obj = () => ({}),
+  cacheKey?: string,
 ): Obj | JsonBody {
-  if (ctx.query.has('_fields')) return page(ctx, items, render, extra);
-  const { skip, limit } = pageBounds(ctx);
-  const head = JSON.stringify({ has_more: hasMore(skip, limit, items.length), ...extra });
-  const parts: Uint8Array[] = [Buffer.from(head.slice(0, -1)), DATA_OPEN];
-  const end = Math.min(items.length, skip + limit);
-  for (let i = skip; i < end; i++) {
-    if (i > skip) parts.push(COMMA);
-    parts.push(json(items[i] as T));
+  if (ctx.query.has('_fields')) {
+    const all = items();
+    return page(ctx, all, render, extra(all));
   }
-  parts.push(DATA_CLOSE);
-  return new JsonBody(...parts);
+  const { skip, limit } = pageBounds(ctx);
+  const build = (): Uint8Array[] => {
+    const all = items();
+    const head = JSON.stringify({ has_more: hasMore(skip, limit, all.length), ...extra(all) });
+    const parts: Uint8Array[] = [Buffer.from(head.slice(0, -1)), DATA_OPEN];
+    const end = Math.min(all.length, skip + limit);
+    for (let i = skip; i < end; i++) {
+      if (i > skip) parts.push(COMMA);
+      parts.push(json(all[i] as T));
+    }
+    parts.push(DATA_CLOSE);
+    return parts;
+  };
+  if (cacheKey === undefined) return new JsonBody(...build());
+  return new JsonBody(ctx.store.cachedPage(`${cacheKey} ${skip} ${limit}`, () => Buffer.concat(build())));
 }
 
 /** Newest first by `date_created`; among equal dates, the later created first. */
@@ -232,8 +243,15 @@ export function customUpdate(
   return { custom: target, changed };
 }
 
+/** Whether a body has a key customUpdate reads (`custom.…` or `custom`): most bodies have none. */
+function hasCustomKeys(body: Obj): boolean {
+  for (const k in body) if (k.startsWith('custom')) return true;
+  return false;
+}
+
 /** customUpdate written into `target` (for a record not stored yet); returns the changed keys. */
 export function applyCustom(store: Store, target: Record<string, CustomValue>, body: Obj, known: boolean): string[] {
+  if (!hasCustomKeys(body)) return []; // nothing to change (customUpdate would copy `target` and change nothing)
   const { custom, changed } = customUpdate(store, target, body, known);
   for (const k of Object.keys(target)) if (!(k in custom)) delete target[k];
   Object.assign(target, custom);

@@ -76,8 +76,8 @@ export function insertLead(ctx: Ctx, fields: Partial<LeadRecord>): LeadRecord {
   return insertLeadWithView(ctx, fields).lead;
 }
 
-/** insertLead, also returning the lead's view as JSON, as its `created` event keeps it. */
-function insertLeadWithView(ctx: Ctx, fields: Partial<LeadRecord>): { lead: LeadRecord; json: string } {
+/** insertLead, also returning the lead's view as JSON bytes, as its `created` event keeps them. */
+function insertLeadWithView(ctx: Ctx, fields: Partial<LeadRecord>): { lead: LeadRecord; json: Uint8Array } {
   const { store } = ctx;
   const first = store.state.leadStatuses[0];
   if (!first) throw fieldError('status', 'The organization has no lead status.');
@@ -91,7 +91,7 @@ function insertLeadWithView(ctx: Ctx, fields: Partial<LeadRecord>): { lead: Lead
   store.addLead(lead);
   const data = leadView(store, lead);
   const json = store.emit(ctx, { objectType: 'lead', objectId: lead.id, action: 'created', leadId: lead.id, data });
-  return { lead, json: json ?? JSON.stringify(data) };
+  return { lead, json: json ?? Buffer.from(JSON.stringify(data)) };
 }
 
 function findLead(ctx: Ctx): LeadRecord {
@@ -125,21 +125,25 @@ function deleteChildren(ctx: Ctx, leadId: string): void {
   }
 }
 
+/** Longest `query` whose pages are cached (store.cachedPage); longer ones are searched every time. */
+const CACHED_QUERY_MAX = 200;
+
 const listLeads: Handler = (ctx) => {
-  let leads = ctx.store.leadsNewestFirst();
   const q = ctx.query.string('query');
-  if (q !== undefined) {
+  const leads = (): readonly LeadRecord[] => {
+    const all = ctx.store.leadsNewestFirst();
+    if (q === undefined) return all;
     const terms = parseLeadQuery(q);
-    leads = leads.filter((l) => leadMatchesQuery(ctx.store, l, terms));
-  }
-  const extra = q !== undefined ? { total_results: leads.length } : {};
+    return all.filter((l) => leadMatchesQuery(ctx.store, l, terms));
+  };
   return {
     body: pageJson(
       ctx,
       leads,
       (l) => leadView(ctx.store, l),
       (l) => leadJson(ctx.store, l),
-      extra,
+      (found) => (q !== undefined ? { total_results: found.length } : {}),
+      q === undefined ? 'lead' : q.length <= CACHED_QUERY_MAX ? `lead?${q}` : undefined,
     ),
   };
 };
@@ -161,8 +165,8 @@ const createLead: Handler = (ctx) => {
   fields.addresses = addressesFrom(b.addresses);
   fields.custom = custom;
   const { lead, json } = insertLeadWithView(ctx, fields);
-  // Without contacts the answer is the view the `created` event keeps: serialized once for both.
-  if (contacts.length === 0) return { body: new JsonBody(Buffer.from(json)) };
+  // Without contacts the answer is the view the `created` event keeps: the same bytes, serialized once.
+  if (contacts.length === 0) return { body: new JsonBody(json) };
   for (const contact of contacts) {
     contact.lead_id = lead.id;
     store.add('contacts', contact);
