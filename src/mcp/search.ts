@@ -184,7 +184,7 @@ const LIST_WORDS =
   /\b(list|all|every|browse|page through|roster|directory|how many|which|any|recent|overdue|due|our)\b/;
 /** Words that name one record outright, stronger than a loose "we" or "our". */
 const ONE_RECORD =
-  /\b(by (its )?id|(its|their|the|an?) id|(contact|lead|deal|opportunity|task|user|company|account|pipeline|record) id|[a-z]+_[a-z0-9]{3,}|single|specific|this one|one (particular|specific))\b/;
+  /\b(by (its )?id|(its|their|the|an?) id|(contact|lead|deal|opportunity|task|user|company|account|pipeline|record) id|(lead|cont|oppo|task|pipe|user|orga)_[a-z0-9]+|[a-z]+_[a-z0-9]{3,}|single|specific|this one|one (particular|specific))\b/;
 
 /** An entity named in the plural ("calls", "deals", "to-dos") asks for a list. */
 const PLURAL_ENTITY =
