@@ -219,10 +219,11 @@ function run(ctx: Ctx, reads: boolean, handler: (ctx: Ctx) => Result): Result {
 /**
  * Sets the RateLimit and CORS headers on `res` before anything but an operation's answer (which
  * writes them with its head, see send); once (a second call does nothing). True when cors() answered
- * a preflight. A function, not a closure per request.
+ * a preflight. A function, not a closure per request. (Header names are kept lower-case: hasHeader's
+ * toLowerCase of a lower-case name is the same string, no copy per request.)
  */
 function setCommon(req: http.IncomingMessage, res: http.ServerResponse, rateHeader: string): boolean {
-  if (res.hasHeader('RateLimit')) return false;
+  if (res.hasHeader('ratelimit')) return false;
   res.setHeader('RateLimit', rateHeader);
   return cors(req, res);
 }
@@ -505,7 +506,7 @@ export function createHttpServer(options: HttpAppOptions): {
       const ctx = new Context(method, target.path, options.store(), op.operationId, target.params, target.query, body);
       const result = run(ctx, method === 'GET' || method === 'HEAD', handlers[op.operationId]);
       const status = result.status ?? op.successStatus;
-      send(res, status, result.body, undefined, res.hasHeader('RateLimit') ? undefined : rateHeader);
+      send(res, status, result.body, undefined, res.hasHeader('ratelimit') ? undefined : rateHeader);
       return status;
     } catch (err) {
       setCommon(req, res, rateHeader); // the answer to an error (the caller's) carries them too
