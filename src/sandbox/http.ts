@@ -197,7 +197,7 @@ class Context implements Ctx {
     readonly body: unknown,
   ) {}
   get requestId(): string {
-    this.id ??= randomHex(11, 'req_');
+    this.id ??= `req_${randomHex(11)}`;
     return this.id;
   }
 }

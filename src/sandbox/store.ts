@@ -301,33 +301,20 @@ function randomByte(): number {
   return pool[poolAt++] as number;
 }
 
-// Ids are written into this buffer and read out as one latin1 string: built with `+=` a character at a
-// time, a 22-character id was a chain of ~20 intermediate strings (~770 bytes of garbage), and the id
-// kept by a record or event was a tree of string pieces that every garbage collection had to copy.
-const idScratch = Buffer.alloc(64);
-const HEX = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
-
-/**
- * `prefix` and `bytes` random bytes from the operating system as hex (request ids): one flat string,
- * written into the id scratch buffer (see makeId); `prefix + hex` would be a pair of pieces kept by
- * every event that records the request id.
- */
-export function randomHex(bytes: number, prefix = ''): string {
+/** `bytes` random bytes from the operating system, as hex (request ids): one flat string, no pieces. */
+export function randomHex(bytes: number): string {
   if (poolAt + bytes > pool.length) {
     randomFillSync(pool);
     poolAt = 0;
   }
-  const end = prefix.length + 2 * bytes;
-  const buf = end <= idScratch.length ? idScratch : Buffer.alloc(end);
-  let at = buf.write(prefix, 0, 'latin1');
-  for (const stop = poolAt + bytes; poolAt < stop; poolAt++) {
-    const b = pool[poolAt] as number;
-    buf[at++] = HEX[b >> 4] as number;
-    buf[at++] = HEX[b & 15] as number;
-  }
-  return buf.toString('latin1', 0, end);
+  poolAt += bytes;
+  return pool.toString('hex', poolAt - bytes, poolAt);
 }
 
+// Ids are written into this buffer and read out as one latin1 string: built with `+=` a character at a
+// time, a 22-character id was a chain of ~20 intermediate strings (~770 bytes of garbage), and the id
+// kept by a record or event was a tree of string pieces that every garbage collection had to copy.
+const idScratch = Buffer.alloc(64);
 const ALPHABET_CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
 
 /** The largest multiple of the alphabet's length below 256: bytes from it up are drawn again (no modulo bias). */
@@ -848,10 +835,6 @@ export class Store {
     return meta;
   }
 
-  /** The second (since the epoch) of the event log's last cutoff, and the start of the second after it. */
-  private keptSecond = Number.NaN;
-  private keptFrom = '';
-
   /** Where this store's events keep their JSON bytes. */
   private readonly slabs = new JsonSlabs();
 
@@ -893,18 +876,8 @@ export class Store {
         : this.requestMeta(req),
     });
     // The log is in date order (now() only moves forward): the oldest events are at its start.
-    while (events.length > EVENT_LOG_LIMIT) events.shift();
-    // An oldest event from the second after the cutoff's on is kept whatever the cutoff's microseconds:
-    // the exact cutoff is formatted only when the oldest event is older than that (rarely).
-    const second = Math.floor(micros / 1_000_000) - EVENT_LOG_DAYS * 86_400;
-    if (second !== this.keptSecond) {
-      this.keptSecond = second;
-      this.keptFrom = isoOfMicros((second + 1) * 1_000_000, this.cutoffSecond);
-    }
-    if (events[0] && events[0].date_created < this.keptFrom) {
-      const cutoff = isoOfMicros(micros - EVENT_LOG_DAYS * 86_400_000_000, this.cutoffSecond);
-      while (events[0] && events[0].date_created < cutoff) events.shift();
-    }
+    const cutoff = isoOfMicros(micros - EVENT_LOG_DAYS * 86_400_000_000, this.cutoffSecond);
+    while (events.length > EVENT_LOG_LIMIT || (events[0] && events[0].date_created < cutoff)) events.shift();
     return data;
   }
 }
