@@ -395,3 +395,23 @@ describe('the validated-target cache (per method and URL) changes no answer', ()
     expect((await h.call('GET', '/lead/?_limit=1')).status).toBe(200);
   });
 });
+
+describe('a lead update answers the view its `updated` event keeps (built and serialized once)', () => {
+  test('the answer equals a fresh rendering and the event, also when the status change adds an activity', async () => {
+    const lead = (await ok('GET', '/lead/?_limit=1')).data as Obj[];
+    const id = String(lead[0]?.id);
+    const statuses = (await ok('GET', '/status/lead/')).data as Obj[];
+    const other = statuses.find((s) => s.id !== lead[0]?.status_id);
+    const answer = await ok('PUT', `/lead/${id}/`, { name: 'Renamed Ltd', status_id: other?.id });
+    expect(answer.name).toBe('Renamed Ltd');
+    expect(answer.status_id).toBe(other?.id);
+    const fields = Object.keys(answer).join(',');
+    expect(answer).toEqual(await ok('GET', `/lead/${id}/?_fields=${encodeURIComponent(fields)}`));
+    const events = (await ok('GET', `/event/?object_id=${id}&action=updated`)).data as Obj[];
+    expect(events[0]?.data).toEqual(answer);
+    // The request id every event of the request records: `req_` and 22 hex digits.
+    expect(String(events[0]?.request_id)).toMatch(/^req_[0-9a-f]{22}$/);
+    const activities = (await ok('GET', `/activity/?lead_id=${id}`)).data as Obj[];
+    expect(activities.some((a) => a._type === 'LeadStatusChange' && a.new_status_id === other?.id)).toBe(true);
+  });
+});

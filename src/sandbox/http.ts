@@ -216,6 +216,18 @@ function run(ctx: Ctx, reads: boolean, handler: (ctx: Ctx) => Result): Result {
   }
 }
 
+/**
+ * Sets the RateLimit and CORS headers on `res` before anything but an operation's answer (which
+ * writes them with its head, see send); once (a second call does nothing). True when cors() answered
+ * a preflight. A function, not a closure per request. (Header names are kept lower-case: hasHeader's
+ * toLowerCase of a lower-case name is the same string, no copy per request.)
+ */
+function setCommon(req: http.IncomingMessage, res: http.ServerResponse, rateHeader: string): boolean {
+  if (res.hasHeader('ratelimit')) return false;
+  res.setHeader('RateLimit', rateHeader);
+  return cors(req, res);
+}
+
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -441,33 +453,26 @@ export function createHttpServer(options: HttpAppOptions): {
     const rate = limiter.hit(key ?? '');
     const rateHeader = `limit=${options.rateLimit.requests}, remaining=${rate.remaining}, reset=${seconds(rate.reset)}`;
     // A request answered by an operation gets its RateLimit and CORS headers with the answer (send's
-    // `rate`); every other answer (errors, 429s, preflights, extra routes) from headers set here first.
-    let common = false;
-    const setCommon = (): boolean => {
-      if (common) return false;
-      common = true;
-      res.setHeader('RateLimit', rateHeader);
-      return cors(req, res);
-    };
-    if (method === 'OPTIONS' && setCommon()) return 204;
+    // `rate`); every other answer (errors, 429s, preflights, extra routes) from headers set first (setCommon).
+    if (method === 'OPTIONS' && setCommon(req, res, rateHeader)) return 204;
 
     const cacheKey = `${method} ${req.url}`;
     let target = parsed.get(cacheKey);
     let routed: Exclude<ReturnType<typeof parse>, number> | undefined;
     if (!target || key === null) {
-      setCommon();
+      setCommon(req, res, rateHeader);
       const r = parse(req, res, method, key);
       if (typeof r === 'number') return r;
       routed = r;
     }
     if (rate.limited) {
-      setCommon();
+      setCommon(req, res, rateHeader);
       return tooMany(res, rate.reset);
     }
     processed++;
     // A forced 429 asks for a one-second wait, whatever the window: it is there to exercise retries.
     if (options.failEvery > 0 && processed % options.failEvery === 0) {
-      setCommon();
+      setCommon(req, res, rateHeader);
       return tooMany(res, 1);
     }
 
@@ -501,35 +506,42 @@ export function createHttpServer(options: HttpAppOptions): {
       const ctx = new Context(method, target.path, options.store(), op.operationId, target.params, target.query, body);
       const result = run(ctx, method === 'GET' || method === 'HEAD', handlers[op.operationId]);
       const status = result.status ?? op.successStatus;
-      send(res, status, result.body, undefined, common ? undefined : rateHeader);
+      send(res, status, result.body, undefined, res.hasHeader('ratelimit') ? undefined : rateHeader);
       return status;
     } catch (err) {
-      setCommon(); // the answer to an error (the caller's) carries them too
+      setCommon(req, res, rateHeader); // the answer to an error (the caller's) carries them too
       throw err;
     }
   }
 
+  function done(req: http.IncomingMessage, started: number, status: number): void {
+    log?.(`${req.method} ${req.url} -> ${status} (${Date.now() - started} ms)`);
+  }
+  // The callbacks below are anonymous arrows, not named closures: tsx (which `npm start` and the
+  // benchmark run through) gives every named closure a name with Object.defineProperty when created.
   const server = http.createServer(serverOptions(options.limits), (req, res) => {
     const started = Date.now();
-    const done = (status: number): void => log?.(`${req.method} ${req.url} -> ${status} (${Date.now() - started} ms)`);
-    handle(req, res).then(done, (err: unknown) => {
-      if (err instanceof BodyTooLargeError) {
-        // Nothing past the limit was kept; the rest of the body is discarded briefly, then the connection closes.
-        sendError(res, 413, err.message);
-        done(413);
-      } else if (err instanceof HttpError) {
-        send(res, err.status, err.body, err.headers);
-        done(err.status);
-      } else if (err instanceof RequestAbortedError) {
-        res.destroy(); // the client went away: nobody to answer
-      } else {
-        log?.(
-          `sandbox error on ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
-        );
-        send(res, 500, { error: 'Internal sandbox error.' });
-        done(500);
-      }
-    });
+    handle(req, res).then(
+      (status) => done(req, started, status),
+      (err: unknown) => {
+        if (err instanceof BodyTooLargeError) {
+          // Nothing past the limit was kept; the rest of the body is discarded briefly, then the connection closes.
+          sendError(res, 413, err.message);
+          done(req, started, 413);
+        } else if (err instanceof HttpError) {
+          send(res, err.status, err.body, err.headers);
+          done(req, started, err.status);
+        } else if (err instanceof RequestAbortedError) {
+          res.destroy(); // the client went away: nobody to answer
+        } else {
+          log?.(
+            `sandbox error on ${req.method} ${req.url}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+          );
+          send(res, 500, { error: 'Internal sandbox error.' });
+          done(req, started, 500);
+        }
+      },
+    );
   });
   // Before listening (EADDRINUSE, ...) an error is the caller's (startSandbox rejects with it and the
   // CLI reports it once); after, it is logged.

@@ -218,12 +218,13 @@ const updateLead: Handler = (ctx) => {
   lead.custom = custom.custom;
   changed.push(...custom.changed);
   store.touch(lead);
-  store.emit(ctx, {
+  const data = leadView(store, lead);
+  const json = store.emit(ctx, {
     objectType: 'lead',
     objectId: lead.id,
     action: 'updated',
     leadId: lead.id,
-    data: leadView(store, lead),
+    data,
     changed,
     previous,
   });
@@ -236,7 +237,9 @@ const updateLead: Handler = (ctx) => {
       new_status_label: label(lead.status_id),
     });
   }
-  return { body: leadView(store, lead) };
+  // The answer is the view the `updated` event keeps (the status change activity is not part of a
+  // lead's view): the same bytes, built and serialized once.
+  return { body: new JsonBody(json ?? Buffer.from(JSON.stringify(data))) };
 };
 
 const deleteLead: Handler = (ctx) => {
