@@ -731,7 +731,7 @@ export class OperationSearch {
       ID_NAMES[
         /\b(lead|company|account|contact|person|deal|opportunity|task|user) id\b/i.exec(q)?.[1]?.toLowerCase() ?? ''
       ];
-    // D. Unless the thing asked for is many records ("the notes of lead_abc"); a field may be plural.
+    // Unless the thing asked for is many records ("the notes of lead_abc"); a field may be plural.
     const many =
       primaryText !== undefined &&
       (PLURAL_ENTITY.test(primaryText) || /\b(every|all)\b/i.test(q)) &&
@@ -759,9 +759,8 @@ export class OperationSearch {
       const other = others.find((e) => supports(e));
       if (other !== undefined) [primary, others] = [other, [primary, ...others]];
     }
-    // "no filters, just the whole list" asks for none.
     // "every company in Texas": a place is a condition on the address; leads and contacts at once are
-    // the search's.
+    // the search's. "No filters, just the whole list" asks for none.
     const place =
       /\b(all|every|any)\b[^.?!]*\b(in|from) [A-Z][a-z]+/.test(q) ||
       /\b(leads?|compan(y|ies)|accounts?) and (contacts?|people)\b|\b(contacts?|people) and (leads?|compan(y|ies))\b/i.test(
