@@ -158,6 +158,10 @@ describe('search_operations ranking', () => {
     expect(top('Wonka Industries signed up on our site yesterday. Please get them into Close.')).toBe('createLead');
     // Every call of one lead is a list of its activities, not the lead.
     expect(top('every call and email on lead lead_7Kp')).toBe('listActivities');
+    // Where the words outweigh the reading ("sales", "accounts"), what it names stays in the top three.
+    const top3 = (q: string) => search.search(q, 3).map((r) => r.operationId);
+    expect(top3('got a business card from Priya Shah, VP sales at Initech, put her in')).toContain('createContact');
+    expect(top3('which salespeople have accounts in Close?')).toContain('listUsers');
   });
 
   it('returns tool names and honours limit and scope', () => {

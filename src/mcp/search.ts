@@ -809,6 +809,13 @@ export class OperationSearch {
       })
       .filter((h) => h.score > 0)
       .sort((a, b) => b.score - a.score);
+    // The operation the reading names outright (its entity and action) stays within the first three,
+    // so that where the words outweigh it an agent still sees it.
+    const named = [...this.#ops.values()].find(
+      (op) => entityOfOperation(op) === primary && actionOfOperation(op) === action,
+    )?.operationId;
+    const at = hits.findIndex((h) => h.id === named);
+    if (at > 2) hits.splice(2, 0, ...hits.splice(at, 1));
     const out: SearchResult[] = [];
     for (const hit of hits) {
       const op = this.#ops.get(String(hit.id));
